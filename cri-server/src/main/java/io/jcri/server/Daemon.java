@@ -1,0 +1,119 @@
+package io.jcri.server;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jcri.cni.CniConfigLoader;
+import io.jcri.cri.CriClients;
+import io.jcri.server.config.ConfigLoader;
+import io.jcri.server.config.JcriConfig;
+import io.jcri.server.grpc.CallInterceptor;
+import io.jcri.server.grpc.ImageServiceImpl;
+import io.jcri.server.grpc.RuntimeServiceImpl;
+import io.jcri.server.status.RuntimeConditions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running jcri: starts its components in order (state lock, services, recovery, socket), serves until
+ * {@link #stop()}, then stops them in reverse with a grace period for calls in flight.
+ */
+public final class Daemon {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+    private final JcriConfig config;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final ExecutorService callExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private SocketGuard guard;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Server server;
+    private HealthStatusManager health;
+
+    public Daemon(JcriConfig config) {
+        this.config = config;
+    }
+
+    /** Starts serving; returns once the socket accepts calls. */
+    public void start() throws IOException {
+        Path socket = Path.of(config.server().socket());
+        guard = SocketGuard.acquire(Path.of(config.state().root()), socket);
+        CniConfigLoader cni = new CniConfigLoader(Path.of(config.cni().confDir()),
+                config.cni().binDirs().stream().map(Path::of).toList());
+        String defaultBinary = config.runtime().handlers().get(config.runtime().defaultHandler()).binary();
+        RuntimeConditions conditions = new RuntimeConditions(defaultBinary, cni);
+        String configJson = ConfigLoader.toJson(config);
+
+        CallInterceptor interceptor = new CallInterceptor(ready::get);
+        health = new HealthStatusManager();
+        boss = new EpollEventLoopGroup(1);
+        workers = new EpollEventLoopGroup(2);
+        server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
+                .executor(callExecutor)
+                .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
+                .addService(ServerInterceptors.intercept(
+                        new RuntimeServiceImpl(conditions, () -> configJson), interceptor))
+                .addService(ServerInterceptors.intercept(new ImageServiceImpl(), interceptor))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .build()
+                .start();
+        guard.restrict(config.server().socketGroup());
+        ready.set(true);
+        LOG.info("jcri {} serving CRI v1 on unix://{} (state {}, run {})", BuildInfo.version(), socket,
+                config.state().root(), config.state().runRoot());
+        for (var c : conditions.evaluate()) {
+            LOG.info("{}={}{}", c.getType(), c.getStatus(), c.getStatus() ? "" : " (" + c.getMessage() + ")");
+        }
+    }
+
+    /** Stops accepting calls, lets calls in flight finish within the grace period, then releases everything. */
+    public void stop() {
+        LOG.info("stopping: letting calls in flight finish for up to {}s", config.server().shutdownGraceSeconds());
+        ready.set(false);
+        if (health != null) {
+            health.enterTerminalState();
+        }
+        if (server != null) {
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(config.server().shutdownGraceSeconds(), TimeUnit.SECONDS)) {
+                    LOG.warn("calls still running after the grace period; cancelling them");
+                    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (EventLoopGroup g : List.of(boss, workers)) {
+            if (g != null) {
+                g.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }
+        }
+        callExecutor.shutdownNow();
+        if (guard != null) {
+            try {
+                guard.close();
+            } catch (IOException e) {
+                LOG.warn("releasing the socket and state lock: {}", e.getMessage());
+            }
+        }
+        LOG.info("stopped");
+    }
+}

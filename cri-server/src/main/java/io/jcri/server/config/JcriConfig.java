@@ -1,0 +1,109 @@
+package io.jcri.server.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The effective configuration of a jcri daemon: every section with its defaults filled in. Read from TOML by
+ * {@link ConfigLoader}; keys are the snake_case forms of the component names below (see docs/config.md).
+ */
+public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, Image image, Streaming streaming,
+                         Metrics metrics) {
+
+    public JcriConfig {
+        server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null));
+        state = Objects.requireNonNullElseGet(state, () -> new State(null, null));
+        runtime = Objects.requireNonNullElseGet(runtime, () -> new Runtime(null, null, null, null, null, null, null));
+        cni = Objects.requireNonNullElseGet(cni, () -> new Cni(null, null, null));
+        image = Objects.requireNonNullElseGet(image, () -> new Image(null, null, null));
+        streaming = Objects.requireNonNullElseGet(streaming, () -> new Streaming(null, null, null));
+        metrics = Objects.requireNonNullElseGet(metrics, () -> new Metrics(null, null, null));
+    }
+
+    /** All defaults: what jcri runs with when there is no configuration file. */
+    public static JcriConfig defaults() {
+        return new JcriConfig(null, null, null, null, null, null, null);
+    }
+
+    /** The CRI socket and the daemon's own behaviour. */
+    public record Server(String socket, String socketGroup, Integer shutdownGraceSeconds, String logLevel) {
+        public Server {
+            socket = Objects.requireNonNullElse(socket, "/run/jcri/jcri.sock");
+            socketGroup = Objects.requireNonNullElse(socketGroup, "root");
+            shutdownGraceSeconds = Objects.requireNonNullElse(shutdownGraceSeconds, 10);
+            logLevel = Objects.requireNonNullElse(logLevel, "info");
+        }
+    }
+
+    /** Where state lives: {@code root} survives reboots, {@code run_root} is volatile. */
+    public record State(String root, String runRoot) {
+        public State {
+            root = Objects.requireNonNullElse(root, "/var/lib/jcri");
+            runRoot = Objects.requireNonNullElse(runRoot, "/run/jcri");
+        }
+    }
+
+    /** OCI runtimes, the monitor and cgroups. */
+    public record Runtime(String defaultHandler, Map<String, Handler> handlers, String conmon, String cgroupDriver,
+                          String cgroupParent, String infraBinary, Map<String, Long> defaultUlimits) {
+        public Runtime {
+            defaultHandler = Objects.requireNonNullElse(defaultHandler, "runc");
+            handlers = Map.copyOf(Objects.requireNonNullElseGet(handlers,
+                    () -> Map.of("runc", new Handler("runc", null), "crun", new Handler("crun", null))));
+            conmon = Objects.requireNonNullElse(conmon, "conmon");
+            cgroupDriver = Objects.requireNonNullElse(cgroupDriver, "cgroupfs");
+            cgroupParent = Objects.requireNonNullElse(cgroupParent, "/jcri");
+            infraBinary = Objects.requireNonNullElse(infraBinary, "catatonit");
+            defaultUlimits = Map.copyOf(Objects.requireNonNullElseGet(defaultUlimits,
+                    () -> Map.of("nofile", 1048576L)));
+        }
+    }
+
+    /**
+     * One runtime handler: the OCI runtime binary (a name looked up on PATH, or an absolute path) and its state
+     * root ({@code --root}; empty means a directory under jcri's run root).
+     */
+    public record Handler(String binary, String root) {
+        public Handler {
+            binary = Objects.requireNonNullElse(binary, "runc");
+            root = Objects.requireNonNullElse(root, "");
+        }
+    }
+
+    /** CNI configuration and plugin directories. */
+    public record Cni(String confDir, List<String> binDirs, Integer pluginTimeoutSeconds) {
+        public Cni {
+            confDir = Objects.requireNonNullElse(confDir, "/etc/cni/net.d");
+            binDirs = List.copyOf(Objects.requireNonNullElseGet(binDirs, () -> List.of("/opt/cni/bin", "/usr/lib/cni")));
+            pluginTimeoutSeconds = Objects.requireNonNullElse(pluginTimeoutSeconds, 60);
+        }
+    }
+
+    /** Image pulls and the registries configuration. */
+    public record Image(String registriesConf, Integer maxConcurrentDownloads, Integer pullProgressTimeoutSeconds) {
+        public Image {
+            registriesConf = Objects.requireNonNullElse(registriesConf, "/etc/containers/registries.conf");
+            maxConcurrentDownloads = Objects.requireNonNullElse(maxConcurrentDownloads, 3);
+            pullProgressTimeoutSeconds = Objects.requireNonNullElse(pullProgressTimeoutSeconds, 300);
+        }
+    }
+
+    /** The streaming server for exec, attach and port-forward. Port 0 picks a free port. */
+    public record Streaming(String address, Integer port, Integer idleTimeoutSeconds) {
+        public Streaming {
+            address = Objects.requireNonNullElse(address, "127.0.0.1");
+            port = Objects.requireNonNullElse(port, 0);
+            idleTimeoutSeconds = Objects.requireNonNullElse(idleTimeoutSeconds, 4 * 3600);
+        }
+    }
+
+    /** The Prometheus endpoint, off by default. */
+    public record Metrics(Boolean enabled, String address, Integer port) {
+        public Metrics {
+            enabled = Objects.requireNonNullElse(enabled, false);
+            address = Objects.requireNonNullElse(address, "127.0.0.1");
+            port = Objects.requireNonNullElse(port, 9099);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.jcri.server.grpc;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.StringJoiner;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wraps every CRI call: refuses calls with UNAVAILABLE until recovery is done, maps exceptions thrown by a
+ * handler to a status through {@link StatusMapper}, and logs each call (method, ids, duration, status) at debug,
+ * failures at warn.
+ */
+public final class CallInterceptor implements ServerInterceptor {
+    private static final Logger LOG = LoggerFactory.getLogger("io.jcri.server.calls");
+
+    private final BooleanSupplier ready;
+
+    public CallInterceptor(BooleanSupplier ready) {
+        this.ready = ready;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getBareMethodName();
+        if (!ready.getAsBoolean()) {
+            call.close(Status.UNAVAILABLE.withDescription("jcri is recovering its state; retry shortly"),
+                    new Metadata());
+            return new ServerCall.Listener<>() { };
+        }
+        LoggedCall<Q, R> logged = new LoggedCall<>(call, method);
+        ServerCall.Listener<Q> delegate;
+        try {
+            delegate = next.startCall(logged, headers);
+        } catch (RuntimeException e) {
+            logged.fail(e);
+            return new ServerCall.Listener<>() { };
+        }
+        return new SimpleForwardingServerCallListener<>(delegate) {
+            @Override
+            public void onMessage(Q message) {
+                logged.ids = idsOf(message);
+                try {
+                    super.onMessage(message);
+                } catch (RuntimeException e) {
+                    logged.fail(e);
+                }
+            }
+
+            @Override
+            public void onHalfClose() {
+                try {
+                    super.onHalfClose();
+                } catch (RuntimeException e) {
+                    logged.fail(e);
+                }
+            }
+        };
+    }
+
+    /** The string fields of a request that name objects (ids, image references), for the log line. */
+    static String idsOf(Object message) {
+        if (!(message instanceof Message m)) {
+            return "";
+        }
+        StringJoiner j = new StringJoiner(" ");
+        for (var e : m.getAllFields().entrySet()) {
+            FieldDescriptor f = e.getKey();
+            if (f.getJavaType() == FieldDescriptor.JavaType.STRING && !f.isRepeated() && f.getName().endsWith("id")) {
+                j.add(f.getName() + "=" + e.getValue());
+            } else if (f.getName().equals("image") && e.getValue() instanceof Message spec) {
+                spec.getAllFields().forEach((sf, v) -> {
+                    if (sf.getName().equals("image")) {
+                        j.add("image=" + v);
+                    }
+                });
+            }
+        }
+        return j.toString();
+    }
+
+    private static final class LoggedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
+        private final String method;
+        private final long startNanos = System.nanoTime();
+        volatile String ids = "";
+        private boolean closed;
+
+        LoggedCall(ServerCall<Q, R> delegate, String method) {
+            super(delegate);
+            this.method = method;
+        }
+
+        void fail(Throwable t) {
+            Status status = StatusMapper.toStatus(t);
+            if (StatusMapper.isServerFault(status)) {
+                LOG.error("{} {} failed", method, ids, t);
+            }
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+            }
+            close(status, new Metadata());
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
+            long micros = (System.nanoTime() - startNanos) / 1000;
+            if (status.isOk()) {
+                LOG.debug("{} {} ok in {}us", method, ids, micros);
+            } else if (status.getCode() == Status.Code.NOT_FOUND || status.getCode() == Status.Code.UNIMPLEMENTED) {
+                LOG.debug("{} {} {} in {}us: {}", method, ids, status.getCode(), micros, status.getDescription());
+            } else {
+                LOG.warn("{} {} {} in {}us: {}", method, ids, status.getCode(), micros, status.getDescription());
+            }
+            super.close(status, trailers);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.jcri.server.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.jcri.cni.CniException;
+import io.jcri.cri.ErrorKind;
+import io.jcri.oci.OciException;
+import java.lang.reflect.Method;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one place that turns the modules' exceptions into gRPC statuses. Modules throw exceptions that carry an
+ * {@link ErrorKind} (through a {@code kind()} accessor) or are runtime/CNI failures; anything else is a bug and
+ * answers INTERNAL without leaking a stack trace to the client.
+ */
+public final class StatusMapper {
+    private StatusMapper() {
+    }
+
+    /** The status a client sees for {@code t}. */
+    public static Status toStatus(Throwable t) {
+        if (t instanceof StatusRuntimeException sre) {
+            return sre.getStatus();
+        }
+        if (t instanceof StatusException se) {
+            return se.getStatus();
+        }
+        ErrorKind kind = kindOf(t);
+        if (kind != null) {
+            return code(kind).withDescription(t.getMessage());
+        }
+        if (t instanceof OciException oe) {
+            return (oe.timedOut() ? Status.DEADLINE_EXCEEDED : Status.INTERNAL).withDescription(oe.getMessage());
+        }
+        if (t instanceof CniException ce) {
+            return (ce.timedOut() ? Status.DEADLINE_EXCEEDED : Status.INTERNAL).withDescription(ce.getMessage());
+        }
+        if (t instanceof TimeoutException) {
+            return Status.DEADLINE_EXCEEDED.withDescription(t.getMessage());
+        }
+        if (t instanceof CancellationException || t instanceof InterruptedException) {
+            return Status.CANCELLED.withDescription("the call was cancelled");
+        }
+        if (t instanceof IllegalArgumentException) {
+            return Status.INVALID_ARGUMENT.withDescription(t.getMessage());
+        }
+        return Status.INTERNAL.withDescription("internal error: " + t.getClass().getSimpleName()
+                + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+    }
+
+    /** Whether {@code status} reports a fault of jcri's (logged with its stack) rather than of the caller. */
+    public static boolean isServerFault(Status status) {
+        return switch (status.getCode()) {
+            case INTERNAL, UNKNOWN, DATA_LOSS -> true;
+            default -> false;
+        };
+    }
+
+    static Status code(ErrorKind kind) {
+        return switch (kind) {
+            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+            case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+            case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
+            case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+            case UNAVAILABLE -> Status.UNAVAILABLE;
+            case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
+            case CANCELLED -> Status.CANCELLED;
+            case INTERNAL -> Status.INTERNAL;
+        };
+    }
+
+    /** The kind of a module exception: any exception type with a public {@code ErrorKind kind()} accessor. */
+    private static ErrorKind kindOf(Throwable t) {
+        try {
+            Method m = t.getClass().getMethod("kind");
+            if (m.getReturnType() == ErrorKind.class) {
+                return (ErrorKind) m.invoke(t);
+            }
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+        return null;
+    }
+}

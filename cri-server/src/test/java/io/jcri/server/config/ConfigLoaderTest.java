@@ -1,0 +1,89 @@
+package io.jcri.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    @Test
+    void missingFileMeansAllDefaults() {
+        JcriConfig c = ConfigLoader.load(Path.of("/nonexistent/jcri.toml"));
+        assertThat(c.server().socket()).isEqualTo("/run/jcri/jcri.sock");
+        assertThat(c.state().root()).isEqualTo("/var/lib/jcri");
+        assertThat(c.state().runRoot()).isEqualTo("/run/jcri");
+        assertThat(c.runtime().handlers()).containsKeys("runc", "crun");
+        assertThat(c.cni().confDir()).isEqualTo("/etc/cni/net.d");
+    }
+
+    @Test
+    void partialSectionsKeepTheOtherDefaults() {
+        JcriConfig c = ConfigLoader.parse("""
+                [server]
+                socket = "/tmp/x.sock"
+                [image]
+                max_concurrent_downloads = 5
+                """, "test");
+        assertThat(c.server().socket()).isEqualTo("/tmp/x.sock");
+        assertThat(c.server().shutdownGraceSeconds()).isEqualTo(10);
+        assertThat(c.image().maxConcurrentDownloads()).isEqualTo(5);
+        assertThat(c.image().pullProgressTimeoutSeconds()).isEqualTo(300);
+    }
+
+    @Test
+    void unknownKeyIsNamed() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[server]\nsockett = \"/x\"\n", "f.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown key 'server.sockett'")
+                .hasMessageContaining("socket");
+    }
+
+    @Test
+    void unknownSectionIsNamed() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[sever]\nsocket = \"/x\"\n", "f.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'sever'");
+    }
+
+    @Test
+    void wrongTypeNamesKeyAndExpectation() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmax_concurrent_downloads = \"many\"\n", "f.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("image.max_concurrent_downloads")
+                .hasMessageContaining("an integer");
+    }
+
+    @Test
+    void outOfRangeValuesAreRefused() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[streaming]\nport = 70000\n", "f.toml"))
+                .hasMessageContaining("streaming.port");
+        assertThatThrownBy(() -> ConfigLoader.parse("[server]\nsocket = \"relative.sock\"\n", "f.toml"))
+                .hasMessageContaining("absolute path");
+        assertThatThrownBy(() -> ConfigLoader.parse("[runtime]\ndefault_handler = \"kata\"\n", "f.toml"))
+                .hasMessageContaining("runtime.default_handler");
+    }
+
+    @Test
+    void handlersTableReplacesTheDefaults() {
+        JcriConfig c = ConfigLoader.parse("""
+                [runtime]
+                default_handler = "crun"
+                [runtime.handlers.crun]
+                binary = "/usr/bin/crun"
+                """, "t");
+        assertThat(c.runtime().handlers()).containsOnlyKeys("crun");
+        assertThat(c.runtime().handlers().get("crun").binary()).isEqualTo("/usr/bin/crun");
+    }
+
+    @Test
+    void invalidTomlIsReported() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[server\n", "f.toml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not valid TOML");
+    }
+
+    @Test
+    void printedConfigParsesBackToTheSame() {
+        JcriConfig d = JcriConfig.defaults();
+        assertThat(ConfigLoader.parse(ConfigLoader.toToml(d), "printed")).isEqualTo(d);
+    }
+}

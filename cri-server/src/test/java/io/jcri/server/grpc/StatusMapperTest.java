@@ -1,0 +1,58 @@
+package io.jcri.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.jcri.cni.CniException;
+import io.jcri.cri.ErrorKind;
+import io.jcri.oci.OciException;
+import org.junit.jupiter.api.Test;
+
+class StatusMapperTest {
+    /** Stands for a module exception: anything with an ErrorKind accessor. */
+    static final class KindedException extends RuntimeException {
+        private final ErrorKind kind;
+
+        KindedException(ErrorKind kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+
+        public ErrorKind kind() {
+            return kind;
+        }
+    }
+
+    @Test
+    void everyKindMapsToTheStatusOfTheSameName() {
+        for (ErrorKind k : ErrorKind.values()) {
+            Status s = StatusMapper.toStatus(new KindedException(k, "msg " + k));
+            assertThat(s.getCode().name()).isEqualTo(k.name());
+            assertThat(s.getDescription()).isEqualTo("msg " + k);
+        }
+    }
+
+    @Test
+    void runtimeAndCniFailuresAreInternalOrDeadline() {
+        assertThat(StatusMapper.toStatus(new OciException("runc failed")).getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(StatusMapper.toStatus(new OciException("slow", true, null)).getCode())
+                .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(StatusMapper.toStatus(new CniException("plugin failed")).getDescription())
+                .isEqualTo("plugin failed");
+    }
+
+    @Test
+    void unexpectedExceptionsAreInternalWithoutStack() {
+        Status s = StatusMapper.toStatus(new NullPointerException("boom"));
+        assertThat(s.getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(s.getDescription()).isEqualTo("internal error: NullPointerException: boom");
+        assertThat(StatusMapper.isServerFault(s)).isTrue();
+        assertThat(StatusMapper.isServerFault(Status.NOT_FOUND)).isFalse();
+    }
+
+    @Test
+    void statusExceptionsPassThrough() {
+        assertThat(StatusMapper.toStatus(Status.ABORTED.withDescription("x").asRuntimeException()).getCode())
+                .isEqualTo(Status.Code.ABORTED);
+    }
+}

@@ -1,0 +1,127 @@
+package io.jcri.e2e;
+
+import io.jcri.cri.CriClients;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real jcri daemon started through {@code bin/jcri serve} as a separate process, with its own socket, state
+ * and run directories under a scratch directory, so tests never touch a jcri the machine may be running.
+ */
+public final class JcriProcess implements AutoCloseable {
+    private final Path dir;
+    private final Path socket;
+    private final Path log;
+    private final Path configFile;
+    private Process process;
+
+    private JcriProcess(Path dir, String extraToml) throws IOException {
+        this.dir = dir;
+        this.socket = dir.resolve("run/jcri.sock");
+        this.log = dir.resolve("jcri.log");
+        this.configFile = dir.resolve("jcri.toml");
+        Files.writeString(configFile, """
+                [server]
+                socket = "%s"
+                log_level = "debug"
+                shutdown_grace_seconds = 5
+                [state]
+                root = "%s"
+                run_root = "%s"
+                """.formatted(socket, dir.resolve("lib"), dir.resolve("run")) + extraToml);
+    }
+
+    /** A daemon with the default configuration plus {@code extraToml} (sections not named above). */
+    public static JcriProcess start(String extraToml) throws Exception {
+        JcriProcess p = new JcriProcess(Files.createTempDirectory("jcri-e2e-"), extraToml);
+        p.launch();
+        return p;
+    }
+
+    /** The repository root, where bin/jcri lives. */
+    public static Path repoRoot() {
+        return Path.of(System.getProperty("jcri.root", "..")).toAbsolutePath().normalize();
+    }
+
+    public static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    public void launch() throws Exception {
+        process = command("serve").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(socket)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("jcri exited " + process.exitValue() + ": " + logText());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("jcri did not create its socket in 60s: " + logText());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** A {@code bin/jcri} command line with this daemon's configuration. */
+    public ProcessBuilder command(String subcommand, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(repoRoot().resolve("bin/jcri").toString(), subcommand,
+                "--config", configFile.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+
+    public String endpoint() {
+        return "unix://" + socket;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public CriClients client() {
+        return CriClients.connect(endpoint());
+    }
+
+    public String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGTERM, then waits; returns the exit code. */
+    public int stop() throws InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return process == null ? 0 : process.exitValue();
+        }
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

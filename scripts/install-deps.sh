@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what jcri and its tests need from Debian, only what is missing, and checks for a JDK 25+.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+[ "$(id -u)" = 0 ] || { echo "run as root: jcri is root software (namespaces, mounts, cgroups)" >&2; exit 1; }
+
+# command or file that proves a package is there -> package
+declare -A want=(
+  [/usr/sbin/runc]=runc [/usr/bin/crun]=crun [/usr/bin/conmon]=conmon [/usr/bin/catatonit]=catatonit
+  [/usr/lib/cni/bridge]=containernetworking-plugins [/usr/sbin/iptables]=iptables
+  [/usr/bin/docker-registry]=docker-registry [/bin/busybox]=busybox-static
+  [/usr/bin/mvn]=maven [/usr/bin/jq]=jq [/usr/bin/curl]=curl [/usr/bin/zstd]=zstd [/usr/bin/gcc]=gcc
+  [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev [/usr/sbin/ip]=iproute2 [/usr/bin/sha256sum]=coreutils
+)
+missing=()
+for f in "${!want[@]}"; do [ -e "$f" ] || missing+=("${want[$f]}"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# docker-registry starts itself from its package scripts on some hosts; tests start their own on 127.0.0.1.
+. "$here/lib/jdk.sh"
+echo "dependencies present; JDK: $JAVA_HOME"
