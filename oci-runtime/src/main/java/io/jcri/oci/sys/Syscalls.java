@@ -1,0 +1,96 @@
+package io.jcri.oci.sys;
+
+/**
+ * Thin checked wrappers over {@link LibC}: each returns on success and throws an {@link ErrnoException} naming the
+ * call on failure. Constants are Linux x86_64 values.
+ */
+public final class Syscalls {
+    public static final long MS_RDONLY = 1;
+    public static final long MS_NOSUID = 2;
+    public static final long MS_NODEV = 4;
+    public static final long MS_NOEXEC = 8;
+    public static final long MS_REMOUNT = 32;
+    public static final long MS_BIND = 4096;
+    public static final long MS_MOVE = 8192;
+    public static final long MS_REC = 16384;
+    public static final long MS_PRIVATE = 1 << 18;
+    public static final long MS_SLAVE = 1 << 19;
+    public static final long MS_SHARED = 1 << 20;
+    public static final int MNT_DETACH = 2;
+    public static final int CLONE_NEWNS = 0x00020000;
+    public static final int CLONE_NEWUTS = 0x04000000;
+    public static final int CLONE_NEWIPC = 0x08000000;
+    public static final int CLONE_NEWNET = 0x40000000;
+    public static final int CLONE_NEWPID = 0x20000000;
+    public static final int CLONE_NEWUSER = 0x10000000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFBLK = 0060000;
+    public static final int S_IFIFO = 0010000;
+    public static final int ENOENT = 2;
+    public static final int ESRCH = 3;
+    public static final int EINVAL = 22;
+    public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
+
+    private static final LibC C = LibC.INSTANCE;
+
+    private Syscalls() {
+    }
+
+    public static void mount(String source, String target, String fstype, long flags, String data) {
+        if (C.mount(source, target, fstype, flags, data) != 0) {
+            throw ErrnoException.last("mount", source + " on " + target);
+        }
+    }
+
+    /** Unmounts; a target that is not mounted (EINVAL) or gone (ENOENT) counts as done. */
+    public static void umount(String target, int flags) {
+        if (C.umount2(target, flags) != 0) {
+            ErrnoException e = ErrnoException.last("umount2", target);
+            if (e.errno() != EINVAL && e.errno() != ENOENT) {
+                throw e;
+            }
+        }
+    }
+
+    public static void mknod(String path, int mode, long dev) {
+        if (C.mknod(path, mode, dev) != 0) {
+            throw ErrnoException.last("mknod", path);
+        }
+    }
+
+    public static void lchown(String path, int uid, int gid) {
+        if (C.lchown(path, uid, gid) != 0) {
+            throw ErrnoException.last("lchown", path);
+        }
+    }
+
+    public static void lsetxattr(String path, String name, byte[] value) {
+        if (C.lsetxattr(path, name, value, value.length, 0) != 0) {
+            throw ErrnoException.last("lsetxattr", path + " " + name);
+        }
+    }
+
+    /** Sends a signal; false when the process no longer exists. */
+    public static boolean kill(int pid, int signal) {
+        if (C.kill(pid, signal) != 0) {
+            ErrnoException e = ErrnoException.last("kill", pid + " " + signal);
+            if (e.errno() == ESRCH) {
+                return false;
+            }
+            throw e;
+        }
+        return true;
+    }
+
+    /** Whether a process with this pid exists (signal 0). */
+    public static boolean alive(int pid) {
+        return pid > 0 && (C.kill(pid, 0) == 0 || com.sun.jna.Native.getLastError() == 1 /* EPERM */);
+    }
+
+    /** Encodes a device number the way glibc's makedev does. */
+    public static long makedev(long major, long minor) {
+        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)
+                | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+    }
+}
