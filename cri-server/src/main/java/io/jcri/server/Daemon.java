@@ -16,6 +16,8 @@ import io.jcri.server.config.JcriConfig;
 import io.jcri.server.grpc.CallInterceptor;
 import io.jcri.server.grpc.ImageServiceImpl;
 import io.jcri.server.grpc.RuntimeServiceImpl;
+import io.jcri.server.metrics.MetricsEndpoint;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.jcri.server.status.RuntimeConditions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,6 +44,8 @@ public final class Daemon {
     private EventLoopGroup workers;
     private Server server;
     private HealthStatusManager health;
+    private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry();
+    private MetricsEndpoint metricsEndpoint;
 
     public Daemon(JcriConfig config) {
         this.config = config;
@@ -57,7 +61,11 @@ public final class Daemon {
         RuntimeConditions conditions = new RuntimeConditions(defaultBinary, cni);
         String configJson = ConfigLoader.toJson(config);
 
-        CallInterceptor interceptor = new CallInterceptor(ready::get);
+        CallInterceptor interceptor = new CallInterceptor(ready::get, meters);
+        if (config.metrics().enabled()) {
+            metricsEndpoint = MetricsEndpoint.start(meters, config.metrics().address(), config.metrics().port());
+            LOG.info("metrics on http://{}:{}/metrics", config.metrics().address(), metricsEndpoint.port());
+        }
         health = new HealthStatusManager();
         boss = new EpollEventLoopGroup(1);
         workers = new EpollEventLoopGroup(2);
@@ -107,6 +115,9 @@ public final class Daemon {
             }
         }
         callExecutor.shutdownNow();
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
         if (guard != null) {
             try {
                 guard.close();

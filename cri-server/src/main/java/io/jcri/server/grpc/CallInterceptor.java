@@ -9,6 +9,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.StringJoiner;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -17,15 +21,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Wraps every CRI call: refuses calls with UNAVAILABLE until recovery is done, maps exceptions thrown by a
  * handler to a status through {@link StatusMapper}, and logs each call (method, ids, duration, status) at debug,
- * failures at warn.
+ * failures at warn; and records each call's latency (a histogram per method and status code) and errors.
  */
 public final class CallInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger("io.jcri.server.calls");
 
     private final BooleanSupplier ready;
+    private final MeterRegistry meters;
 
-    public CallInterceptor(BooleanSupplier ready) {
+    public CallInterceptor(BooleanSupplier ready, MeterRegistry meters) {
         this.ready = ready;
+        this.meters = meters;
     }
 
     @Override
@@ -37,7 +43,7 @@ public final class CallInterceptor implements ServerInterceptor {
                     new Metadata());
             return new ServerCall.Listener<>() { };
         }
-        LoggedCall<Q, R> logged = new LoggedCall<>(call, method);
+        LoggedCall<Q, R> logged = new LoggedCall<>(call, method, meters);
         ServerCall.Listener<Q> delegate;
         try {
             delegate = next.startCall(logged, headers);
@@ -90,13 +96,15 @@ public final class CallInterceptor implements ServerInterceptor {
 
     private static final class LoggedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
         private final String method;
+        private final MeterRegistry meters;
         private final long startNanos = System.nanoTime();
         volatile String ids = "";
         private boolean closed;
 
-        LoggedCall(ServerCall<Q, R> delegate, String method) {
+        LoggedCall(ServerCall<Q, R> delegate, String method, MeterRegistry meters) {
             super(delegate);
             this.method = method;
+            this.meters = meters;
         }
 
         void fail(Throwable t) {
@@ -120,7 +128,16 @@ public final class CallInterceptor implements ServerInterceptor {
                 }
                 closed = true;
             }
-            long micros = (System.nanoTime() - startNanos) / 1000;
+            long nanos = System.nanoTime() - startNanos;
+            long micros = nanos / 1000;
+            Timer.builder("jcri.cri.request").description("CRI call latency")
+                    .tags("method", method, "code", status.getCode().name())
+                    .publishPercentileHistogram()
+                    .register(meters).record(Duration.ofNanos(nanos));
+            if (!status.isOk()) {
+                Counter.builder("jcri.cri.errors").description("CRI calls that ended with an error status")
+                        .tags("method", method, "code", status.getCode().name()).register(meters).increment();
+            }
             if (status.isOk()) {
                 LOG.debug("{} {} ok in {}us", method, ids, micros);
             } else if (status.getCode() == Status.Code.NOT_FOUND || status.getCode() == Status.Code.UNIMPLEMENTED) {
