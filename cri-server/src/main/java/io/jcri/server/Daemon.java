@@ -18,6 +18,7 @@ import io.jcri.server.grpc.ImageServiceImpl;
 import io.jcri.server.grpc.RuntimeServiceImpl;
 import io.jcri.server.metrics.MetricsEndpoint;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.jcri.server.status.NodeRuntimeConfig;
 import io.jcri.server.status.RuntimeConditions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -76,7 +77,8 @@ public final class Daemon {
                 .executor(callExecutor)
                 .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(
-                        new RuntimeServiceImpl(conditions, () -> configJson), interceptor))
+                        new RuntimeServiceImpl(conditions, () -> configJson,
+                                new NodeRuntimeConfig(config.runtime().cgroupDriver())), interceptor))
                 .addService(ServerInterceptors.intercept(new ImageServiceImpl(), interceptor))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())

@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jcri.cri.CriClients;
+import io.jcri.cri.v1.CgroupDriver;
 import io.jcri.cri.v1.CheckpointContainerRequest;
+import io.jcri.cri.v1.NetworkConfig;
+import io.jcri.cri.v1.RuntimeConfig;
+import io.jcri.cri.v1.RuntimeConfigRequest;
+import io.jcri.cri.v1.UpdateRuntimeConfigRequest;
 import io.jcri.cri.v1.RuntimeCondition;
 import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.StatusResponse;
@@ -65,6 +70,19 @@ class DaemonTest {
                 }
             }
             assertThat(s.getInfoMap().get("config")).contains("\"socket\"");
+        }
+    }
+
+    @Test
+    void runtimeConfigReportsCgroupfsAndKeepsThePodCidr() {
+        try (CriClients c = jcri.client()) {
+            assertThat(c.runtime().runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux()
+                    .getCgroupDriver()).isEqualTo(CgroupDriver.CGROUPFS);
+            c.runtime().updateRuntimeConfig(UpdateRuntimeConfigRequest.newBuilder().setRuntimeConfig(
+                    RuntimeConfig.newBuilder().setNetworkConfig(NetworkConfig.newBuilder()
+                            .setPodCidr("10.88.0.0/16"))).build());
+            assertThat(c.runtime().status(StatusRequest.newBuilder().setVerbose(true).build())
+                    .getInfoMap().get("podCIDR")).isEqualTo("10.88.0.0/16");
         }
     }
 
