@@ -1,0 +1,96 @@
+package io.jcri.oci.ns;
+
+import io.jcri.oci.OciException;
+import io.jcri.oci.sys.Syscalls;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pod's infra process (an init such as {@code catatonit -P}) as PID 1 of a new PID namespace that has joined the
+ * pod's other namespaces. It runs in its own session with no stdio, so it outlives the daemon; the daemon finds it
+ * again by pid.
+ */
+public final class InfraProcess {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final int SIGKILL = 9;
+
+    private InfraProcess() {
+    }
+
+    /**
+     * Starts {@code command} in a new PID namespace joined to {@code namespaces}, in its own session, and returns
+     * its pid as the host sees it.
+     */
+    public static int start(String id, List<String> command, Map<NsType, Path> namespaces) {
+        List<String> argv = new ArrayList<>();
+        // setsid(1) execs in place here: the child is not a process-group leader, so it does not fork.
+        argv.add("setsid");
+        argv.addAll(command);
+        return NamespaceThread.call("infra " + id, TIMEOUT, () -> {
+            NamespaceThread.enter(namespaces);
+            // CLONE_NEWPID applies to children of this thread only: the process spawned next is PID 1 there.
+            NamespaceThread.unshare(Syscalls.CLONE_NEWPID);
+            Process p;
+            try {
+                p = new ProcessBuilder(argv).redirectInput(new File("/dev/null"))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            } catch (IOException e) {
+                throw new OciException("starting the infra process of " + id + " (" + argv + "): "
+                        + e.getMessage(), e);
+            }
+            return Math.toIntExact(p.pid());
+        });
+    }
+
+    /** The PID namespace file of a running infra process. */
+    public static Path pidNamespace(int pid) {
+        return Path.of("/proc", Integer.toString(pid), "ns", "pid");
+    }
+
+    /**
+     * Kills the infra process if {@code pid} still is one running {@code binaryName} (a pid may be reused after a
+     * reboot or a long stop), which also ends every process of its PID namespace.
+     */
+    public static void kill(int pid, String binaryName) {
+        if (pid <= 0 || !isInfra(pid, binaryName)) {
+            return;
+        }
+        Syscalls.kill(pid, SIGKILL);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (Files.exists(Path.of("/proc", Integer.toString(pid))) && isInfra(pid, binaryName)
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Whether {@code pid} is a live process running {@code binaryName} (zombies do not count). */
+    public static boolean isInfra(int pid, String binaryName) {
+        Path proc = Path.of("/proc", Integer.toString(pid));
+        try {
+            String stat;
+            try (var in = Files.newInputStream(proc.resolve("stat"))) {
+                stat = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            }
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            if (state == 'Z' || state == 'X') {
+                return false;
+            }
+            return Path.of(Files.readSymbolicLink(proc.resolve("exe")).toString().replace(" (deleted)", ""))
+                    .getFileName().toString().equals(Path.of(binaryName).getFileName().toString());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
