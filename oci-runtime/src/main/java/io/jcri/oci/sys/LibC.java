@@ -59,6 +59,10 @@ public interface LibC extends Library {
 
     int posix_spawn_file_actions_addclose(Pointer fileActions, int fd);
 
+    int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int oflag, int mode);
+
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
     int posix_spawnattr_init(Pointer attr);
 
     int posix_spawnattr_destroy(Pointer attr);
@@ -82,4 +86,12 @@ public interface LibC extends Library {
     int setrlimit(int resource, long[] rlim);
 
     int getrlimit(int resource, long[] rlim);
+
+    int prlimit(int pid, int resource, long[] newLimit, long[] oldLimit);
+
+    long read(int fd, byte[] buf, long count);
+
+    long write(int fd, byte[] buf, long count);
+
+    int poll(int[] pollfds, long nfds, int timeoutMillis);
 }

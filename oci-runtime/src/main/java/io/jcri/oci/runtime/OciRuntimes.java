@@ -1,0 +1,54 @@
+package io.jcri.oci.runtime;
+
+import io.jcri.oci.Executables;
+import io.jcri.oci.RuntimeBinaryProbe;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The OCI runtime of each configured handler, made ready to run on this host (or with the reason it is not). */
+public final class OciRuntimes {
+    private final Map<String, OciRuntime> byHandler;
+
+    private OciRuntimes(Map<String, OciRuntime> byHandler) {
+        this.byHandler = byHandler;
+    }
+
+    /** How a handler is configured: its runtime binary (name or path) and state root (empty: the default). */
+    public record HandlerConfig(String binary, String root) {
+    }
+
+    /**
+     * @param runRoot jcri's volatile state directory; a handler's default {@code --root} is
+     *                {@code <runRoot>/runtime/<handler>}
+     */
+    public static OciRuntimes create(Map<String, HandlerConfig> handlers, Path runRoot, Duration timeout) {
+        Map<String, OciRuntime> m = new LinkedHashMap<>();
+        handlers.forEach((name, h) -> m.put(name, make(name, h, runRoot, timeout)));
+        return new OciRuntimes(Map.copyOf(m));
+    }
+
+    private static OciRuntime make(String name, HandlerConfig h, Path runRoot, Duration timeout) {
+        Path root = h.root().isEmpty() ? runRoot.resolve("runtime").resolve(name) : Path.of(h.root());
+        Optional<Path> binary = Executables.find(h.binary());
+        Optional<String> problem = RuntimeBinaryProbe.problem(h.binary());
+        Path executable = binary.orElse(Path.of(h.binary()));
+        if (problem.isEmpty() && HybridCgroupLauncher.needed(executable)) {
+            Path launcher = runRoot.resolve("runtime").resolve(name + ".launcher");
+            problem = HybridCgroupLauncher.write(executable, launcher);
+            executable = launcher;
+        }
+        return new RuncCompatibleRuntime(name, executable, root, timeout, problem);
+    }
+
+    /** The runtime of {@code handler}; empty when no such handler is configured. */
+    public Optional<OciRuntime> forHandler(String handler) {
+        return Optional.ofNullable(byHandler.get(handler));
+    }
+
+    public Map<String, OciRuntime> all() {
+        return byHandler;
+    }
+}

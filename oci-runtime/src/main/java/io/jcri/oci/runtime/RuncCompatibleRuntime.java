@@ -1,0 +1,187 @@
+package io.jcri.oci.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.oci.OciException;
+import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.spec.OciSpec;
+import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.oci.sys.Syscalls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * runc or crun through their shared command line, each handler with its own {@code --root}. The executable may be
+ * a launcher that prepares the runtime's environment (see {@link HybridCgroupLauncher}).
+ */
+public final class RuncCompatibleRuntime implements OciRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(RuncCompatibleRuntime.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String handler;
+    private final Path executable;
+    private final Path root;
+    private final Duration timeout;
+    private final Optional<String> problem;
+
+    /**
+     * @param executable what to run as the runtime (the binary or its launcher)
+     * @param root       the runtime's state directory ({@code --root})
+     * @param timeout    the deadline of each call except exec
+     * @param problem    why the runtime cannot work here, empty when it can
+     */
+    public RuncCompatibleRuntime(String handler, Path executable, Path root, Duration timeout,
+                                 Optional<String> problem) {
+        this.handler = handler;
+        this.executable = executable;
+        this.root = root;
+        this.timeout = timeout;
+        this.problem = problem;
+    }
+
+    @Override
+    public String handler() {
+        return handler;
+    }
+
+    @Override
+    public Path executable() {
+        return executable;
+    }
+
+    @Override
+    public List<String> globalArgs() {
+        return List.of("--root", root.toString());
+    }
+
+    @Override
+    public Optional<String> problem() {
+        return problem;
+    }
+
+    @Override
+    public void start(String id) {
+        Command.check(argv("start", id), timeout);
+    }
+
+    @Override
+    public Optional<ContainerState> state(String id) {
+        Command.Result r = Command.run(argv("state", id), timeout, 1 << 20, () -> { });
+        if (r.timedOut()) {
+            throw new OciException(handler + " state " + id + " did not answer within " + timeout.toSeconds()
+                    + "s", true, null);
+        }
+        if (r.exitCode() != 0) {
+            if (notFound(r.stderrText())) {
+                return Optional.empty();
+            }
+            throw new OciException(handler + " state " + id + " exited " + r.exitCode() + ": " + r.stderrText());
+        }
+        try {
+            JsonNode n = JSON.readTree(r.stdout());
+            return Optional.of(new ContainerState(n.path("id").asText(), n.path("status").asText(),
+                    n.path("pid").asInt()));
+        } catch (IOException e) {
+            throw new OciException(handler + " state " + id + " printed unreadable JSON: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void kill(String id, int signal, boolean all) {
+        List<String> args = new ArrayList<>(List.of("kill"));
+        if (all) {
+            args.add("--all");
+        }
+        args.add(id);
+        args.add(String.valueOf(signal));
+        Command.Result r = Command.run(argv(args.toArray(String[]::new)), timeout, 1 << 20, () -> { });
+        if (r.timedOut()) {
+            throw new OciException(handler + " kill " + id + " did not finish within " + timeout.toSeconds() + "s",
+                    true, null);
+        }
+        if (r.exitCode() != 0 && !notRunning(r.stderrText())) {
+            throw new OciException(handler + " kill " + id + " " + signal + " exited " + r.exitCode() + ": "
+                    + r.stderrText());
+        }
+    }
+
+    @Override
+    public void delete(String id) {
+        Command.Result r = Command.run(argv("delete", "--force", id), timeout, 1 << 20, () -> { });
+        if (r.timedOut()) {
+            throw new OciException(handler + " delete " + id + " did not finish within " + timeout.toSeconds()
+                    + "s", true, null);
+        }
+        if (r.exitCode() != 0 && !notFound(r.stderrText())) {
+            throw new OciException(handler + " delete " + id + " exited " + r.exitCode() + ": " + r.stderrText());
+        }
+    }
+
+    @Override
+    public void update(String id, OciSpec.Resources resources) {
+        try {
+            Path file = Files.createTempFile("jcri-update-", ".json");
+            try {
+                Files.write(file, OciSpecJson.write(resources));
+                Command.check(argv("update", "--resources", file.toString(), id), timeout);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new OciException("cannot write the resources of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ExecResult exec(String id, OciSpec.Process process, Duration execTimeout, int maxOutputBytes,
+                           Path workDir) {
+        Path processFile = workDir.resolve("process.json");
+        Path pidFile = workDir.resolve("exec.pid");
+        try {
+            AtomicFiles.write(processFile, OciSpecJson.write(process));
+            Command.Result r = Command.run(argv("exec", "--process", processFile.toString(), "--pid-file",
+                    pidFile.toString(), id), execTimeout, maxOutputBytes, () -> killExecProcess(id, pidFile));
+            return new ExecResult(r.exitCode(), r.stdout(), r.stderr(), r.timedOut());
+        } catch (IOException e) {
+            throw new OciException("cannot prepare an exec in " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void killExecProcess(String id, Path pidFile) {
+        try {
+            if (Files.exists(pidFile)) {
+                int pid = Integer.parseInt(Files.readString(pidFile).strip());
+                Syscalls.kill(pid, 9);
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.warn("container {}: cannot read the pid of a timed-out exec from {}: {}", id, pidFile,
+                    e.getMessage());
+        }
+    }
+
+    private List<String> argv(String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(executable.toString());
+        argv.addAll(globalArgs());
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    private static boolean notFound(String stderr) {
+        String s = stderr.toLowerCase(java.util.Locale.ROOT);
+        return s.contains("does not exist") || s.contains("not found") || s.contains("no such file");
+    }
+
+    private static boolean notRunning(String stderr) {
+        String s = stderr.toLowerCase(java.util.Locale.ROOT);
+        return notFound(s) || s.contains("not running") || s.contains("process already finished")
+                || s.contains("no such process") || s.contains("container is stopped");
+    }
+}

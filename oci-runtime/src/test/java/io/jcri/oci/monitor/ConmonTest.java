@@ -1,0 +1,68 @@
+package io.jcri.oci.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jcri.oci.runtime.OciRuntime;
+import io.jcri.oci.runtime.OciRuntimes;
+import io.jcri.oci.spec.OciDefaults;
+import io.jcri.oci.spec.OciSpec;
+import io.jcri.oci.runtime.ExecResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** conmon with the real runc and crun on a busybox bundle (root only). */
+class ConmonTest {
+    private static final int RLIMIT_NOFILE = 7;
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void runsAContainerThatHoldsNothingOfTheJvm(String handler) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "ConmonTest needs root: skipped");
+        OciRuntimes runtimes = OciRuntimes.create(Map.of(handler, new OciRuntimes.HandlerConfig(handler, "")),
+                tmp.resolve("run"), Duration.ofSeconds(30));
+        OciRuntime runtime = runtimes.forHandler(handler).orElseThrow();
+        assertThat(runtime.problem()).isEmpty();
+        Path bundle = BusyboxBundle.create(tmp.resolve("b-" + handler), List.of("sh", "-c",
+                "echo out; echo err >&2; exec sleep 2"));
+        Conmon conmon = new Conmon(Path.of("/usr/bin/conmon"), tmp.resolve("conmon"), tmp.resolve("exits"),
+                Map.of(RLIMIT_NOFILE, 1048576L));
+        String id = "jcri-test-" + handler + "-" + ProcessHandle.current().pid();
+        Path log = tmp.resolve("ctr.log");
+        try {
+            int pid = conmon.create(new Conmon.CreateRequest(id, "t", runtime, bundle, log.toString(), false,
+                    false, false, Duration.ofSeconds(30)));
+            assertThat(pid).isPositive();
+            assertThat(runtime.state(id).orElseThrow().status()).isEqualTo("created");
+            runtime.start(id);
+            ExecResult r = runtime.exec(id, new OciSpec.Process(false, new OciSpec.User(0, 0, null, null),
+                    List.of("sh", "-c",
+                    "ls /proc/1/fd; grep -E '^Sig(Ign|Blk)' /proc/1/status; grep 'open files' /proc/1/limits"), List.of(OciDefaults.DEFAULT_PATH), "/", null, null, true, null,
+                    null, null), Duration.ofSeconds(10), 1 << 20, Files.createDirectories(tmp.resolve("x")));
+            String inside = new String(r.stdout(), StandardCharsets.UTF_8);
+            assertThat(inside).isEqualTo("0\n1\n2\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+                    + "Max open files            1024                 1024                 files     \n");
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (conmon.exitCode(id).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(conmon.exitCode(id)).contains(0);
+            assertThat(Files.readAllLines(log)).hasSize(2)
+                    .anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+[+Z0-9:]* stdout F out"))
+                    .anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+[+Z0-9:]* stderr F err"));
+        } finally {
+            runtime.delete(id);
+            conmon.forget(id);
+        }
+    }
+}
