@@ -26,6 +26,8 @@ public final class Syscalls {
     public static final int S_IFCHR = 0020000;
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
     public static final int EINVAL = 22;
@@ -68,6 +70,21 @@ public final class Syscalls {
     public static void lsetxattr(String path, String name, byte[] value) {
         if (C.lsetxattr(path, name, value, value.length, 0) != 0) {
             throw ErrnoException.last("lsetxattr", path + " " + name);
+        }
+    }
+
+    /** Sets all mode bits, setuid/setgid/sticky included (which java.nio cannot set). Follows symlinks. */
+    public static void chmod(String path, int mode) {
+        if (C.chmod(path, mode) != 0) {
+            throw ErrnoException.last("chmod", path);
+        }
+    }
+
+    /** Sets access and modification time of {@code path} itself, not of a symlink's target. */
+    public static void lutimes(String path, long epochSecond, long nanos) {
+        long[] times = {epochSecond, nanos, epochSecond, nanos};
+        if (C.utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) != 0) {
+            throw ErrnoException.last("utimensat", path);
         }
     }
 

@@ -1,0 +1,241 @@
+package io.jcri.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.cri.ErrorKind;
+import io.jcri.image.content.ContentStore;
+import io.jcri.image.layer.LayerStore;
+import io.jcri.image.registry.Descriptor;
+import io.jcri.image.registry.Manifest;
+import io.jcri.image.registry.RegistryClient;
+import io.jcri.image.registry.RegistryConfig;
+import io.jcri.image.registry.RegistryEndpoint;
+import io.jcri.image.registry.RegistryAuth;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls one image: resolves the manifest through the configured endpoints (mirrors first), picks linux/amd64 from
+ * an index, fetches the config, downloads and unpacks the layers in parallel, then records the image. A pull that
+ * moves no bytes for the progress timeout fails with DEADLINE_EXCEEDED; interrupting the calling thread cancels it.
+ */
+final class ImagePuller {
+    private static final Logger LOG = LoggerFactory.getLogger(ImagePuller.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration LOG_EVERY = Duration.ofSeconds(10);
+
+    private final RegistryConfig registries;
+    private final RegistryClient client;
+    private final ContentStore content;
+    private final LayerStore layers;
+    private final ImageStore images;
+    private final InUse inUse;
+    private final int maxConcurrentDownloads;
+    private final Duration progressTimeout;
+
+    ImagePuller(RegistryConfig registries, RegistryClient client, ContentStore content, LayerStore layers,
+                ImageStore images, InUse inUse, int maxConcurrentDownloads, Duration progressTimeout) {
+        this.registries = registries;
+        this.client = client;
+        this.content = content;
+        this.layers = layers;
+        this.images = images;
+        this.inUse = inUse;
+        this.maxConcurrentDownloads = maxConcurrentDownloads;
+        this.progressTimeout = progressTimeout;
+    }
+
+    /** State of one pull shared by its tasks. */
+    private final class Pull {
+        final ImageReference ref;
+        final RegistryAuth auth;
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+        final ConcurrentLinkedQueue<String> claimed = new ConcurrentLinkedQueue<>();
+        final ExecutorService tasks = Executors.newVirtualThreadPerTaskExecutor();
+
+        Pull(ImageReference ref, RegistryAuth auth) {
+            this.ref = ref;
+            this.auth = auth;
+        }
+
+        void progressed(long n) {
+            bytes.addAndGet(n);
+            lastProgress.set(System.nanoTime());
+        }
+
+        void claim(String key) {
+            inUse.claim(key);
+            claimed.add(key);
+        }
+
+        long idleNanos() {
+            return System.nanoTime() - Math.max(lastProgress.get(), content.lastProgressNanos());
+        }
+    }
+
+    ImageRecord pull(ImageReference ref, RegistryAuth auth) {
+        Pull p = new Pull(ref, auth);
+        long start = System.nanoTime();
+        long nextLog = start + LOG_EVERY.toNanos();
+        try {
+            Future<ImageRecord> result = p.tasks.submit(() -> run(p));
+            while (true) {
+                try {
+                    ImageRecord r = result.get(1, TimeUnit.SECONDS);
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    LOG.info("pulled {} as {}: {} MB in {} s", ref, r.id(), String.format("%.1f", p.bytes.get() / 1e6),
+                            String.format("%.1f", seconds));
+                    return r;
+                } catch (TimeoutException e) {
+                    if (p.idleNanos() > progressTimeout.toNanos()) {
+                        throw new ImageException(ErrorKind.DEADLINE_EXCEEDED, "pulling " + ref + ": no progress for "
+                                + progressTimeout.toSeconds() + " s (" + p.bytes.get() + " bytes received)");
+                    }
+                    if (System.nanoTime() > nextLog) {
+                        LOG.info("pulling {}: {} MB received", ref, String.format("%.1f", p.bytes.get() / 1e6));
+                        nextLog = System.nanoTime() + LOG_EVERY.toNanos();
+                    }
+                } catch (ExecutionException e) {
+                    throw unwrap(ref, e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageException(ErrorKind.CANCELLED, "pulling " + ref + ": cancelled");
+        } finally {
+            p.tasks.shutdownNow();
+            try {
+                if (!p.tasks.awaitTermination(30, TimeUnit.SECONDS)) {
+                    LOG.warn("pulling {}: tasks still running 30 s after the pull ended", ref);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inUse.release(p.claimed);
+        }
+    }
+
+    private ImageRecord run(Pull p) throws Exception {
+        List<RegistryEndpoint> endpoints = registries.endpointsFor(p.ref);
+        Manifest top = null;
+        RegistryEndpoint ep = null;
+        ImageException last = null;
+        for (RegistryEndpoint candidate : endpoints) {
+            try {
+                top = client.fetchManifest(candidate, p.ref.manifestReference(), p.auth);
+                ep = candidate;
+                break;
+            } catch (ImageException e) {
+                if (e.kind() == ErrorKind.CANCELLED) {
+                    throw e;
+                }
+                LOG.warn("pulling {}: {} failed: {}", p.ref, candidate, e.getMessage());
+                last = e;
+            }
+        }
+        if (top == null) {
+            throw last.kind() == ErrorKind.NOT_FOUND
+                    ? ImageException.notFound("image " + p.ref + " not found in " + endpoints)
+                    : last;
+        }
+        List<String> blobs = new ArrayList<>();
+        store(p, top, blobs);
+        Manifest manifest = top;
+        if (top.isIndex()) {
+            Descriptor d = top.pickPlatform("linux", "amd64");
+            manifest = client.fetchManifest(ep, d.digest(), p.auth);
+            if (manifest.isIndex()) {
+                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "index " + top.digest()
+                        + " points at another index for linux/amd64");
+            }
+            store(p, manifest, blobs);
+        }
+        RegistryEndpoint from = ep;
+        Descriptor configDesc = manifest.config();
+        p.claim(configDesc.digest());
+        blobs.add(configDesc.digest());
+        content.ensure(configDesc.digest(), configDesc.size(),
+                () -> client.openBlob(from, configDesc.digest(), p.auth), p::progressed);
+        JsonNode config = JSON.readTree(content.read(configDesc.digest()));
+        List<String> diffIds = new ArrayList<>();
+        config.path("rootfs").path("diff_ids").forEach(n -> diffIds.add(n.asText()));
+        if (diffIds.size() != manifest.layers().size()) {
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "image config " + configDesc.digest() + " lists "
+                    + diffIds.size() + " diff IDs for " + manifest.layers().size() + " layers");
+        }
+        List<String> chainIds = LayerStore.chainIds(diffIds);
+        Semaphore downloads = new Semaphore(maxConcurrentDownloads);
+        List<Future<?>> work = new ArrayList<>();
+        long size = configDesc.size();
+        for (int i = 0; i < chainIds.size(); i++) {
+            Descriptor layer = manifest.layers().get(i);
+            String chainId = chainIds.get(i);
+            String diffId = diffIds.get(i);
+            p.claim(chainId);
+            p.claim(layer.digest());
+            blobs.add(layer.digest());
+            size += Math.max(0, layer.size());
+            if (layers.has(chainId)) {
+                continue;
+            }
+            work.add(p.tasks.submit(() -> {
+                downloads.acquire();
+                try {
+                    content.ensure(layer.digest(), layer.size(), () -> client.openBlob(from, layer.digest(), p.auth),
+                            p::progressed);
+                } finally {
+                    downloads.release();
+                }
+                layers.ensure(chainId, diffId, () -> Files.newInputStream(content.path(layer.digest())));
+                return null;
+            }));
+        }
+        for (Future<?> f : work) {
+            f.get();
+        }
+        Map<String, String> annotations = new LinkedHashMap<>();
+        JSON.readTree(manifest.bytes()).path("annotations").properties()
+                .forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
+        ImageRecord pulled = new ImageRecord(configDesc.digest(), List.of(), List.of(p.ref.digestedName(top.digest())),
+                size, ImageConfig.fromImageConfigJson(config), chainIds, blobs, false, annotations);
+        try {
+            return images.add(pulled, p.ref.taggedName());
+        } catch (IOException e) {
+            throw ImageException.internal("recording image " + pulled.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void store(Pull p, Manifest m, List<String> blobs) {
+        p.claim(m.digest());
+        blobs.add(m.digest());
+        content.put(m.digest(), m.bytes());
+    }
+
+    private static ImageException unwrap(ImageReference ref, Throwable t) {
+        Throwable c = t;
+        while (c instanceof ExecutionException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c instanceof ImageException ie) {
+            return ie;
+        }
+        return ImageException.internal("pulling " + ref + ": " + c, c);
+    }
+}

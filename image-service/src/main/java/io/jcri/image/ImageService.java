@@ -1,0 +1,194 @@
+package io.jcri.image;
+
+import io.jcri.image.content.ContentStore;
+import io.jcri.image.layer.LayerStore;
+import io.jcri.image.layer.LayerUnpacker;
+import io.jcri.image.registry.RegistryAuth;
+import io.jcri.image.registry.RegistryClient;
+import io.jcri.image.registry.RegistryConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The image operations of a node: pull, look up, list, remove, and report disk usage; plus what the runtime
+ * service needs to start a container from an image ({@link #require}, {@link #layerDirs}). State lives under
+ * {@code <state root>/content}, {@code layers} and {@code images}.
+ */
+public final class ImageService {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
+    private static final Pattern FULL_ID = Pattern.compile("sha256:[a-f0-9]{64}");
+    private static final Pattern HEX = Pattern.compile("[a-f0-9]{3,64}");
+
+    private final ContentStore content;
+    private final LayerStore layers;
+    private final ImageStore images;
+    private final InUse inUse = new InUse();
+    private final ImagePuller puller;
+
+    /**
+     * @param stateRoot              jcri's persistent state directory
+     * @param registriesConf         a containers-registries.conf v2 file (read when it exists)
+     * @param maxConcurrentDownloads layers downloaded in parallel per pull
+     * @param pullProgressTimeout    a pull moving no bytes this long fails with DEADLINE_EXCEEDED
+     */
+    public record Settings(Path stateRoot, Path registriesConf, int maxConcurrentDownloads,
+                           Duration pullProgressTimeout) {
+    }
+
+    private ImageService(Settings s, RegistryConfig registries) throws IOException {
+        content = new ContentStore(s.stateRoot().resolve("content"));
+        layers = new LayerStore(s.stateRoot().resolve("layers"), new LayerUnpacker(true));
+        images = new ImageStore(s.stateRoot().resolve("images"));
+        puller = new ImagePuller(registries, new RegistryClient(Duration.ofMinutes(1)), content, layers, images,
+                inUse, s.maxConcurrentDownloads(), s.pullProgressTimeout());
+    }
+
+    /** Opens the store, cleaning what a crash left half-done, and reads the registries configuration. */
+    public static ImageService open(Settings s) throws IOException {
+        RegistryConfig registries = RegistryConfig.load(s.registriesConf());
+        ImageService service = new ImageService(s, registries);
+        service.content.cleanIngest();
+        service.layers.cleanLeftovers();
+        service.collectGarbage();
+        LOG.info("image store {}: {} images; registries from {}: {} rules", s.stateRoot(), service.images.all().size(),
+                s.registriesConf(), registries.registries().size());
+        return service;
+    }
+
+    /** Pulls {@code reference} and returns its record (whose ID is the config digest). */
+    public ImageRecord pull(String reference, RegistryAuth auth) {
+        ImageReference ref = ImageReference.parse(reference);
+        LOG.info("pulling {} ({})", ref, auth);
+        return puller.pull(ref, auth);
+    }
+
+    /**
+     * The image a reference names: a full or short image ID, {@code name:tag} or {@code name@digest} (short names
+     * normalised as by {@link ImageReference#parse}).
+     */
+    public Optional<ImageRecord> find(String reference) {
+        return resolve(reference).map(Match::record);
+    }
+
+    /** Like {@link #find}, but NOT_FOUND when there is no such image. */
+    public ImageRecord require(String reference) {
+        return find(reference).orElseThrow(() -> ImageException.notFound("image " + reference
+                + " not found; pull it first"));
+    }
+
+    /** Every image, or only the one {@code filter} names when it is not empty. */
+    public List<ImageRecord> list(String filter) {
+        if (filter == null || filter.isEmpty()) {
+            return images.all();
+        }
+        return find(filter).stream().toList();
+    }
+
+    /**
+     * Removes an image. By a tag the image shares with other tags, only the tag goes; otherwise the record goes
+     * with every tag, and its layers and blobs unless another image needs them. An unknown reference is no error.
+     */
+    public void remove(String reference) {
+        Optional<Match> m = resolve(reference);
+        if (m.isEmpty()) {
+            LOG.info("remove {}: no such image, nothing to do", reference);
+            return;
+        }
+        ImageRecord r = m.get().record();
+        try {
+            if (m.get().tag() != null && r.repoTags().size() > 1) {
+                images.untag(r, m.get().tag());
+                LOG.info("untagged {} from image {}", m.get().tag(), r.id());
+                return;
+            }
+            images.remove(r);
+            LOG.info("removed image {} ({})", r.id(), r.repoTags());
+            collectGarbage();
+        } catch (IOException e) {
+            throw ImageException.internal("removing image " + r.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The overlay lower dirs of an image, lowest layer first. */
+    public List<Path> layerDirs(ImageRecord image) {
+        return image.chainIds().stream().map(layers::diffDir).toList();
+    }
+
+    /** The image config document as stored (what {@code crictl inspecti} shows). */
+    public String configJson(ImageRecord image) {
+        return new String(content.read(image.id()), StandardCharsets.UTF_8);
+    }
+
+    /** Disk used by unpacked layers and blobs, reported against the layers directory. */
+    public DiskUsage usage() {
+        try {
+            DiskUsage l = DiskUsage.measure(layers.root());
+            DiskUsage c = DiskUsage.measure(content.root());
+            return new DiskUsage(layers.root(), l.usedBytes() + c.usedBytes(), l.inodesUsed() + c.inodesUsed(),
+                    l.timestampNanos());
+        } catch (IOException e) {
+            throw ImageException.internal("measuring the image filesystem: " + e.getMessage(), e);
+        }
+    }
+
+    private record Match(ImageRecord record, String tag) {
+    }
+
+    private Optional<Match> resolve(String reference) {
+        if (reference == null || reference.isBlank()) {
+            throw ImageException.invalid("image reference is empty");
+        }
+        String s = reference.strip();
+        if (FULL_ID.matcher(s).matches()) {
+            return images.byId(s).map(r -> new Match(r, null));
+        }
+        if (s.length() == 64 && HEX.matcher(s).matches()) {
+            return images.byId("sha256:" + s).map(r -> new Match(r, null));
+        }
+        ImageReference ref;
+        try {
+            ref = ImageReference.parse(s);
+        } catch (ImageException e) {
+            return idPrefix(s);
+        }
+        if (ref.digest() != null) {
+            return images.byRepoDigest(ref.digestedName(ref.digest())).map(r -> new Match(r, null));
+        }
+        Optional<Match> byTag = images.byTag(ref.taggedName()).map(r -> new Match(r, ref.taggedName()));
+        return byTag.isPresent() || s.contains(":") ? byTag : idPrefix(s);
+    }
+
+    private Optional<Match> idPrefix(String s) {
+        return HEX.matcher(s).matches() ? images.byIdPrefix(s).map(r -> new Match(r, null)) : Optional.empty();
+    }
+
+    /** Deletes layers and blobs no image record names and no pull in progress holds. */
+    private void collectGarbage() throws IOException {
+        synchronized (inUse) {
+            Set<String> keep = new HashSet<>(inUse.keys());
+            for (ImageRecord r : images.all()) {
+                keep.addAll(r.chainIds());
+                keep.addAll(r.blobs());
+            }
+            for (String chain : layers.list()) {
+                if (!keep.contains(chain)) {
+                    layers.remove(chain);
+                }
+            }
+            for (String blob : content.list()) {
+                if (!keep.contains(blob)) {
+                    content.delete(blob);
+                }
+            }
+        }
+    }
+}

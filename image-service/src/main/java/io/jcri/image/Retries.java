@@ -1,0 +1,63 @@
+package io.jcri.image;
+
+import io.jcri.cri.ErrorKind;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a step that may fail transiently (an I/O error, a registry answering 429 or 5xx) up to four times with
+ * exponential backoff. An interrupt ends it at once as CANCELLED.
+ */
+public final class Retries {
+    private static final Logger LOG = LoggerFactory.getLogger(Retries.class);
+    private static final int ATTEMPTS = 4;
+
+    private Retries() {
+    }
+
+    /** A step that may fail transiently. */
+    public interface Step<T> {
+        T run() throws IOException, InterruptedException;
+    }
+
+    /** A failure worth retrying that is not an I/O error (a 429 or 5xx status). */
+    public static final class Transient extends RuntimeException {
+        public Transient(String message) {
+            super(message);
+        }
+    }
+
+    public static <T> T run(String what, Step<T> step) {
+        long backoffMillis = 500;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return step.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw cancelled(what, e);
+            } catch (IOException | Transient e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw cancelled(what, e);
+                }
+                if (attempt >= ATTEMPTS) {
+                    throw new ImageException(ErrorKind.UNAVAILABLE, what + ": " + e.getMessage() + " (after "
+                            + attempt + " attempts)", e);
+                }
+                LOG.warn("{}: {} (attempt {} of {}, retrying in {} ms)", what, e.getMessage(), attempt, ATTEMPTS,
+                        backoffMillis);
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw cancelled(what, ie);
+                }
+                backoffMillis *= 2;
+            }
+        }
+    }
+
+    private static ImageException cancelled(String what, Exception cause) {
+        return new ImageException(ErrorKind.CANCELLED, what + ": cancelled", cause);
+    }
+}

@@ -1,0 +1,177 @@
+package io.jcri.image.content;
+
+import io.jcri.cri.ErrorKind;
+import io.jcri.image.ImageException;
+import io.jcri.image.Retries;
+import io.jcri.oci.fs.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Content-addressed blobs under {@code <root>/blobs/sha256/<hex>}. A blob is streamed into {@code <root>/ingest},
+ * verified against its digest and size, fsynced and renamed into place, so a blob that is visible is complete.
+ * Two writers of the same digest share the work: the second waits for the first and finds the blob there.
+ */
+public final class ContentStore {
+    private static final int BUFFER = 256 * 1024;
+
+    private final Path root;
+    private final Path blobs;
+    private final Path ingest;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
+
+    public ContentStore(Path root) throws IOException {
+        this.root = root;
+        this.blobs = root.resolve("blobs/sha256");
+        this.ingest = root.resolve("ingest");
+        Files.createDirectories(blobs);
+        Files.createDirectories(ingest);
+    }
+
+    /** A source of a blob's bytes, opened once per attempt. */
+    public interface Source {
+        InputStream open() throws IOException;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path path(String digest) {
+        return blobs.resolve(Digests.hex(digest));
+    }
+
+    public boolean has(String digest) {
+        return Files.isRegularFile(path(digest));
+    }
+
+    /** The time any download into this store last made progress (for stall detection shared between pulls). */
+    public long lastProgressNanos() {
+        return lastProgressNanos.get();
+    }
+
+    /**
+     * Makes sure the blob is present, downloading it from {@code source} when it is not. {@code progress} receives
+     * byte counts as they arrive; a download that breaks off is retried from the start. Waits (interruptibly) for a concurrent download of the same digest.
+     */
+    public Path ensure(String digest, long size, Source source, LongConsumer progress) {
+        ReentrantLock lock = locks.computeIfAbsent(digest, d -> new ReentrantLock());
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageException(ErrorKind.CANCELLED, "waiting for blob " + digest + ": cancelled", e);
+        }
+        try {
+            Path target = path(digest);
+            if (Files.isRegularFile(target)) {
+                return target;
+            }
+            return Retries.run("downloading blob " + digest, () -> {
+                try (InputStream in = source.open()) {
+                    write(digest, size, in, progress);
+                }
+                return target;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stores small content already in memory (manifests, configs), verifying its digest. */
+    public void put(String digest, byte[] bytes) {
+        if (!Digests.of(bytes).equals(digest)) {
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "content does not match its digest " + digest);
+        }
+        try {
+            if (!has(digest)) {
+                AtomicFiles.write(path(digest), bytes);
+            }
+        } catch (IOException e) {
+            throw ImageException.internal("storing blob " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    public byte[] read(String digest) {
+        try {
+            return Files.readAllBytes(path(digest));
+        } catch (IOException e) {
+            throw ImageException.internal("reading blob " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every stored digest. */
+    public Set<String> list() throws IOException {
+        try (Stream<Path> s = Files.list(blobs)) {
+            return s.map(p -> "sha256:" + p.getFileName()).filter(d -> Digests.SHA256.matcher(d).matches())
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    public void delete(String digest) throws IOException {
+        Files.deleteIfExists(path(digest));
+    }
+
+    /** Removes downloads a crash or kill left half-done; call before any pull starts. */
+    public void cleanIngest() throws IOException {
+        try (Stream<Path> s = Files.list(ingest)) {
+            for (Path p : s.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private void write(String digest, long size, InputStream in, LongConsumer progress) throws IOException {
+        Path tmp = Files.createTempFile(ingest, Digests.hex(digest) + ".", ".part");
+        try {
+            MessageDigest md = Digests.newSha256();
+            long total = 0;
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream out = Channels.newOutputStream(ch)) {
+                byte[] buf = new byte[BUFFER];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new IOException("interrupted");
+                    }
+                    out.write(buf, 0, n);
+                    md.update(buf, 0, n);
+                    total += n;
+                    lastProgressNanos.set(System.nanoTime());
+                    progress.accept(n);
+                    if (size >= 0 && total > size) {
+                        throw new ImageException(ErrorKind.FAILED_PRECONDITION, "blob " + digest
+                                + " is larger than the " + size + " bytes its descriptor says");
+                    }
+                }
+                ch.force(true);
+            }
+            String actual = Digests.format(md.digest());
+            if (!actual.equals(digest) || (size >= 0 && total != size)) {
+                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "blob " + digest + " arrived as " + actual
+                        + " (" + total + " bytes, expected " + size + "): corrupt or tampered");
+            }
+            Files.move(tmp, path(digest), StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.fsyncDirectory(blobs);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

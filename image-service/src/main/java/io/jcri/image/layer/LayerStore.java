@@ -1,0 +1,154 @@
+package io.jcri.image.layer;
+
+import io.jcri.cri.ErrorKind;
+import io.jcri.image.ImageException;
+import io.jcri.image.content.Digests;
+import io.jcri.oci.fs.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Unpacked layers under {@code <root>/<chainid-hex>/diff}, one per chain ID so that images sharing a base share
+ * its directories. A layer is unpacked into {@code .tmp-*} and renamed into place, and removed by renaming it to
+ * {@code .rm-*} first, so a visible layer directory is always complete; leftovers of a crash are cleaned at start.
+ * Which layers are still needed is decided by the caller from the image records.
+ */
+public final class LayerStore {
+    private static final String TMP = ".tmp-";
+    private static final String RM = ".rm-";
+
+    private final Path root;
+    private final LayerUnpacker unpacker;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    public LayerStore(Path root, LayerUnpacker unpacker) throws IOException {
+        this.root = root;
+        this.unpacker = unpacker;
+        Files.createDirectories(root);
+    }
+
+    /** Chain IDs of a stack of diff IDs, lowest first: chain[0] = diff[0], chain[i] = H(chain[i-1] + " " + diff[i]). */
+    public static List<String> chainIds(List<String> diffIds) {
+        List<String> out = new ArrayList<>();
+        for (String d : diffIds) {
+            out.add(out.isEmpty() ? d : Digests.of(out.getLast() + " " + d));
+        }
+        return out;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The overlay lower dir of a layer. */
+    public Path diffDir(String chainId) {
+        return root.resolve(Digests.hex(chainId)).resolve("diff");
+    }
+
+    public boolean has(String chainId) {
+        return Files.isDirectory(diffDir(chainId));
+    }
+
+    /** A layer blob to unpack, opened when needed. */
+    public interface Blob {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * Makes sure layer {@code chainId} is unpacked, unpacking {@code blob} when it is not and checking that its
+     * uncompressed digest is {@code diffId}. A concurrent call for the same chain waits and shares the result.
+     */
+    public Path ensure(String chainId, String diffId, Blob blob) {
+        ReentrantLock lock = locks.computeIfAbsent(chainId, c -> new ReentrantLock());
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageException(ErrorKind.CANCELLED, "waiting for layer " + chainId + ": cancelled", e);
+        }
+        try {
+            Path dir = diffDir(chainId);
+            if (Files.isDirectory(dir)) {
+                return dir;
+            }
+            Path tmp = Files.createTempDirectory(root, TMP + Digests.hex(chainId).substring(0, 12) + "-");
+            try {
+                Path diff = Files.createDirectory(tmp.resolve("diff"));
+                LayerUnpacker.Result r;
+                try (InputStream in = blob.open()) {
+                    r = unpacker.unpack(in, diff);
+                }
+                if (!r.diffId().equals(diffId)) {
+                    throw new ImageException(ErrorKind.FAILED_PRECONDITION, "layer " + diffId
+                            + " unpacked to content with digest " + r.diffId() + ": corrupt or tampered");
+                }
+                for (Path p : List.of(diff, tmp)) {
+                    AtomicFiles.fsyncDirectory(p);
+                }
+                Files.move(tmp, dir.getParent(), StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.fsyncDirectory(root);
+                return dir;
+            } finally {
+                deleteTree(tmp);
+            }
+        } catch (IOException e) {
+            throw ImageException.internal("unpacking layer " + chainId + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every layer present. */
+    public Set<String> list() throws IOException {
+        try (Stream<Path> s = Files.list(root)) {
+            return s.map(p -> "sha256:" + p.getFileName())
+                    .filter(d -> Digests.SHA256.matcher(d).matches())
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    /** Removes a layer: renamed out of sight first, so a crash midway leaves only a {@code .rm-} leftover. */
+    public void remove(String chainId) throws IOException {
+        Path dir = root.resolve(Digests.hex(chainId));
+        if (!Files.exists(dir)) {
+            return;
+        }
+        Path doomed = root.resolve(RM + Digests.hex(chainId) + "-" + System.nanoTime());
+        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(doomed);
+    }
+
+    /** Deletes what a crash left half-made or half-removed; call before any pull starts. */
+    public void cleanLeftovers() throws IOException {
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(TMP)
+                    || p.getFileName().toString().startsWith(RM)).toList()) {
+                deleteTree(p);
+            }
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}

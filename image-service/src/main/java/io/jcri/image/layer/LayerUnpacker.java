@@ -1,0 +1,234 @@
+package io.jcri.image.layer;
+
+import com.github.luben.zstd.ZstdInputStream;
+import io.jcri.cri.ErrorKind;
+import io.jcri.image.ImageException;
+import io.jcri.image.content.Digests;
+import io.jcri.oci.sys.Syscalls;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Unpacks one layer (a tar, plain or gzip- or zstd-compressed, detected from its first bytes) into an empty
+ * directory, ready as an overlayfs lower dir: files, directories, symlinks, hard links, devices and FIFOs with
+ * ownership, full modes, modification times and PAX extended attributes; {@code .wh.<name>} becomes an overlay
+ * whiteout (character device 0/0) and {@code .wh..wh..opq} marks its directory opaque.
+ *
+ * <p>Hostile input is refused: absolute names, {@code ..} components, entries reached through a symlink and hard
+ * links to anything outside the layer. The caller removes the directory when this throws.
+ */
+public final class LayerUnpacker {
+    private static final String WHITEOUT = ".wh.";
+    private static final String OPAQUE = ".wh..wh..opq";
+    private static final String OPAQUE_XATTR = "trusted.overlay.opaque";
+    private static final String PAX_XATTR = "SCHILY.xattr.";
+    private static final String PAX_XATTR_B64 = "LIBARCHIVE.xattr.";
+
+    private final boolean applyOwnership;
+
+    /** @param applyOwnership chown entries to their tar uid/gid (needs root; off for unprivileged tests) */
+    public LayerUnpacker(boolean applyOwnership) {
+        this.applyOwnership = applyOwnership;
+    }
+
+    /** What unpacking produced. @param diffId digest of the uncompressed tar, to check against the image config */
+    public record Result(String diffId, long entries) {
+    }
+
+    private record DirTime(Path dir, FileTime mtime) {
+    }
+
+    /** Unpacks {@code layer} into {@code root} (an existing empty directory). */
+    public Result unpack(InputStream layer, Path root) throws IOException {
+        MessageDigest md = Digests.newSha256();
+        List<DirTime> dirTimes = new ArrayList<>();
+        long count = 0;
+        try (InputStream tarStream = new DigestInputStream(decompress(layer), md);
+             TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name())) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new ImageException(ErrorKind.CANCELLED, "unpacking cancelled");
+                }
+                count++;
+                extract(tar, e, root, dirTimes);
+            }
+            tarStream.transferTo(OutputStream.nullOutputStream());
+        }
+        // children change their directory's mtime: set directories last, deepest first
+        dirTimes.sort(Comparator.comparingInt((DirTime d) -> d.dir().getNameCount()).reversed());
+        for (DirTime d : dirTimes) {
+            setTime(d.dir(), d.mtime());
+        }
+        return new Result(Digests.format(md.digest()), count);
+    }
+
+    private static InputStream decompress(InputStream raw) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(raw, 64 * 1024);
+        in.mark(4);
+        byte[] magic = in.readNBytes(4);
+        in.reset();
+        if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+            return new GZIPInputStream(in, 64 * 1024);
+        }
+        if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
+                && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
+            return new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
+        }
+        return in;
+    }
+
+    private void extract(TarArchiveInputStream tar, TarArchiveEntry e, Path root, List<DirTime> dirTimes)
+            throws IOException {
+        String name = e.getName();
+        Path target = resolve(root, name);
+        if (target.equals(root)) {
+            if (e.isDirectory()) {
+                applyMetadata(root, e);
+                dirTimes.add(new DirTime(root, e.getLastModifiedTime()));
+            }
+            return;
+        }
+        String base = target.getFileName().toString();
+        if (base.equals(OPAQUE)) {
+            Files.createDirectories(target.getParent());
+            Syscalls.lsetxattr(target.getParent().toString(), OPAQUE_XATTR, new byte[] {'y'});
+            return;
+        }
+        if (base.startsWith(WHITEOUT + WHITEOUT)) {
+            return;
+        }
+        if (base.startsWith(WHITEOUT)) {
+            Path hidden = target.resolveSibling(base.substring(WHITEOUT.length()));
+            removeExisting(hidden);
+            Syscalls.mknod(hidden.toString(), Syscalls.S_IFCHR, 0);
+            return;
+        }
+        if (e.isDirectory()) {
+            if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                removeExisting(target);
+                Files.createDirectory(target);
+            }
+            applyMetadata(target, e);
+            dirTimes.add(new DirTime(target, e.getLastModifiedTime()));
+            return;
+        }
+        removeExisting(target);
+        if (e.isSymbolicLink()) {
+            Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+        } else if (e.isLink()) {
+            Path source = resolve(root, e.getLinkName());
+            if (source.equals(root) || !Files.exists(source, LinkOption.NOFOLLOW_LINKS)
+                    || Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+                throw refused(name, "hard link to \"" + e.getLinkName() + "\", which is not a file earlier in the layer");
+            }
+            Files.createLink(target, source);
+            return;
+        } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+            int type = e.isCharacterDevice() ? Syscalls.S_IFCHR : e.isBlockDevice() ? Syscalls.S_IFBLK : Syscalls.S_IFIFO;
+            long dev = e.isFIFO() ? 0 : Syscalls.makedev(e.getDevMajor(), e.getDevMinor());
+            Syscalls.mknod(target.toString(), type | (e.getMode() & 0777), dev);
+        } else if (e.isFile()) {
+            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                tar.transferTo(out);
+            }
+        } else {
+            throw refused(name, "unsupported tar entry type");
+        }
+        applyMetadata(target, e);
+        setTime(target, e.getLastModifiedTime());
+    }
+
+    private void applyMetadata(Path p, TarArchiveEntry e) {
+        String path = p.toString();
+        if (applyOwnership) {
+            Syscalls.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
+        }
+        if (!e.isSymbolicLink()) {
+            // after chown, which clears setuid/setgid
+            Syscalls.chmod(path, e.getMode() & 07777);
+        }
+        for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+            if (h.getKey().startsWith(PAX_XATTR)) {
+                Syscalls.lsetxattr(path, h.getKey().substring(PAX_XATTR.length()),
+                        h.getValue().getBytes(StandardCharsets.UTF_8));
+            } else if (h.getKey().startsWith(PAX_XATTR_B64)) {
+                Syscalls.lsetxattr(path, h.getKey().substring(PAX_XATTR_B64.length()),
+                        Base64.getDecoder().decode(h.getValue()));
+            }
+        }
+    }
+
+    private static void setTime(Path p, FileTime t) {
+        if (t != null) {
+            var instant = t.toInstant();
+            Syscalls.lutimes(p.toString(), instant.getEpochSecond(), instant.getNano());
+        }
+    }
+
+    /**
+     * The path of entry {@code name} under {@code root}, creating missing parent directories. Refuses absolute
+     * names, {@code ..}, and parents that are not real directories (a symlink parent could point anywhere).
+     */
+    static Path resolve(Path root, String name) {
+        if (name.startsWith("/")) {
+            throw refused(name, "absolute path");
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : name.split("/")) {
+            if (part.equals("..")) {
+                throw refused(name, "\"..\" component");
+            }
+            if (!part.isEmpty() && !part.equals(".")) {
+                parts.add(part);
+            }
+        }
+        Path p = root;
+        for (int i = 0; i < parts.size(); i++) {
+            p = p.resolve(parts.get(i));
+            if (i == parts.size() - 1) {
+                break;
+            }
+            if (Files.isSymbolicLink(p)) {
+                throw refused(name, "its parent " + root.relativize(p) + " is a symlink");
+            }
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.createDirectory(p);
+                } catch (IOException ex) {
+                    throw ImageException.internal("creating " + p + ": " + ex.getMessage(), ex);
+                }
+            } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw refused(name, "its parent " + root.relativize(p) + " is not a directory");
+            }
+        }
+        return p;
+    }
+
+    private static void removeExisting(Path p) throws IOException {
+        LayerStore.deleteTree(p);
+    }
+
+    private static ImageException refused(String name, String why) {
+        return new ImageException(ErrorKind.FAILED_PRECONDITION, "layer entry \"" + name + "\" refused: " + why);
+    }
+}

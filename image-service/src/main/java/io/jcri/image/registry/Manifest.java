@@ -1,0 +1,87 @@
+package io.jcri.image.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.cri.ErrorKind;
+import io.jcri.image.ImageException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A manifest as fetched: its bytes, digest and media type, parsed as either an index (OCI image index or Docker
+ * manifest list) or an image manifest (OCI or Docker schema 2). Docker schema 1 is refused.
+ */
+public record Manifest(String digest, String mediaType, byte[] bytes, List<Descriptor> manifests,
+                       Descriptor config, List<Descriptor> layers) {
+    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    public static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+    public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    /** What the client accepts, most preferred first. */
+    public static final String ACCEPT = String.join(", ", OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public boolean isIndex() {
+        return config == null;
+    }
+
+    /** Parses manifest bytes; {@code contentType} is the registry's Content-Type header (may be empty). */
+    public static Manifest parse(String digest, String contentType, byte[] bytes) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest + " is not JSON", e);
+        }
+        String type = root.path("mediaType").asText("");
+        if (type.isEmpty()) {
+            type = contentType == null ? "" : contentType.replaceFirst(";.*", "").strip();
+        }
+        if (root.path("schemaVersion").asInt() == 1 || type.startsWith("application/vnd.docker.distribution.manifest.v1")) {
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest
+                    + " is Docker schema 1, which jcri does not pull; push the image again with a current client");
+        }
+        if (root.has("manifests")) {
+            List<Descriptor> entries = new ArrayList<>();
+            for (JsonNode m : root.path("manifests")) {
+                JsonNode p = m.path("platform");
+                String platform = p.isMissingNode() ? null : p.path("os").asText("") + "/"
+                        + p.path("architecture").asText("") + (p.hasNonNull("variant") ? "/" + p.path("variant").asText() : "");
+                entries.add(descriptor(m, platform));
+            }
+            return new Manifest(digest, type.isEmpty() ? OCI_INDEX : type, bytes, List.copyOf(entries), null, List.of());
+        }
+        if (!root.has("config") || !root.has("layers")) {
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest + " of type \"" + type
+                    + "\" has neither manifests nor config and layers");
+        }
+        List<Descriptor> layers = new ArrayList<>();
+        for (JsonNode l : root.path("layers")) {
+            layers.add(descriptor(l, null));
+        }
+        return new Manifest(digest, type.isEmpty() ? OCI_MANIFEST : type, bytes, List.of(),
+                descriptor(root.path("config"), null), List.copyOf(layers));
+    }
+
+    /** The entry for linux/amd64 (any variant), or FAILED_PRECONDITION listing what the index offers. */
+    public Descriptor pickPlatform(String os, String architecture) {
+        String wanted = os + "/" + architecture;
+        return manifests.stream()
+                .filter(d -> d.platform() != null && (d.platform().equals(wanted) || d.platform().startsWith(wanted + "/")))
+                .findFirst()
+                .orElseThrow(() -> new ImageException(ErrorKind.FAILED_PRECONDITION, "index " + digest
+                        + " has no manifest for " + wanted + "; it offers "
+                        + manifests.stream().map(Descriptor::platform).toList()));
+    }
+
+    private static Descriptor descriptor(JsonNode n, String platform) {
+        String digest = n.path("digest").asText("");
+        if (!digest.matches("sha256:[a-f0-9]{64}")) {
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "descriptor digest \"" + digest
+                    + "\" is not sha256:<64 hex>");
+        }
+        return new Descriptor(n.path("mediaType").asText(""), digest, n.path("size").asLong(-1), platform);
+    }
+}
