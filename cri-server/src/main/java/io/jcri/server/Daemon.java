@@ -11,6 +11,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jcri.cni.CniConfigLoader;
 import io.jcri.cri.CriClients;
+import io.jcri.image.ImageService;
 import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
 import io.jcri.server.grpc.CallInterceptor;
@@ -22,6 +23,7 @@ import io.jcri.server.status.NodeRuntimeConfig;
 import io.jcri.server.status.RuntimeConditions;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,6 +63,9 @@ public final class Daemon {
         String defaultBinary = config.runtime().handlers().get(config.runtime().defaultHandler()).binary();
         RuntimeConditions conditions = new RuntimeConditions(defaultBinary, cni);
         String configJson = ConfigLoader.toJson(config);
+        ImageService images = ImageService.open(new ImageService.Settings(Path.of(config.state().root()),
+                Path.of(config.image().registriesConf()), config.image().maxConcurrentDownloads(),
+                Duration.ofSeconds(config.image().pullProgressTimeoutSeconds())));
 
         CallInterceptor interceptor = new CallInterceptor(ready::get, meters);
         if (config.metrics().enabled()) {
@@ -79,7 +84,8 @@ public final class Daemon {
                 .addService(ServerInterceptors.intercept(
                         new RuntimeServiceImpl(conditions, () -> configJson,
                                 new NodeRuntimeConfig(config.runtime().cgroupDriver())), interceptor))
-                .addService(ServerInterceptors.intercept(new ImageServiceImpl(), interceptor))
+                .addService(ServerInterceptors.intercept(new ImageServiceImpl(images,
+                        Path.of(config.state().root(), "containers")), interceptor))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build()
