@@ -7,3 +7,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/lib/jdk.sh"
 cd "$root"
 mvn -B -ntp verify "$@"
+"$root/scripts/fuzz.sh"
