@@ -12,6 +12,10 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jcri.cni.CniConfigLoader;
 import io.jcri.cri.CriClients;
 import io.jcri.image.ImageService;
+import io.jcri.oci.cgroup.CgroupDriver;
+import io.jcri.oci.cgroup.CgroupManager;
+import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.sandbox.SandboxSettings;
 import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
 import io.jcri.server.grpc.CallInterceptor;
@@ -66,6 +70,13 @@ public final class Daemon {
         ImageService images = ImageService.open(new ImageService.Settings(Path.of(config.state().root()),
                 Path.of(config.image().registriesConf()), config.image().maxConcurrentDownloads(),
                 Duration.ofSeconds(config.image().pullProgressTimeoutSeconds())));
+        JcriConfig.Runtime rt = config.runtime();
+        SandboxService sandboxes = SandboxService.open(new SandboxSettings(Path.of(config.state().runRoot()),
+                rt.handlers().keySet(), rt.defaultHandler(), rt.cgroupParent(), rt.infraBinary()),
+                Path.of(config.state().root()), CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver())), cni,
+                Duration.ofSeconds(config.cni().pluginTimeoutSeconds()));
+        // Recovery runs after every PodContainers implementation is registered with usePodContainers.
+        sandboxes.recover();
 
         CallInterceptor interceptor = new CallInterceptor(ready::get, meters);
         if (config.metrics().enabled()) {
@@ -83,7 +94,7 @@ public final class Daemon {
                 .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(
                         new RuntimeServiceImpl(conditions, () -> configJson,
-                                new NodeRuntimeConfig(config.runtime().cgroupDriver())), interceptor))
+                                new NodeRuntimeConfig(config.runtime().cgroupDriver()), sandboxes), interceptor))
                 .addService(ServerInterceptors.intercept(new ImageServiceImpl(images,
                         Path.of(config.state().root(), "containers")), interceptor))
                 .addService(health.getHealthService())

@@ -2,16 +2,30 @@ package io.jcri.server.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.LinuxRuntimeConfiguration;
+import io.jcri.cri.v1.ListPodSandboxRequest;
+import io.jcri.cri.v1.ListPodSandboxResponse;
+import io.jcri.cri.v1.PodSandbox;
+import io.jcri.cri.v1.PodSandboxStatusRequest;
+import io.jcri.cri.v1.PodSandboxStatusResponse;
+import io.jcri.cri.v1.RemovePodSandboxRequest;
+import io.jcri.cri.v1.RemovePodSandboxResponse;
+import io.jcri.cri.v1.RunPodSandboxRequest;
+import io.jcri.cri.v1.RunPodSandboxResponse;
 import io.jcri.cri.v1.RuntimeConfigRequest;
 import io.jcri.cri.v1.RuntimeConfigResponse;
 import io.jcri.cri.v1.RuntimeServiceGrpc;
 import io.jcri.cri.v1.RuntimeStatus;
 import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.StatusResponse;
+import io.jcri.cri.v1.StopPodSandboxRequest;
+import io.jcri.cri.v1.StopPodSandboxResponse;
+import io.jcri.cri.v1.StreamPodSandboxesRequest;
+import io.jcri.cri.v1.StreamPodSandboxesResponse;
 import io.jcri.cri.v1.UpdateRuntimeConfigRequest;
 import io.jcri.cri.v1.UpdateRuntimeConfigResponse;
 import io.jcri.cri.v1.VersionRequest;
 import io.jcri.cri.v1.VersionResponse;
+import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.server.BuildInfo;
 import io.jcri.server.status.NodeRuntimeConfig;
 import io.jcri.server.status.RuntimeConditions;
@@ -29,11 +43,57 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final RuntimeConditions conditions;
     private final Supplier<String> verboseConfig;
     private final NodeRuntimeConfig node;
+    private final SandboxService sandboxes;
 
-    public RuntimeServiceImpl(RuntimeConditions conditions, Supplier<String> verboseConfig, NodeRuntimeConfig node) {
+    public RuntimeServiceImpl(RuntimeConditions conditions, Supplier<String> verboseConfig, NodeRuntimeConfig node,
+                              SandboxService sandboxes) {
         this.conditions = conditions;
         this.verboseConfig = verboseConfig;
         this.node = node;
+        this.sandboxes = sandboxes;
+    }
+
+    @Override
+    public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> out) {
+        String id = sandboxes.run(request.getConfig(), request.getRuntimeHandler());
+        out.onNext(RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> out) {
+        sandboxes.stop(request.getPodSandboxId());
+        out.onNext(StopPodSandboxResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> out) {
+        sandboxes.remove(request.getPodSandboxId());
+        out.onNext(RemovePodSandboxResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> out) {
+        out.onNext(sandboxes.status(request.getPodSandboxId(), request.getVerbose()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> out) {
+        out.onNext(ListPodSandboxResponse.newBuilder()
+                .addAllItems(sandboxes.list(request.hasFilter() ? request.getFilter() : null)).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void streamPodSandboxes(StreamPodSandboxesRequest request,
+                                   StreamObserver<StreamPodSandboxesResponse> out) {
+        for (PodSandbox sandbox : sandboxes.list(request.hasFilter() ? request.getFilter() : null)) {
+            out.onNext(StreamPodSandboxesResponse.newBuilder().addPodSandboxes(sandbox).build());
+        }
+        out.onCompleted();
     }
 
     @Override

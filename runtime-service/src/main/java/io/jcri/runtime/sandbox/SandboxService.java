@@ -1,16 +1,92 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.cni.CniConfigLoader;
+import io.jcri.cni.CniInvoker;
+import io.jcri.cni.CniResult;
+import io.jcri.cni.CniResultCache;
+import io.jcri.cni.NetworkAttacher;
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.LinuxContainerResources;
+import io.jcri.cri.v1.NamespaceMode;
+import io.jcri.cri.v1.NamespaceOption;
+import io.jcri.cri.v1.PodSandbox;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PodSandboxFilter;
+import io.jcri.cri.v1.PodSandboxMetadata;
+import io.jcri.cri.v1.PodSandboxStatusResponse;
+import io.jcri.oci.Executables;
+import io.jcri.oci.cgroup.CgroupManager;
+import io.jcri.oci.cgroup.CgroupResources;
+import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.ns.InfraProcess;
+import io.jcri.oci.ns.NamespacePinner;
+import io.jcri.oci.ns.NsType;
 import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.state.Ids;
+import io.jcri.runtime.state.KeyedLocks;
+import io.jcri.runtime.state.NameRegistry;
+import io.jcri.runtime.state.Rollback;
 import io.jcri.runtime.state.StateStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The pod sandboxes: run, stop, remove, status, list. */
+/**
+ * The pod sandboxes: run, stop, remove, status, list. A run is a few named steps, each with its undo on a
+ * rollback list (namespaces, sysctls, cgroup, network, files, shm, infra process); the record on disk says where
+ * the sandbox is, so a restart can finish or undo what was under way.
+ */
 public final class SandboxService {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
+    private static final int MAX_HOSTNAME = 63;
+
+    private final SandboxSettings settings;
     private final StateStore<SandboxRecord> store;
+    private final NamespacePinner pinner;
+    private final CgroupManager cgroups;
+    private final SandboxNetwork network;
+    private final PodFiles files;
+    private final NameRegistry names = new NameRegistry("pod sandbox");
+    private final KeyedLocks locks = new KeyedLocks();
     private volatile PodContainers containers = PodContainers.NONE;
 
-    public SandboxService(StateStore<SandboxRecord> store) {
+    public SandboxService(SandboxSettings settings, StateStore<SandboxRecord> store, NamespacePinner pinner,
+                          CgroupManager cgroups, NetworkAttacher attacher) {
+        this.settings = settings;
         this.store = store;
+        this.pinner = pinner;
+        this.cgroups = cgroups;
+        this.network = new SandboxNetwork(attacher);
+        this.files = new PodFiles(settings.runRoot().resolve("shm"));
+        store.all().forEach(r -> names.claim(nameOf(r.name(), r.namespace(), r.uid(), r.attempt()), r.id()));
+    }
+
+    /**
+     * The service with its state under {@code stateRoot} ({@code sandboxes/}, {@code cni/results/}) and pinned
+     * namespaces and shm mounts under the settings' run root.
+     */
+    public static SandboxService open(SandboxSettings settings, Path stateRoot, CgroupManager cgroups,
+                                      CniConfigLoader cni, Duration pluginTimeout) {
+        StateStore<SandboxRecord> store = StateStore.open(stateRoot.resolve("sandboxes"), SandboxRecord.class,
+                SandboxRecord::id);
+        NetworkAttacher attacher = new NetworkAttacher(cni, new CniInvoker(cni, pluginTimeout),
+                new CniResultCache(stateRoot.resolve("cni/results"), AtomicFiles::write));
+        return new SandboxService(settings, store, new NamespacePinner(settings.runRoot()), cgroups, attacher);
     }
 
     /** Registers the container service's view of pod containers, used when pods stop and are removed. */
@@ -22,5 +98,280 @@ public final class SandboxService {
     public SandboxRecord require(String idOrPrefix) {
         return store.find(idOrPrefix).orElseThrow(() ->
                 RuntimeServiceException.notFound("pod sandbox '" + idOrPrefix + "' not found"));
+    }
+
+    /**
+     * Makes a sandbox and returns its id. A retry of a run still in flight for the same metadata returns that run's
+     * id; a sandbox that exists already with this metadata is ALREADY_EXISTS.
+     */
+    public String run(PodSandboxConfig config, String runtimeHandler) {
+        PodSandboxMetadata md = config.getMetadata();
+        if (md.getName().isEmpty() || md.getNamespace().isEmpty() || md.getUid().isEmpty()) {
+            throw RuntimeServiceException.invalid("pod sandbox metadata needs a name, a namespace and a uid");
+        }
+        String handler = runtimeHandler.isEmpty() ? settings.defaultHandler() : runtimeHandler;
+        if (!settings.handlers().contains(handler)) {
+            throw RuntimeServiceException.invalid("unknown runtime handler '" + handler + "'; configured: "
+                    + settings.handlers().stream().sorted().toList());
+        }
+        NamespaceOption ns = config.getLinux().getSecurityContext().getNamespaceOptions();
+        SysctlPolicy.check(config.getLinux().getSysctlsMap(), ns.getNetwork() != NamespaceMode.NODE,
+                ns.getIpc() != NamespaceMode.NODE);
+        return names.create(nameOf(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt()),
+                () -> create(config, handler));
+    }
+
+    /** Stops the sandbox's containers, network and infra process; unknown ids and repeated stops are fine. */
+    public void stop(String idOrPrefix) {
+        Optional<SandboxRecord> found = store.find(idOrPrefix);
+        if (found.isEmpty()) {
+            return;
+        }
+        String id = found.get().id();
+        locks.run(id, () -> store.get(id).ifPresent(r -> {
+            containers.stopAll(id);
+            List<Exception> failures = tearDown(r);
+            if (r.state() != SandboxState.NOTREADY && r.state() != SandboxState.REMOVING) {
+                store.put(store.get(id).orElse(r).withState(SandboxState.NOTREADY));
+            }
+            throwFirst(id, "stopping", failures);
+            LOG.info("sandbox {}: stopped", id);
+        }));
+    }
+
+    /** Removes the sandbox, its containers and everything made for it; unknown ids are fine. */
+    public void remove(String idOrPrefix) {
+        Optional<SandboxRecord> found = store.find(idOrPrefix);
+        if (found.isEmpty()) {
+            return;
+        }
+        String id = found.get().id();
+        locks.run(id, () -> store.get(id).ifPresent(r -> {
+            store.put(r.withState(SandboxState.REMOVING));
+            containers.removeAll(id);
+            destroy(r);
+            LOG.info("sandbox {}: removed", id);
+        }));
+    }
+
+    public PodSandboxStatusResponse status(String idOrPrefix, boolean verbose) {
+        SandboxRecord r = require(idOrPrefix);
+        Instant now = Instant.now();
+        PodSandboxStatusResponse.Builder b = PodSandboxStatusResponse.newBuilder()
+                .setStatus(SandboxViews.status(r)).setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        if (verbose) {
+            b.putInfo("info", SandboxViews.info(r));
+        }
+        return b.build();
+    }
+
+    /** The sandboxes matching {@code filter} (id prefix, state, labels), oldest first. */
+    public List<PodSandbox> list(PodSandboxFilter filter) {
+        return store.all().stream().filter(r -> SandboxViews.matches(r, filter))
+                .sorted(Comparator.comparingLong(SandboxRecord::createdAt)).map(SandboxViews::summary).toList();
+    }
+
+    /**
+     * Finishes what a previous daemon left under way: sandboxes found half-made are undone, half-removed ones
+     * removed, and ready ones whose namespaces or infra process are gone (after a reboot) marked not ready.
+     */
+    public void recover() {
+        for (SandboxRecord r : store.all()) {
+            locks.run(r.id(), () -> {
+                try {
+                    switch (r.state()) {
+                        case CREATING, REMOVING -> {
+                            LOG.warn("sandbox {}: found {} at start; removing it", r.id(), r.state());
+                            containers.removeAll(r.id());
+                            destroy(r);
+                        }
+                        case READY -> {
+                            if (!intact(r)) {
+                                LOG.warn("sandbox {}: namespaces or infra process gone; marking it not ready", r.id());
+                                store.put(r.withState(SandboxState.NOTREADY));
+                            }
+                        }
+                        case NOTREADY -> LOG.debug("sandbox {}: not ready", r.id());
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("sandbox {}: recovery failed, left as {}: {}", r.id(), r.state(), e.getMessage(), e);
+                }
+            });
+        }
+    }
+
+    private String create(PodSandboxConfig config, String handler) {
+        String id = Ids.newId();
+        return locks.with(id, () -> {
+            Rollback rollback = new Rollback("sandbox " + id);
+            try {
+                return build(id, config, handler, rollback);
+            } catch (RuntimeException | IOException e) {
+                List<String> left = rollback.run(e);
+                if (!left.isEmpty()) {
+                    // Keep the record so a later Stop/Remove (kubelet's, or recovery's) retries what is left.
+                    store.get(id).ifPresent(r -> store.put(r.withState(SandboxState.NOTREADY)));
+                } else {
+                    store.delete(id);
+                }
+                LOG.warn("sandbox {}: run failed{}: {}", id, left.isEmpty() ? "" : ", could not undo " + left,
+                        e.getMessage());
+                if (e instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new RuntimeServiceException(ErrorKind.INTERNAL, "sandbox " + id + ": "
+                        + e.getMessage(), e);
+            }
+        });
+    }
+
+    private String build(String id, PodSandboxConfig config, String handler, Rollback rollback) throws IOException {
+        NamespaceOption nsOptions = config.getLinux().getSecurityContext().getNamespaceOptions();
+        boolean ownNet = nsOptions.getNetwork() != NamespaceMode.NODE;
+        boolean ownIpc = nsOptions.getIpc() != NamespaceMode.NODE;
+        boolean podPid = nsOptions.getPid() == NamespaceMode.POD;
+        Set<NsType> types = EnumSet.noneOf(NsType.class);
+        if (ownNet) {
+            types.add(NsType.NET);
+            types.add(NsType.UTS);
+        }
+        if (ownIpc) {
+            types.add(NsType.IPC);
+        }
+        String hostname = ownNet ? podHostname(config) : hostHostname();
+        String parent = config.getLinux().getCgroupParent().isEmpty() ? settings.cgroupParent()
+                : config.getLinux().getCgroupParent();
+        String cgroup = cgroups.podCgroup(parent, id);
+        Path dir = store.dirOf(id);
+        Instant now = Instant.now();
+        PodSandboxMetadata md = config.getMetadata();
+        SandboxRecord record = new SandboxRecord(id, md.getName(), md.getNamespace(), md.getUid(), md.getAttempt(),
+                SandboxState.CREATING, now.getEpochSecond() * 1_000_000_000L + now.getNano(), config.getLabelsMap(),
+                config.getAnnotationsMap(), config.toByteArray(), handler,
+                ownNet ? pinner.path(NsType.NET, id).toString() : null,
+                ownIpc ? pinner.path(NsType.IPC, id).toString() : null,
+                ownNet ? pinner.path(NsType.UTS, id).toString() : null, null, 0, hostname,
+                dir.resolve("hostname").toString(), dir.resolve("hosts").toString(),
+                dir.resolve("resolv.conf").toString(), ownIpc ? files.shmPath(id).toString() : null, cgroup,
+                config.getLogDirectory(), "", List.of());
+        store.put(record);
+
+        rollback.add("unpin namespaces", () -> pinner.unpin(id));
+        Map<NsType, Path> pinned = pinner.pin(id, types, hostname);
+        pinner.applySysctls(id, pinned, config.getLinux().getSysctlsMap());
+
+        rollback.add("remove cgroup " + cgroup, () -> cgroups.remove(cgroup));
+        cgroups.create(cgroup, resources(config.getLinux().getResources())
+                .plus(resources(config.getLinux().getOverhead())));
+
+        List<String> ips = List.of();
+        if (ownNet) {
+            rollback.add("CNI DEL", () -> network.detach(id));
+            CniResult result = network.attach(id, record.netnsPath(), config);
+            ips = result.ips();
+            LOG.info("sandbox {}: network attached, IPs {}", id, ips);
+        }
+        record = record.withNetwork(ips.isEmpty() ? "" : ips.getFirst(), ips.size() > 1 ? ips.subList(1, ips.size())
+                : List.of());
+        files.write(dir, hostname, record.ip(), config.getDnsConfig());
+        if (ownIpc) {
+            rollback.add("unmount shm", () -> files.unmountShm(id));
+            files.mountShm(id);
+        }
+        if (podPid) {
+            Map<NsType, Path> join = new EnumMap<>(NsType.class);
+            join.putAll(pinned);
+            rollback.add("kill infra process", () -> InfraProcess.kill(infraPid(id), infraName()));
+            int pid = InfraProcess.start(id, List.of(infraBinary(), "-P"), join);
+            store.put(record.withInfra(pid, InfraProcess.pidNamespace(pid).toString()));
+            cgroups.addProcess(cgroup, pid);
+            record = record.withInfra(pid, InfraProcess.pidNamespace(pid).toString());
+        }
+        store.put(record.withState(SandboxState.READY));
+        LOG.info("sandbox {}: ready ({}/{} attempt {}, handler {})", id, md.getNamespace(), md.getName(),
+                md.getAttempt(), handler);
+        return id;
+    }
+
+    /** Stops what runs for the sandbox: infra process, network, shm. Every step runs; failures are returned. */
+    private List<Exception> tearDown(SandboxRecord r) {
+        List<Exception> failures = new ArrayList<>();
+        attempt(failures, () -> InfraProcess.kill(r.infraPid(), infraName()));
+        attempt(failures, () -> network.detach(r.id()));
+        attempt(failures, () -> files.unmountShm(r.id()));
+        return failures;
+    }
+
+    /** Tears down and deletes everything of the sandbox; on failure the record stays for a retry. */
+    private void destroy(SandboxRecord r) {
+        List<Exception> failures = tearDown(r);
+        throwFirst(r.id(), "removing", failures);
+        pinner.unpin(r.id());
+        cgroups.remove(r.cgroupParent());
+        store.delete(r.id());
+        names.release(nameOf(r.name(), r.namespace(), r.uid(), r.attempt()), r.id());
+    }
+
+    private boolean intact(SandboxRecord r) {
+        boolean nsOk = r.netnsPath() == null || Files.exists(Path.of(r.netnsPath()));
+        boolean infraOk = r.infraPid() == 0 || InfraProcess.isInfra(r.infraPid(), infraName());
+        return nsOk && infraOk;
+    }
+
+    private int infraPid(String id) {
+        return store.get(id).map(SandboxRecord::infraPid).orElse(0);
+    }
+
+    private String infraBinary() {
+        return Executables.find(settings.infraBinary()).map(Path::toString).orElseThrow(() ->
+                new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "infra binary '"
+                        + settings.infraBinary() + "' not found; install catatonit or set runtime.infra_binary"));
+    }
+
+    private String infraName() {
+        return Path.of(settings.infraBinary()).getFileName().toString();
+    }
+
+    private static CgroupResources resources(LinuxContainerResources r) {
+        return new CgroupResources(r.getCpuShares(), r.getCpuQuota(), r.getCpuPeriod(), r.getMemoryLimitInBytes(),
+                r.getCpusetCpus(), r.getCpusetMems());
+    }
+
+    private static String podHostname(PodSandboxConfig config) {
+        String h = config.getHostname().isEmpty() ? config.getMetadata().getName() : config.getHostname();
+        return h.length() > MAX_HOSTNAME ? h.substring(0, MAX_HOSTNAME) : h;
+    }
+
+    private static String hostHostname() throws IOException {
+        // Read through a stream: procfs reports a size Files.readString would trust wrongly.
+        try (InputStream in = Files.newInputStream(Path.of("/proc/sys/kernel/hostname"))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+    }
+
+    private static String nameOf(String name, String namespace, String uid, int attempt) {
+        return name + "_" + namespace + "_" + uid + "_" + attempt;
+    }
+
+    private static void attempt(List<Exception> failures, Rollback.Undo step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            failures.add(e);
+        }
+    }
+
+    private static void throwFirst(String id, String doing, List<Exception> failures) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        Exception first = failures.getFirst();
+        failures.stream().skip(1).forEach(first::addSuppressed);
+        LOG.warn("sandbox {}: {} left work undone, retried on the next call: {}", id, doing, first.getMessage());
+        if (first instanceof RuntimeException re) {
+            throw re;
+        }
+        throw new RuntimeServiceException(ErrorKind.INTERNAL, "sandbox " + id + ": " + doing + ": "
+                + first.getMessage(), first);
     }
 }

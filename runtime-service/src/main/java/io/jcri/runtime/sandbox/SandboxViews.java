@@ -1,0 +1,92 @@
+package io.jcri.runtime.sandbox;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.LinuxPodSandboxStatus;
+import io.jcri.cri.v1.Namespace;
+import io.jcri.cri.v1.PodIP;
+import io.jcri.cri.v1.PodSandbox;
+import io.jcri.cri.v1.PodSandboxFilter;
+import io.jcri.cri.v1.PodSandboxMetadata;
+import io.jcri.cri.v1.PodSandboxNetworkStatus;
+import io.jcri.cri.v1.PodSandboxState;
+import io.jcri.cri.v1.PodSandboxStatus;
+import io.jcri.runtime.RuntimeServiceException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Sandbox records as CRI messages, and the ListPodSandbox filter. */
+final class SandboxViews {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SandboxViews() {
+    }
+
+    static PodSandboxState state(SandboxRecord r) {
+        return r.state() == SandboxState.READY ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+    }
+
+    static PodSandboxMetadata metadata(SandboxRecord r) {
+        return PodSandboxMetadata.newBuilder().setName(r.name()).setNamespace(r.namespace()).setUid(r.uid())
+                .setAttempt(r.attempt()).build();
+    }
+
+    static PodSandbox summary(SandboxRecord r) {
+        return PodSandbox.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(r))
+                .setCreatedAt(r.createdAt()).putAllLabels(r.labels()).putAllAnnotations(r.annotations())
+                .setRuntimeHandler(r.runtimeHandler()).build();
+    }
+
+    static PodSandboxStatus status(SandboxRecord r) {
+        PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder().setIp(r.ip());
+        r.additionalIps().forEach(ip -> net.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
+        return PodSandboxStatus.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(r))
+                .setCreatedAt(r.createdAt()).setNetwork(net)
+                .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
+                        .setOptions(r.config().getLinux().getSecurityContext().getNamespaceOptions())))
+                .putAllLabels(r.labels()).putAllAnnotations(r.annotations()).setRuntimeHandler(r.runtimeHandler())
+                .build();
+    }
+
+    /** The verbose {@code info} entry: what jcri made for the pod, and the config it was asked for. */
+    static String info(SandboxRecord r) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("id", r.id());
+        info.put("state", r.state().name());
+        info.put("runtimeHandler", r.runtimeHandler());
+        info.put("netnsPath", r.netnsPath());
+        info.put("ipcnsPath", r.ipcnsPath());
+        info.put("utsnsPath", r.utsnsPath());
+        info.put("pidnsPath", r.pidnsPath());
+        info.put("pid", r.infraPid());
+        info.put("hostname", r.hostname());
+        info.put("hostnamePath", r.hostnamePath());
+        info.put("hostsPath", r.hostsPath());
+        info.put("resolvConfPath", r.resolvConfPath());
+        info.put("shmPath", r.shmPath());
+        info.put("cgroupParent", r.cgroupParent());
+        try {
+            info.put("config", JSON.readTree(JsonFormat.printer().print(r.config())));
+            return JSON.writeValueAsString(info);
+        } catch (InvalidProtocolBufferException | JsonProcessingException e) {
+            throw new RuntimeServiceException(ErrorKind.INTERNAL, "cannot describe sandbox " + r.id(), e);
+        }
+    }
+
+    static boolean matches(SandboxRecord r, PodSandboxFilter f) {
+        if (f == null) {
+            return true;
+        }
+        if (!f.getId().isEmpty() && !r.id().startsWith(f.getId())) {
+            return false;
+        }
+        if (f.hasState() && f.getState().getState() != state(r)) {
+            return false;
+        }
+        return f.getLabelSelectorMap().entrySet().stream()
+                .allMatch(e -> e.getValue().equals(r.labels().get(e.getKey())));
+    }
+}
