@@ -1,0 +1,205 @@
+package io.jcri.server.streaming;
+
+import io.jcri.runtime.stream.StreamSession;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One exec or attach bridged to a client, whatever the framing (SPDY streams or WebSocket channels): opens the
+ * session, copies its output to the client and the client's input to it, applies resizes, and reports how it
+ * ended. A client that goes away ends the session.
+ */
+final class RemoteCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteCommand.class);
+    static final int STDOUT = 1;
+    static final int STDERR = 2;
+    private static final int CHUNK = 32 * 1024;
+
+    /** Opens the runtime session once the client's streams are in place. */
+    interface Opener {
+        StreamSession open() throws IOException;
+    }
+
+    /** The client side, as the framing protocol writes to it. */
+    interface Outbound {
+        /** Writes output of {@code fd} ({@link #STDOUT} or {@link #STDERR}). */
+        ChannelFuture write(int fd, byte[] data);
+
+        /** No more output on {@code fd}. */
+        void endOutput(int fd);
+
+        /** Reports the outcome and closes the connection. */
+        void finish(ExitStatus status);
+    }
+
+    private final String id;
+    private final Channel channel;
+    private final Opener opener;
+    private final Outbound out;
+    private final InboundPump stdin;
+    private final ResizeDecoder resizes = new ResizeDecoder();
+    private final ExecutorService resizer = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
+    private StreamSession session;
+    private ResizeDecoder.Size pendingSize;
+    private boolean closed;
+
+    RemoteCommand(String id, Channel channel, Opener opener, Outbound out) {
+        this.id = id;
+        this.channel = channel;
+        this.opener = opener;
+        this.out = out;
+        this.stdin = new InboundPump(channel, "stdin-" + id);
+    }
+
+    /** Opens the session and runs it to its end on a virtual thread. */
+    void start() {
+        Thread.ofVirtual().name("remote-command-" + id).start(this::run);
+    }
+
+    void stdin(ByteBuf data) {
+        stdin.offer(data);
+    }
+
+    void stdinEnd() {
+        stdin.end();
+    }
+
+    /** Feeds bytes of the resize stream (JSON terminal sizes). */
+    void resize(ByteBuf data) {
+        try {
+            for (ResizeDecoder.Size size : resizes.feed(ByteBufUtil.getBytes(data))) {
+                synchronized (this) {
+                    if (session == null) {
+                        pendingSize = size;
+                        continue;
+                    }
+                }
+                applyResize(size);
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: ignoring a malformed resize message: {}", id, e.getMessage());
+        }
+    }
+
+    /** The client went away: end the session and the process with it. */
+    void disconnected() {
+        StreamSession s;
+        synchronized (this) {
+            closed = true;
+            s = session;
+        }
+        stdin.stop();
+        resizer.shutdownNow();
+        if (s != null) {
+            LOG.debug("{}: client disconnected; ending the session", id);
+            s.close();
+        }
+    }
+
+    private void run() {
+        StreamSession s;
+        try {
+            s = opener.open();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot start: {}", id, e.getMessage());
+            out.finish(ExitStatus.error(e.getMessage()));
+            return;
+        }
+        ResizeDecoder.Size size;
+        synchronized (this) {
+            if (closed) {
+                s.close();
+                return;
+            }
+            session = s;
+            size = pendingSize;
+        }
+        try (s) {
+            if (size != null) {
+                applyResize(size);
+            }
+            OutputStream in = s.stdin();
+            if (in != null) {
+                stdin.start(new InboundPump.Target() {
+                    @Override
+                    public void write(byte[] data) throws IOException {
+                        in.write(data);
+                        in.flush();
+                    }
+
+                    @Override
+                    public void end() throws IOException {
+                        in.close();
+                    }
+                });
+            }
+            Thread o = pump(s.stdout(), STDOUT);
+            Thread e = pump(s.stderr(), STDERR);
+            int code = s.awaitExit();
+            if (o != null) {
+                o.join();
+            }
+            if (e != null) {
+                e.join();
+            }
+            out.finish(ExitStatus.exited(code));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            resizer.shutdown();
+        }
+    }
+
+    private void applyResize(ResizeDecoder.Size size) {
+        StreamSession s;
+        synchronized (this) {
+            s = session;
+        }
+        try {
+            resizer.execute(() -> {
+                try {
+                    s.resize(size.width(), size.height());
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: resize to {}x{} failed: {}", id, size.width(), size.height(), e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debug("{}: resize after the session ended", id);
+        }
+    }
+
+    private Thread pump(InputStream in, int fd) {
+        if (in == null) {
+            return null;
+        }
+        return Thread.ofVirtual().name("output-" + fd + "-" + id).start(() -> {
+            byte[] buf = new byte[CHUNK];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (n == 0) {
+                        continue;
+                    }
+                    ChannelFuture f = out.write(fd, Arrays.copyOf(buf, n));
+                    if (!channel.isWritable()) {
+                        f.awaitUninterruptibly();
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("{}: output {} ended: {}", id, fd, e.getMessage());
+            }
+            out.endOutput(fd);
+        });
+    }
+}

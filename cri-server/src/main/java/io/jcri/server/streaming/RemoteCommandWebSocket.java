@@ -1,0 +1,132 @@
+package io.jcri.server.streaming;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exec or attach over WebSocket: every message starts with its channel (0 stdin, 1 stdout, 2 stderr, 3 error,
+ * 4 resize), as a byte in binary protocols or as an ASCII digit before base64 text in the base64 ones. With
+ * {@code v5.channel.k8s.io} a client closes one channel (its stdin) by sending channel 255 followed by the
+ * channel's number.
+ */
+final class RemoteCommandWebSocket extends SimpleChannelInboundHandler<WebSocketFrame>
+        implements RemoteCommand.Outbound {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteCommandWebSocket.class);
+    private static final int STDIN = 0;
+    private static final int ERROR = 3;
+    private static final int RESIZE = 4;
+    private static final int CLOSE_SIGNAL = 255;
+
+    private final String id;
+    private final StreamProtocol protocol;
+    private final RemoteCommand.Opener opener;
+    private Channel channel;
+    private RemoteCommand command;
+
+    RemoteCommandWebSocket(String id, StreamProtocol protocol, RemoteCommand.Opener opener) {
+        this.id = id;
+        this.protocol = protocol;
+        this.opener = opener;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        command = new RemoteCommand(id, channel, opener, this);
+        command.start();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        switch (frame) {
+            case BinaryWebSocketFrame b when protocol.binary() -> message(b.content());
+            case TextWebSocketFrame t when !protocol.binary() -> message(decodeBase64(t.text()));
+            case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+            case CloseWebSocketFrame close -> ctx.writeAndFlush(close.retainedDuplicate())
+                    .addListener(ChannelFutureListener.CLOSE);
+            default -> LOG.debug("{}: ignoring {}", id, frame.getClass().getSimpleName());
+        }
+    }
+
+    private static ByteBuf decodeBase64(String text) {
+        if (text.isEmpty()) {
+            return Unpooled.EMPTY_BUFFER;
+        }
+        byte[] payload = Base64.getDecoder().decode(text.substring(1));
+        ByteBuf b = Unpooled.buffer(payload.length + 1);
+        b.writeByte(text.charAt(0) - '0');
+        return b.writeBytes(payload);
+    }
+
+    private void message(ByteBuf content) {
+        if (!content.isReadable()) {
+            return;
+        }
+        int ch = content.readUnsignedByte();
+        switch (ch) {
+            case STDIN -> command.stdin(content);
+            case RESIZE -> command.resize(content);
+            case CLOSE_SIGNAL -> {
+                if (protocol == StreamProtocol.V5 && content.isReadable() && content.readUnsignedByte() == STDIN) {
+                    command.stdinEnd();
+                }
+            }
+            default -> LOG.debug("{}: ignoring a message on channel {}", id, ch);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        command.disconnected();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("{}: WebSocket connection failed: {}", id, cause.toString());
+        ctx.close();
+    }
+
+    @Override
+    public ChannelFuture write(int fd, byte[] data) {
+        return channel.writeAndFlush(frame(fd, data));
+    }
+
+    @Override
+    public void endOutput(int fd) {
+        // WebSocket channels end with the connection.
+    }
+
+    @Override
+    public void finish(ExitStatus status) {
+        byte[] payload = protocol.statusAsJson() ? status.toStatusJson() : status.toText();
+        if (payload.length > 0) {
+            channel.write(frame(ERROR, payload));
+        }
+        channel.writeAndFlush(new CloseWebSocketFrame(1000, "")).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private WebSocketFrame frame(int ch, byte[] data) {
+        if (protocol.binary()) {
+            ByteBuf b = Unpooled.buffer(data.length + 1);
+            b.writeByte(ch).writeBytes(data);
+            return new BinaryWebSocketFrame(b);
+        }
+        return new TextWebSocketFrame((char) ('0' + ch) + Base64.getEncoder().encodeToString(data));
+    }
+}

@@ -1,0 +1,163 @@
+package io.jcri.server.streaming;
+
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.AttachRequest;
+import io.jcri.cri.v1.AttachResponse;
+import io.jcri.cri.v1.ExecRequest;
+import io.jcri.cri.v1.ExecResponse;
+import io.jcri.cri.v1.PortForwardRequest;
+import io.jcri.cri.v1.PortForwardResponse;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming server for exec, attach and port-forward. The CRI calls validate a request and get back a URL
+ * with a single-use token; the client (kubelet, crictl) then connects there and upgrades to SPDY/3.1 or
+ * WebSocket. Connections idle for longer than the idle timeout are closed.
+ */
+public final class StreamingServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingServer.class);
+    /** How long a URL stays valid if nobody connects to it. */
+    public static final Duration TOKEN_TTL = Duration.ofMinutes(1);
+    private static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    private final StreamingBackend backend;
+    private final TokenRegistry<PendingStream> tokens;
+    private final Duration idleTimeout;
+    private final SslContext tls;
+    private EventLoopGroup group;
+    private Channel listener;
+    private String baseUrl;
+
+    /**
+     * @param tls TLS for the listener, or {@code null} for plain HTTP
+     */
+    public StreamingServer(StreamingBackend backend, Duration idleTimeout, SslContext tls, Clock clock) {
+        this.backend = backend;
+        this.tokens = new TokenRegistry<>(clock, TOKEN_TTL);
+        this.idleTimeout = idleTimeout;
+        this.tls = tls;
+    }
+
+    /** Binds {@code address:port} (port 0: any free port) and serves. */
+    public void start(String address, int port) throws InterruptedException {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        listener = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        }
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toSeconds(),
+                                        TimeUnit.SECONDS))
+                                .addLast("idle-close", new IdleCloser())
+                                .addLast("http", new HttpServerCodec())
+                                .addLast("http-aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast("router", new HttpRouter(tokens, backend));
+                    }
+                })
+                .bind(address, port).sync().channel();
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+        String host = bound.getAddress().getHostAddress();
+        baseUrl = (tls != null ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host)
+                + ":" + bound.getPort();
+        LOG.info("streaming server on {}", baseUrl);
+    }
+
+    /** Where clients connect, e.g. {@code http://127.0.0.1:38211}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** Validates an exec and returns the URL to stream it. */
+    public ExecResponse exec(ExecRequest request) {
+        if (request.getCmdCount() == 0) {
+            throw new StreamingException(ErrorKind.INVALID_ARGUMENT, "exec needs a command");
+        }
+        requireStreams(request.getStdin(), request.getStdout(), request.getStderr(), request.getTty());
+        backend.checkExec(request);
+        return ExecResponse.newBuilder().setUrl(register(new PendingStream.Exec(request))).build();
+    }
+
+    /** Validates an attach and returns the URL to stream it. */
+    public AttachResponse attach(AttachRequest request) {
+        requireStreams(request.getStdin(), request.getStdout(), request.getStderr(), request.getTty());
+        backend.checkAttach(request);
+        return AttachResponse.newBuilder().setUrl(register(new PendingStream.Attach(request))).build();
+    }
+
+    /** Validates a port-forward and returns the URL to stream it. */
+    public PortForwardResponse portForward(PortForwardRequest request) {
+        for (int port : request.getPortList()) {
+            if (port < 1 || port > 65535) {
+                throw new StreamingException(ErrorKind.INVALID_ARGUMENT, "invalid port " + port);
+            }
+        }
+        backend.checkPortForward(request);
+        return PortForwardResponse.newBuilder().setUrl(register(new PendingStream.PortForward(request))).build();
+    }
+
+    private static void requireStreams(boolean stdin, boolean stdout, boolean stderr, boolean tty) {
+        if (!stdin && !stdout && !stderr) {
+            throw new StreamingException(ErrorKind.INVALID_ARGUMENT,
+                    "one of stdin, stdout and stderr must be requested");
+        }
+        if (tty && stderr) {
+            throw new StreamingException(ErrorKind.INVALID_ARGUMENT, "tty and stderr cannot both be requested");
+        }
+    }
+
+    private String register(PendingStream pending) {
+        if (baseUrl == null) {
+            throw new StreamingException(ErrorKind.UNAVAILABLE, "the streaming server is not running");
+        }
+        return baseUrl + "/" + pending.path() + "/" + tokens.put(pending);
+    }
+
+    /** Stops listening and closes every open streaming connection (their sessions end with them). */
+    @Override
+    public void close() {
+        if (listener != null) {
+            listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        baseUrl = null;
+    }
+
+    /** Closes a connection on which nothing moved for the idle timeout. */
+    private static final class IdleCloser extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                LOG.info("closing streaming connection from {}: idle", ctx.channel().remoteAddress());
+                ctx.close();
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+    }
+}

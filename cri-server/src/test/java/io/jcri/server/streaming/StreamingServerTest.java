@@ -1,0 +1,249 @@
+package io.jcri.server.streaming;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.AttachRequest;
+import io.jcri.cri.v1.ExecRequest;
+import io.jcri.cri.v1.PortForwardRequest;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class StreamingServerTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final List<String> V4 = List.of("v4.channel.k8s.io", "v3.channel.k8s.io");
+
+    private final ProcessBackend backend = new ProcessBackend();
+    private StreamingServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new StreamingServer(backend, Duration.ofHours(4), null, Clock.systemUTC());
+        server.start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        backend.processes.forEach(Process::destroyForcibly);
+    }
+
+    private String execUrl(boolean stdin, boolean tty, String... cmd) {
+        return server.exec(ExecRequest.newBuilder().setContainerId("c1").addAllCmd(List.of(cmd))
+                .setStdin(stdin).setStdout(true).setStderr(!tty).setTty(tty).build()).getUrl();
+    }
+
+    private static SpdyTestClient.Stream stream(SpdyTestClient c, String type) {
+        return c.openStream(Map.of("streamtype", type));
+    }
+
+    @Test
+    void spdyExecReportsSuccessAndOutput() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "echo", "hello"), V4)) {
+            assertThat(c.status()).isEqualTo(101);
+            assertThat(c.protocol()).isEqualTo("v4.channel.k8s.io");
+            SpdyTestClient.Stream error = stream(c, "error");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            SpdyTestClient.Stream err = stream(c, "stderr");
+            assertThat(out.awaitText(WAIT)).isEqualTo("hello\n");
+            assertThat(err.awaitText(WAIT)).isEmpty();
+            assertThat(error.awaitText(WAIT)).contains("\"status\":\"Success\"");
+            c.awaitClosed(WAIT);
+        }
+    }
+
+    @Test
+    void spdyExecCarriesTheExitCodeInTheStatus() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "sh", "-c", "echo oops >&2; exit 7"),
+                V4)) {
+            SpdyTestClient.Stream error = stream(c, "error");
+            stream(c, "stdout");
+            SpdyTestClient.Stream err = stream(c, "stderr");
+            assertThat(err.awaitText(WAIT)).isEqualTo("oops\n");
+            assertThat(error.awaitText(WAIT)).contains("\"reason\":\"NonZeroExitCode\"")
+                    .contains("{\"reason\":\"ExitCode\",\"message\":\"7\"}");
+        }
+    }
+
+    @Test
+    void preV4ClientsGetABareMessage() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "sh", "-c", "exit 3"), List.of())) {
+            assertThat(c.status()).isEqualTo(101);
+            SpdyTestClient.Stream error = stream(c, "error");
+            stream(c, "stdout");
+            stream(c, "stderr");
+            assertThat(error.awaitText(WAIT)).isEqualTo(
+                    "command terminated with non-zero exit code: exit status 3");
+        }
+    }
+
+    @Test
+    void stdinRoundTripsThroughCat() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(true, false, "cat"), V4)) {
+            SpdyTestClient.Stream error = stream(c, "error");
+            SpdyTestClient.Stream in = stream(c, "stdin");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            stream(c, "stderr");
+            in.write("ping\n");
+            in.write("pong\n");
+            in.finish();
+            assertThat(out.awaitText(WAIT)).isEqualTo("ping\npong\n");
+            assertThat(error.awaitText(WAIT)).contains("Success");
+        }
+    }
+
+    @Test
+    void resizeMessagesReachTheSession() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(true, true, "cat"), V4)) {
+            stream(c, "error");
+            SpdyTestClient.Stream in = stream(c, "stdin");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            SpdyTestClient.Stream resize = stream(c, "resize");
+            resize.write("{\"Width\":100,\"He");
+            resize.write("ight\":30}{\"Width\":80,\"Height\":24}");
+            in.write("x\n");
+            in.finish();
+            assertThat(out.awaitText(WAIT)).isEqualTo("x\n");
+            assertThat(backend.resizes).containsExactly("100x30", "80x24");
+        }
+    }
+
+    @Test
+    void aClientThatLeavesEndsTheProcess() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "sleep", "60"), V4)) {
+            stream(c, "error");
+            stream(c, "stdout");
+            stream(c, "stderr");
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (backend.processes.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+        Process p = backend.processes.getFirst();
+        assertThat(p.waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aTokenWorksOnce() throws Exception {
+        String url = execUrl(false, false, "true");
+        try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
+            assertThat(c.status()).isEqualTo(101);
+        }
+        try (SpdyTestClient again = SpdyTestClient.connect(url, V4)) {
+            assertThat(again.status()).isEqualTo(404);
+        }
+        try (SpdyTestClient unknown = SpdyTestClient.connect(server.baseUrl() + "/exec/nope", V4)) {
+            assertThat(unknown.status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void anUnknownProtocolIsRefused() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "true"), List.of("v9.channel.k8s.io"))) {
+            assertThat(c.status()).isEqualTo(403);
+            assertThat(c.body()).contains("unable to negotiate protocol");
+        }
+    }
+
+    @Test
+    void attachStreamsTheContainerOutput() throws Exception {
+        String url = server.attach(AttachRequest.newBuilder().setContainerId("c1").setStdout(true).build()).getUrl();
+        assertThat(url).contains("/attach/");
+        try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
+            SpdyTestClient.Stream error = stream(c, "error");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            assertThat(out.awaitText(WAIT)).isEqualTo("attached\n");
+            assertThat(error.awaitText(WAIT)).contains("Success");
+        }
+    }
+
+    @Test
+    void webSocketV5ClosesStdinWithTheCloseSignal() throws Exception {
+        try (WebSocketTestClient c = WebSocketTestClient.connect(execUrl(true, false, "cat"), "v5.channel.k8s.io")) {
+            assertThat(c.subprotocol()).isEqualTo("v5.channel.k8s.io");
+            c.send(0, "round trip\n");
+            c.closeChannel(0);
+            c.awaitClosed(WAIT);
+            assertThat(c.text(1)).isEqualTo("round trip\n");
+            assertThat(c.text(3)).contains("Success");
+        }
+    }
+
+    @Test
+    void webSocketBase64CarriesTheExitCode() throws Exception {
+        try (WebSocketTestClient c = WebSocketTestClient.connect(
+                execUrl(false, false, "sh", "-c", "echo out; exit 7"), "v4.base64.channel.k8s.io")) {
+            c.awaitClosed(WAIT);
+            assertThat(c.text(1)).isEqualTo("out\n");
+            assertThat(c.text(3)).contains("{\"reason\":\"ExitCode\",\"message\":\"7\"}");
+        }
+    }
+
+    @Test
+    void portForwardPairsErrorAndDataStreams() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = echo.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                    in.transferTo(out);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String url = server.portForward(PortForwardRequest.newBuilder().setPodSandboxId("p1")
+                    .addPort(echo.getLocalPort()).build()).getUrl();
+            try (SpdyTestClient c = SpdyTestClient.connect(url, List.of("portforward.k8s.io"))) {
+                assertThat(c.protocol()).isEqualTo("portforward.k8s.io");
+                String port = Integer.toString(echo.getLocalPort());
+                SpdyTestClient.Stream error = c.openStream(Map.of("streamtype", "error", "port", port,
+                        "requestid", "0"));
+                SpdyTestClient.Stream data = c.openStream(Map.of("streamtype", "data", "port", port,
+                        "requestid", "0"));
+                data.write("echoed");
+                data.finish();
+                assertThat(data.awaitText(WAIT)).isEqualTo("echoed");
+                assertThat(error.awaitText(WAIT)).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void portForwardReportsAClosedPortOnTheErrorStream() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        String url = server.portForward(PortForwardRequest.newBuilder().setPodSandboxId("p1").build()).getUrl();
+        try (SpdyTestClient c = SpdyTestClient.connect(url, List.of("portforward.k8s.io"))) {
+            String port = Integer.toString(closedPort);
+            SpdyTestClient.Stream error = c.openStream(Map.of("streamtype", "error", "port", port, "requestid", "1"));
+            c.openStream(Map.of("streamtype", "data", "port", port, "requestid", "1"));
+            assertThat(error.awaitText(WAIT)).startsWith("error forwarding port " + port + " to pod p1");
+        }
+    }
+
+    @Test
+    void requestsAreValidatedBeforeAUrlIsIssued() {
+        assertThatThrownBy(() -> server.exec(ExecRequest.newBuilder().setContainerId("c1").addCmd("ls").build()))
+                .isInstanceOfSatisfying(StreamingException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
+        assertThatThrownBy(() -> server.exec(ExecRequest.newBuilder().setContainerId("c1").addCmd("ls")
+                .setTty(true).setStdout(true).setStderr(true).build()))
+                .isInstanceOfSatisfying(StreamingException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
+        assertThatThrownBy(() -> server.exec(ExecRequest.newBuilder().setContainerId("missing").addCmd("ls")
+                .setStdout(true).build()))
+                .isInstanceOfSatisfying(StreamingException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+    }
+}

@@ -1,0 +1,160 @@
+package io.jcri.server.streaming;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A WebSocket remote-command client for tests: channel-prefixed messages, binary or base64 text by subprotocol,
+ * collecting what arrives per channel until the server closes.
+ */
+public final class WebSocketTestClient implements AutoCloseable {
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final ByteArrayOutputStream[] channels = new ByteArrayOutputStream[256];
+    private final CompletableFuture<Void> handshake = new CompletableFuture<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private Channel channel;
+    private WebSocketClientHandshaker handshaker;
+    private boolean binary;
+
+    /** Connects to {@code url} (http://...) offering {@code subprotocol}; returns after the handshake. */
+    public static WebSocketTestClient connect(String url, String subprotocol) throws Exception {
+        WebSocketTestClient c = new WebSocketTestClient();
+        c.open(URI.create(url.replaceFirst("^http", "ws")), subprotocol);
+        return c;
+    }
+
+    private void open(URI uri, String subprotocol) throws Exception {
+        binary = !subprotocol.contains("base64");
+        for (int i = 0; i < channels.length; i++) {
+            channels[i] = new ByteArrayOutputStream();
+        }
+        handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13, subprotocol, false,
+                new DefaultHttpHeaders(), 1 << 20);
+        channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20),
+                                new Handler());
+                    }
+                })
+                .connect(uri.getHost(), uri.getPort()).sync().channel();
+        channel.closeFuture().addListener(f -> {
+            closed.complete(null);
+            handshake.completeExceptionally(new IllegalStateException("connection closed"));
+        });
+        handshaker.handshake(channel).sync();
+        handshake.get(10, TimeUnit.SECONDS);
+    }
+
+    /** The subprotocol the server chose. */
+    public String subprotocol() {
+        return handshaker.actualSubprotocol();
+    }
+
+    /** Sends {@code data} on channel {@code ch}. */
+    public void send(int ch, byte[] data) {
+        WebSocketFrame frame;
+        if (binary) {
+            ByteBuf b = Unpooled.buffer(data.length + 1).writeByte(ch).writeBytes(data);
+            frame = new BinaryWebSocketFrame(b);
+        } else {
+            frame = new TextWebSocketFrame((char) ('0' + ch) + Base64.getEncoder().encodeToString(data));
+        }
+        channel.writeAndFlush(frame).syncUninterruptibly();
+    }
+
+    public void send(int ch, String data) {
+        send(ch, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The v5 close signal for channel {@code ch}. */
+    public void closeChannel(int ch) {
+        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {(byte) 255, (byte) ch})))
+                .syncUninterruptibly();
+    }
+
+    /** Waits for the server to close the connection. */
+    public void awaitClosed(Duration timeout) throws Exception {
+        closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** What arrived on channel {@code ch} so far. */
+    public String text(int ch) {
+        synchronized (channels) {
+            return channels[ch].toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (channel != null && channel.isActive()) {
+            channel.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<Object> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            if (!handshaker.isHandshakeComplete()) {
+                handshaker.finishHandshake(ctx.channel(), (FullHttpResponse) msg);
+                ctx.pipeline().addBefore(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(1 << 20));
+                handshake.complete(null);
+                return;
+            }
+            switch (msg) {
+                case BinaryWebSocketFrame b -> record(ByteBufUtil.getBytes(b.content()));
+                case TextWebSocketFrame t -> {
+                    String text = t.text();
+                    byte[] payload = Base64.getDecoder().decode(text.substring(1));
+                    byte[] all = new byte[payload.length + 1];
+                    all[0] = (byte) (text.charAt(0) - '0');
+                    System.arraycopy(payload, 0, all, 1, payload.length);
+                    record(all);
+                }
+                case CloseWebSocketFrame c -> ctx.close();
+                default -> {
+                }
+            }
+        }
+
+        private void record(byte[] message) {
+            if (message.length > 0) {
+                synchronized (channels) {
+                    channels[message[0] & 0xff].write(message, 1, message.length - 1);
+                }
+            }
+        }
+    }
+}
