@@ -16,6 +16,9 @@ import io.jcri.oci.cgroup.CgroupDriver;
 import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.sandbox.SandboxSettings;
+import io.jcri.oci.runtime.OciRuntimes;
+import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.container.ContainerSettings;
 import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
 import io.jcri.server.grpc.CallInterceptor;
@@ -29,6 +32,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +79,14 @@ public final class Daemon {
                 rt.handlers().keySet(), rt.defaultHandler(), rt.cgroupParent(), rt.infraBinary()),
                 Path.of(config.state().root()), CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver())), cni,
                 Duration.ofSeconds(config.cni().pluginTimeoutSeconds()));
+        CgroupManager hostCgroups = CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver()));
+        Map<String, OciRuntimes.HandlerConfig> handlers = new java.util.HashMap<>();
+        rt.handlers().forEach((name, h) -> handlers.put(name, new OciRuntimes.HandlerConfig(h.binary(), h.root())));
+        ContainerService containers = ContainerService.open(new ContainerSettings(Path.of(config.state().root()),
+                Path.of(config.state().runRoot()), handlers, rt.conmon(), rt.defaultUlimits(),
+                hostCgroups.layout().unified()), sandboxes, images);
+        sandboxes.usePodContainers(containers);
+        containers.recover();
         // Recovery runs after every PodContainers implementation is registered with usePodContainers.
         sandboxes.recover();
 
@@ -94,7 +106,8 @@ public final class Daemon {
                 .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(
                         new RuntimeServiceImpl(conditions, () -> configJson,
-                                new NodeRuntimeConfig(config.runtime().cgroupDriver()), sandboxes), interceptor))
+                                new NodeRuntimeConfig(config.runtime().cgroupDriver()), sandboxes, containers),
+                        interceptor))
                 .addService(ServerInterceptors.intercept(new ImageServiceImpl(images,
                         Path.of(config.state().root(), "containers")), interceptor))
                 .addService(health.getHealthService())

@@ -25,6 +25,28 @@ import io.jcri.cri.v1.UpdateRuntimeConfigRequest;
 import io.jcri.cri.v1.UpdateRuntimeConfigResponse;
 import io.jcri.cri.v1.VersionRequest;
 import io.jcri.cri.v1.VersionResponse;
+import io.jcri.cri.v1.Container;
+import io.jcri.cri.v1.ContainerStatusRequest;
+import io.jcri.cri.v1.ContainerStatusResponse;
+import io.jcri.cri.v1.CreateContainerRequest;
+import io.jcri.cri.v1.CreateContainerResponse;
+import io.jcri.cri.v1.ExecSyncRequest;
+import io.jcri.cri.v1.ExecSyncResponse;
+import io.jcri.cri.v1.ListContainersRequest;
+import io.jcri.cri.v1.ListContainersResponse;
+import io.jcri.cri.v1.RemoveContainerRequest;
+import io.jcri.cri.v1.RemoveContainerResponse;
+import io.jcri.cri.v1.ReopenContainerLogRequest;
+import io.jcri.cri.v1.ReopenContainerLogResponse;
+import io.jcri.cri.v1.StartContainerRequest;
+import io.jcri.cri.v1.StartContainerResponse;
+import io.jcri.cri.v1.StopContainerRequest;
+import io.jcri.cri.v1.StopContainerResponse;
+import io.jcri.cri.v1.StreamContainersRequest;
+import io.jcri.cri.v1.StreamContainersResponse;
+import io.jcri.cri.v1.UpdateContainerResourcesRequest;
+import io.jcri.cri.v1.UpdateContainerResourcesResponse;
+import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.server.BuildInfo;
 import io.jcri.server.status.NodeRuntimeConfig;
@@ -44,13 +66,15 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final Supplier<String> verboseConfig;
     private final NodeRuntimeConfig node;
     private final SandboxService sandboxes;
+    private final ContainerService containers;
 
     public RuntimeServiceImpl(RuntimeConditions conditions, Supplier<String> verboseConfig, NodeRuntimeConfig node,
-                              SandboxService sandboxes) {
+                              SandboxService sandboxes, ContainerService containers) {
         this.conditions = conditions;
         this.verboseConfig = verboseConfig;
         this.node = node;
         this.sandboxes = sandboxes;
+        this.containers = containers;
     }
 
     @Override
@@ -132,6 +156,77 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
             b.putInfo("podCIDR", node.podCidr());
         }
         out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
+        String id = containers.create(request.getPodSandboxId(), request.getConfig());
+        out.onNext(CreateContainerResponse.newBuilder().setContainerId(id).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
+        containers.start(request.getContainerId());
+        out.onNext(StartContainerResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
+        containers.stop(request.getContainerId(), request.getTimeout());
+        out.onNext(StopContainerResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
+        containers.remove(request.getContainerId());
+        out.onNext(RemoveContainerResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void containerStatus(ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> out) {
+        out.onNext(containers.status(request.getContainerId(), request.getVerbose()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
+        out.onNext(ListContainersResponse.newBuilder()
+                .addAllContainers(containers.list(request.hasFilter() ? request.getFilter() : null)).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
+        for (Container c : containers.list(request.hasFilter() ? request.getFilter() : null)) {
+            out.onNext(StreamContainersResponse.newBuilder().addContainers(c).build());
+        }
+        out.onCompleted();
+    }
+
+    @Override
+    public void reopenContainerLog(ReopenContainerLogRequest request,
+                                   StreamObserver<ReopenContainerLogResponse> out) {
+        containers.reopenLog(request.getContainerId());
+        out.onNext(ReopenContainerLogResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
+        out.onNext(containers.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void updateContainerResources(UpdateContainerResourcesRequest request,
+                                         StreamObserver<UpdateContainerResourcesResponse> out) {
+        containers.updateResources(request.getContainerId(), request.getLinux());
+        out.onNext(UpdateContainerResourcesResponse.getDefaultInstance());
         out.onCompleted();
     }
 }

@@ -1,0 +1,93 @@
+package io.jcri.runtime.container;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.cri.v1.Container;
+import io.jcri.cri.v1.ContainerFilter;
+import io.jcri.cri.v1.ContainerMetadata;
+import io.jcri.cri.v1.ContainerResources;
+import io.jcri.cri.v1.ContainerState;
+import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.ContainerStatusResponse;
+import io.jcri.cri.v1.ContainerUser;
+import io.jcri.cri.v1.ImageSpec;
+import io.jcri.cri.v1.LinuxContainerUser;
+import java.io.IOException;
+
+/** A container record as CRI shows it: the list entry, the status, and the filter of ListContainers. */
+final class ContainerViews {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ContainerViews() {
+    }
+
+    static ContainerState state(ContainerRecord r) {
+        return switch (r.state()) {
+            case CREATED -> ContainerState.CONTAINER_CREATED;
+            case RUNNING -> ContainerState.CONTAINER_RUNNING;
+            case EXITED -> ContainerState.CONTAINER_EXITED;
+            case UNKNOWN -> ContainerState.CONTAINER_UNKNOWN;
+        };
+    }
+
+    static Container container(ContainerRecord r) {
+        return Container.newBuilder().setId(r.id()).setPodSandboxId(r.sandboxId()).setMetadata(metadata(r))
+                .setImage(imageSpec(r)).setImageRef(r.imageRef()).setImageId(r.imageId()).setState(state(r))
+                .setCreatedAt(r.createdAt()).putAllLabels(r.labels()).putAllAnnotations(r.annotations()).build();
+    }
+
+    static boolean matches(ContainerRecord r, ContainerFilter f) {
+        if (f == null) {
+            return true;
+        }
+        if (!f.getId().isEmpty() && !r.id().startsWith(f.getId())) {
+            return false;
+        }
+        if (!f.getPodSandboxId().isEmpty() && !r.sandboxId().startsWith(f.getPodSandboxId())) {
+            return false;
+        }
+        if (f.hasState() && f.getState().getState() != state(r)) {
+            return false;
+        }
+        return f.getLabelSelectorMap().entrySet().stream()
+                .allMatch(e -> e.getValue().equals(r.labels().get(e.getKey())));
+    }
+
+    static ContainerStatusResponse status(ContainerRecord r, boolean verbose, String ociSpec) {
+        var config = r.config();
+        ContainerStatus.Builder s = ContainerStatus.newBuilder().setId(r.id()).setMetadata(metadata(r))
+                .setState(state(r)).setCreatedAt(r.createdAt()).setStartedAt(r.startedAt())
+                .setFinishedAt(r.finishedAt()).setExitCode(r.exitCode()).setImage(imageSpec(r))
+                .setImageRef(r.imageRef()).setImageId(r.imageId()).setReason(r.reason()).setMessage(r.message())
+                .putAllLabels(r.labels()).putAllAnnotations(r.annotations()).addAllMounts(config.getMountsList())
+                .setLogPath(r.logPath())
+                .setResources(ContainerResources.newBuilder().setLinux(r.resources()))
+                .setUser(ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder().setUid(r.uid())
+                        .setGid(r.gid()).addAllSupplementalGroups(r.supplementalGroups())))
+                .setStopSignal(Signals.toCri(r.stopSignal()));
+        ContainerStatusResponse.Builder out = ContainerStatusResponse.newBuilder().setStatus(s);
+        if (verbose) {
+            ObjectNode info = JSON.createObjectNode();
+            info.put("sandboxID", r.sandboxId());
+            info.put("pid", r.pid());
+            info.put("runtimeHandler", r.runtimeHandler());
+            if (ociSpec != null) {
+                try {
+                    info.set("runtimeSpec", JSON.readTree(ociSpec));
+                } catch (IOException e) {
+                    info.put("runtimeSpecError", e.getMessage());
+                }
+            }
+            out.putInfo("info", info.toString());
+        }
+        return out.build();
+    }
+
+    private static ContainerMetadata metadata(ContainerRecord r) {
+        return ContainerMetadata.newBuilder().setName(r.name()).setAttempt(r.attempt()).build();
+    }
+
+    private static ImageSpec imageSpec(ContainerRecord r) {
+        return ImageSpec.newBuilder().setImage(r.image()).build();
+    }
+}
