@@ -64,11 +64,24 @@ public final class ImageService {
         return service;
     }
 
-    /** Pulls {@code reference} and returns its record (whose ID is the config digest). */
+    /**
+     * Pulls {@code reference} and returns its record (whose ID is the config digest). Interrupting the calling
+     * thread cancels the pull.
+     */
     public ImageRecord pull(String reference, RegistryAuth auth) {
         ImageReference ref = ImageReference.parse(reference);
         LOG.info("pulling {} ({})", ref, auth);
-        return puller.pull(ref, auth);
+        try {
+            return puller.pull(ref, auth);
+        } catch (ImageException e) {
+            // a failed pull leaves nothing behind but what other images or pulls still use
+            try {
+                collectGarbage();
+            } catch (IOException gc) {
+                e.addSuppressed(gc);
+            }
+            throw e;
+        }
     }
 
     /**
@@ -76,7 +89,7 @@ public final class ImageService {
      * normalised as by {@link ImageReference#parse}).
      */
     public Optional<ImageRecord> find(String reference) {
-        return resolve(reference).map(Match::record);
+        return resolve(reference);
     }
 
     /** Like {@link #find}, but NOT_FOUND when there is no such image. */
@@ -94,22 +107,18 @@ public final class ImageService {
     }
 
     /**
-     * Removes an image. By a tag the image shares with other tags, only the tag goes; otherwise the record goes
-     * with every tag, and its layers and blobs unless another image needs them. An unknown reference is no error.
+     * Removes an image with every tag, whichever of its tags, digests or ID names it (CRI v1: "removing the image
+     * by a single tag will remove all of its tags"), then its layers and blobs unless another image needs them.
+     * An unknown reference is no error.
      */
     public void remove(String reference) {
-        Optional<Match> m = resolve(reference);
-        if (m.isEmpty()) {
+        Optional<ImageRecord> found = find(reference);
+        if (found.isEmpty()) {
             LOG.info("remove {}: no such image, nothing to do", reference);
             return;
         }
-        ImageRecord r = m.get().record();
+        ImageRecord r = found.get();
         try {
-            if (m.get().tag() != null && r.repoTags().size() > 1) {
-                images.untag(r, m.get().tag());
-                LOG.info("untagged {} from image {}", m.get().tag(), r.id());
-                return;
-            }
             images.remove(r);
             LOG.info("removed image {} ({})", r.id(), r.repoTags());
             collectGarbage();
@@ -140,35 +149,35 @@ public final class ImageService {
         }
     }
 
-    private record Match(ImageRecord record, String tag) {
-    }
-
-    private Optional<Match> resolve(String reference) {
+    private Optional<ImageRecord> resolve(String reference) {
         if (reference == null || reference.isBlank()) {
             throw ImageException.invalid("image reference is empty");
         }
         String s = reference.strip();
         if (FULL_ID.matcher(s).matches()) {
-            return images.byId(s).map(r -> new Match(r, null));
+            return images.byId(s);
         }
         if (s.length() == 64 && HEX.matcher(s).matches()) {
-            return images.byId("sha256:" + s).map(r -> new Match(r, null));
+            return images.byId("sha256:" + s);
         }
         ImageReference ref;
         try {
             ref = ImageReference.parse(s);
         } catch (ImageException e) {
-            return idPrefix(s);
+            if (HEX.matcher(s).matches()) {
+                return images.byIdPrefix(s);
+            }
+            throw e;
         }
         if (ref.digest() != null) {
-            return images.byRepoDigest(ref.digestedName(ref.digest())).map(r -> new Match(r, null));
+            return images.byRepoDigest(ref.digestedName(ref.digest()));
         }
-        Optional<Match> byTag = images.byTag(ref.taggedName()).map(r -> new Match(r, ref.taggedName()));
+        Optional<ImageRecord> byTag = images.byTag(ref.taggedName());
         return byTag.isPresent() || s.contains(":") ? byTag : idPrefix(s);
     }
 
-    private Optional<Match> idPrefix(String s) {
-        return HEX.matcher(s).matches() ? images.byIdPrefix(s).map(r -> new Match(r, null)) : Optional.empty();
+    private Optional<ImageRecord> idPrefix(String s) {
+        return HEX.matcher(s).matches() ? images.byIdPrefix(s) : Optional.empty();
     }
 
     /** Deletes layers and blobs no image record names and no pull in progress holds. */

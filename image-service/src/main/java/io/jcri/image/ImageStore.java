@@ -90,14 +90,6 @@ final class ImageStore {
         return merged;
     }
 
-    /** Removes one tag from its image, keeping the image. */
-    synchronized void untag(ImageRecord r, String tag) throws IOException {
-        ImageRecord current = byId.get(r.id());
-        if (current != null) {
-            save(current.withRepoTags(current.repoTags().stream().filter(t -> !t.equals(tag)).toList()));
-        }
-    }
-
     /** Deletes the record; its layers and blobs are collected separately. */
     synchronized void remove(ImageRecord r) throws IOException {
         ImageRecord current = byId.remove(r.id());
