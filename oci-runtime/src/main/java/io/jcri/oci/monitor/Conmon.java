@@ -6,6 +6,7 @@ import io.jcri.oci.OciException;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.PosixSpawn;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,16 +1,24 @@
 package io.jcri.oci.runtime;
 
 import io.jcri.oci.OciException;
+import io.jcri.oci.sys.ErrnoException;
+import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.PosixSpawn;
+import io.jcri.oci.sys.Syscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /** One run of an external command with a deadline, its output read concurrently and capped. */
 final class Command {
+    private static final LibC C = LibC.INSTANCE;
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int WNOHANG = 1;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Command.class);
 
     private Command() {
@@ -32,32 +40,91 @@ final class Command {
         void run();
     }
 
+    /**
+     * Runs {@code argv} spawned like the monitor (see {@link PosixSpawn}): a process run in a container by
+     * {@code exec} inherits the runtime's signal dispositions, so none of the JVM's may reach the runtime.
+     */
     static Result run(List<String> argv, Duration timeout, int maxOutput, OnTimeout onTimeout) {
-        Process p;
+        int devNull = C.open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
+        if (devNull < 0) {
+            throw ErrnoException.last("open", "/dev/null");
+        }
+        int[] out = new int[2];
+        int[] err = new int[2];
+        int pid;
+        Sink stdout;
+        Sink stderr;
         try {
-            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+            pipe(out);
+            pipe(err);
+            pid = PosixSpawn.spawn(argv, environment(), null, Map.of(0, devNull, 1, out[1], 2, err[1]));
+            closeAll(out[1], err[1]);
+            out[1] = -1;
+            err[1] = -1;
+            stdout = new Sink(open(out[0]), maxOutput);
+            stderr = new Sink(open(err[0]), maxOutput);
         } catch (IOException e) {
             throw new OciException("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
+        } finally {
+            closeAll(devNull, out[0], out[1], err[0], err[1]);
         }
-        Sink out = new Sink(p.getInputStream(), maxOutput);
-        Sink err = new Sink(p.getErrorStream(), maxOutput);
-        boolean timedOut = false;
         try {
-            if (timeout.isZero()) {
-                p.waitFor();
-            } else if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                timedOut = true;
+            long deadline = timeout.isZero() ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+            Integer status = waitFor(pid, deadline);
+            boolean timedOut = status == null;
+            if (timedOut) {
                 onTimeout.run();
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
+                Syscalls.kill(pid, 9);
+                status = waitFor(pid, System.nanoTime() + 5_000_000_000L);
             }
-            return new Result(timedOut ? -1 : p.exitValue(), out.bytes(), err.bytes(), timedOut);
+            int code = status == null ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+            return new Result(timedOut ? -1 : code, stdout.bytes(), stderr.bytes(), timedOut);
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            Syscalls.kill(pid, 9);
             Thread.currentThread().interrupt();
             throw new OciException("interrupted while running " + String.join(" ", argv), e);
         }
+    }
+
+    /** The wait status once the process ended, or null at the deadline. */
+    private static Integer waitFor(int pid, long deadline) throws InterruptedException {
+        int[] status = new int[1];
+        while (true) {
+            int rc = C.waitpid(pid, status, WNOHANG);
+            if (rc == pid) {
+                return status[0];
+            }
+            if (rc < 0) {
+                throw ErrnoException.last("waitpid", String.valueOf(pid));
+            }
+            if (System.nanoTime() > deadline) {
+                return null;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static java.io.InputStream open(int fd) throws IOException {
+        // A pipe end reopened through /proc gets a descriptor Java owns and closes; the raw one is closed after.
+        return new java.io.FileInputStream("/proc/self/fd/" + fd);
+    }
+
+    private static void pipe(int[] fds) {
+        if (C.pipe2(fds, O_CLOEXEC) != 0) {
+            throw ErrnoException.last("pipe2", "command output");
+        }
+    }
+
+    private static void closeAll(int... fds) {
+        for (int fd : fds) {
+            if (fd >= 0) {
+                C.close(fd);
+            }
+        }
+    }
+
+    private static List<String> environment() {
+        return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     }
 
     /** Runs a runtime subcommand that must succeed within {@code timeout}; its stdout on success. */

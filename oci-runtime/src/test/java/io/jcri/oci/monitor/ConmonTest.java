@@ -52,6 +52,11 @@ class ConmonTest {
             String inside = new String(r.stdout(), StandardCharsets.UTF_8);
             assertThat(inside).isEqualTo("0\n1\n2\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
                     + "Max open files            1024                 1024                 files     \n");
+            ExecResult self = runtime.exec(id, new OciSpec.Process(false, new OciSpec.User(0, 0, null, null),
+                    List.of("grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"), List.of(OciDefaults.DEFAULT_PATH),
+                    "/", null, null, true, null, null, null), Duration.ofSeconds(10), 1 << 20, tmp.resolve("x"));
+            assertThat(new String(self.stdout(), StandardCharsets.UTF_8))
+                    .isEqualTo("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (conmon.exitCode(id).isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(100);

@@ -1,9 +1,7 @@
-package io.jcri.oci.monitor;
+package io.jcri.oci.sys;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import io.jcri.oci.sys.ErrnoException;
-import io.jcri.oci.sys.LibC;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +10,7 @@ import java.util.Map;
  * descriptors are open (the JVM keeps jar files without close-on-exec), every signal has its default disposition
  * and none is blocked, and it runs in a session of its own.
  */
-final class PosixSpawn {
+public final class PosixSpawn {
     private static final LibC C = LibC.INSTANCE;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -29,12 +27,13 @@ final class PosixSpawn {
     }
 
     /**
-     * Spawns {@code argv} with stdin from /dev/null, stdout and stderr appended to {@code outputFile}, and
-     * {@code inherit} mapping target descriptor numbers (3 and up) to descriptors of this process.
+     * Spawns {@code argv} with {@code inherit} mapping target descriptor numbers to descriptors of this process.
+     * With an {@code outputFile}, stdin is /dev/null and stdout and stderr are appended to the file, and the
+     * mapped targets are 3 and up; without one, the map must give 0, 1 and 2 as well.
      *
      * @return the child's pid
      */
-    static int spawn(List<String> argv, List<String> env, String outputFile, Map<Integer, Integer> inherit) {
+    public static int spawn(List<String> argv, List<String> env, String outputFile, Map<Integer, Integer> inherit) {
         Memory actions = new Memory(256);
         Memory attr = new Memory(512);
         Memory sigs = new Memory(128);
@@ -53,10 +52,12 @@ final class PosixSpawn {
                 check(C.posix_spawnattr_setsigdefault(attr, sigs), "posix_spawnattr_setsigdefault");
                 C.sigemptyset(sigs);
                 check(C.posix_spawnattr_setsigmask(attr, sigs), "posix_spawnattr_setsigmask");
-                check(C.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0), "addopen");
-                check(C.posix_spawn_file_actions_addopen(actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND,
-                        0600), "addopen");
-                check(C.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2");
+                if (outputFile != null) {
+                    check(C.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0), "addopen");
+                    check(C.posix_spawn_file_actions_addopen(actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND,
+                            0600), "addopen");
+                    check(C.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2");
+                }
                 int maxTarget = 2;
                 for (Map.Entry<Integer, Integer> e : inherit.entrySet()) {
                     int high = C.fcntl(e.getValue(), F_DUPFD_CLOEXEC, HIGH_FD);
