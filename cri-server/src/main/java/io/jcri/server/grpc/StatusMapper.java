@@ -19,8 +19,22 @@ public final class StatusMapper {
     private StatusMapper() {
     }
 
-    /** The status a client sees for {@code t}. */
+    /**
+     * Longest description sent to a client. Descriptions travel in an HTTP/2 header, and kubelet's and grpc-java's
+     * clients reject headers over 8 to 10 KiB with a connection error, so an error that quotes a huge input must
+     * be cut.
+     */
+    static final int MAX_DESCRIPTION = 1024;
+
+    /** The status a client sees for {@code t}, its description cut to {@link #MAX_DESCRIPTION} characters. */
     public static Status toStatus(Throwable t) {
+        Status s = map(t);
+        String d = s.getDescription();
+        return d != null && d.length() > MAX_DESCRIPTION
+                ? s.withDescription(d.substring(0, MAX_DESCRIPTION) + "... (" + d.length() + " characters)") : s;
+    }
+
+    private static Status map(Throwable t) {
         if (t instanceof StatusRuntimeException sre) {
             return sre.getStatus();
         }

@@ -51,6 +51,14 @@ class StatusMapperTest {
     }
 
     @Test
+    void hugeDescriptionsAreCutToFitAHeader() {
+        Status s = StatusMapper.toStatus(
+                new KindedException(ErrorKind.INVALID_ARGUMENT, "bad name " + "x".repeat(70_000)));
+        assertThat(s.getDescription()).hasSizeLessThan(StatusMapper.MAX_DESCRIPTION + 40).startsWith("bad name xxx")
+                .endsWith("(70009 characters)");
+    }
+
+    @Test
     void statusExceptionsPassThrough() {
         assertThat(StatusMapper.toStatus(Status.ABORTED.withDescription("x").asRuntimeException()).getCode())
                 .isEqualTo(Status.Code.ABORTED);
