@@ -18,6 +18,9 @@ import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.sandbox.SandboxSettings;
 import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.stream.StreamService;
+import io.jcri.server.streaming.RuntimeStreamingBackend;
+import io.jcri.server.streaming.StreamingServer;
 import io.jcri.runtime.container.ContainerSettings;
 import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
@@ -30,6 +33,7 @@ import io.jcri.server.status.NodeRuntimeConfig;
 import io.jcri.server.status.RuntimeConditions;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +61,7 @@ public final class Daemon {
     private HealthStatusManager health;
     private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry();
     private MetricsEndpoint metricsEndpoint;
+    private StreamingServer streaming;
 
     public Daemon(JcriConfig config) {
         this.config = config;
@@ -89,6 +94,14 @@ public final class Daemon {
         containers.recover();
         // Recovery runs after every PodContainers implementation is registered with usePodContainers.
         sandboxes.recover();
+        streaming = new StreamingServer(new RuntimeStreamingBackend(new StreamService(containers, sandboxes)),
+                Duration.ofSeconds(config.streaming().idleTimeoutSeconds()), null, Clock.systemUTC());
+        try {
+            streaming.start(config.streaming().address(), config.streaming().port());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the streaming server", e);
+        }
 
         CallInterceptor interceptor = new CallInterceptor(ready::get, meters);
         if (config.metrics().enabled()) {
@@ -106,7 +119,8 @@ public final class Daemon {
                 .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(
                         new RuntimeServiceImpl(conditions, () -> configJson,
-                                new NodeRuntimeConfig(config.runtime().cgroupDriver()), sandboxes, containers),
+                                new NodeRuntimeConfig(config.runtime().cgroupDriver()), sandboxes, containers,
+                                streaming),
                         interceptor))
                 .addService(ServerInterceptors.intercept(new ImageServiceImpl(images,
                         Path.of(config.state().root(), "containers")), interceptor))
@@ -147,6 +161,9 @@ public final class Daemon {
             }
         }
         callExecutor.shutdownNow();
+        if (streaming != null) {
+            streaming.close();
+        }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }

@@ -1,6 +1,13 @@
 package io.jcri.server.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.jcri.cri.v1.AttachRequest;
+import io.jcri.cri.v1.AttachResponse;
+import io.jcri.cri.v1.ExecRequest;
+import io.jcri.cri.v1.ExecResponse;
+import io.jcri.cri.v1.PortForwardRequest;
+import io.jcri.cri.v1.PortForwardResponse;
+import io.jcri.server.streaming.StreamingServer;
 import io.jcri.cri.v1.LinuxRuntimeConfiguration;
 import io.jcri.cri.v1.ListPodSandboxRequest;
 import io.jcri.cri.v1.ListPodSandboxResponse;
@@ -67,14 +74,16 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final NodeRuntimeConfig node;
     private final SandboxService sandboxes;
     private final ContainerService containers;
+    private final StreamingServer streaming;
 
     public RuntimeServiceImpl(RuntimeConditions conditions, Supplier<String> verboseConfig, NodeRuntimeConfig node,
-                              SandboxService sandboxes, ContainerService containers) {
+                              SandboxService sandboxes, ContainerService containers, StreamingServer streaming) {
         this.conditions = conditions;
         this.verboseConfig = verboseConfig;
         this.node = node;
         this.sandboxes = sandboxes;
         this.containers = containers;
+        this.streaming = streaming;
     }
 
     @Override
@@ -219,6 +228,24 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     @Override
     public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
         out.onNext(containers.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void exec(ExecRequest request, StreamObserver<ExecResponse> out) {
+        out.onNext(streaming.exec(request));
+        out.onCompleted();
+    }
+
+    @Override
+    public void attach(AttachRequest request, StreamObserver<AttachResponse> out) {
+        out.onNext(streaming.attach(request));
+        out.onCompleted();
+    }
+
+    @Override
+    public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> out) {
+        out.onNext(streaming.portForward(request));
         out.onCompleted();
     }
 

@@ -1,6 +1,6 @@
 package io.jcri.server.streaming;
 
-import io.jcri.runtime.stream.StreamSession;
+import io.jcri.oci.exec.StreamSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;

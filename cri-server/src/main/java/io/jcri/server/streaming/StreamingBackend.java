@@ -3,7 +3,7 @@ package io.jcri.server.streaming;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
 import io.jcri.cri.v1.PortForwardRequest;
-import io.jcri.runtime.stream.StreamSession;
+import io.jcri.oci.exec.StreamSession;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 

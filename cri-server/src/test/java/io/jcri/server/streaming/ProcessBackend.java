@@ -4,7 +4,7 @@ import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
 import io.jcri.cri.v1.PortForwardRequest;
-import io.jcri.runtime.stream.StreamSession;
+import io.jcri.oci.exec.StreamSession;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

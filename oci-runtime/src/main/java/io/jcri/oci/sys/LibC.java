@@ -94,4 +94,20 @@ public interface LibC extends Library {
     long write(int fd, byte[] buf, long count);
 
     int poll(int[] pollfds, long nfds, int timeoutMillis);
+
+    int socket(int domain, int type, int protocol);
+
+    int connect(int fd, byte[] sockaddr, int length);
+
+    int shutdown(int fd, int how);
+
+    int posix_openpt(int flags);
+
+    int grantpt(int fd);
+
+    int unlockpt(int fd);
+
+    int ptsname_r(int fd, byte[] buf, long length);
+
+    int ioctl(int fd, long request, short[] arg);
 }

@@ -318,6 +318,22 @@ public final class ContainerService implements PodContainers {
         }
     }
 
+    /** What a streaming exec or attach needs of a running container: its runtime, process spec and directories. */
+    public record StreamTarget(String id, OciRuntime runtime, OciSpec.Process process, Path bundle,
+                               Path monitorDir) {
+    }
+
+    /** The running container {@code idOrPrefix} as a streaming target; NOT_FOUND or FAILED_PRECONDITION otherwise. */
+    public StreamTarget streamTarget(String idOrPrefix) {
+        ContainerRecord r = current(idOrPrefix);
+        if (r.state() != ContainerRecord.State.RUNNING) {
+            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
+                    + r.state() + ", not running");
+        }
+        return new StreamTarget(r.id(), runtimeOf(r), specOf(r).process(), store.dirOf(r.id()),
+                conmon.dirOf(r.id()));
+    }
+
     /** Makes conmon reopen the log file after kubelet rotated it, and waits until the new file exists. */
     public void reopenLog(String idOrPrefix) {
         ContainerRecord r = current(idOrPrefix);

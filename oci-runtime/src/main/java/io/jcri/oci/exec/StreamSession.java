@@ -1,4 +1,4 @@
-package io.jcri.runtime.stream;
+package io.jcri.oci.exec;
 
 import java.io.InputStream;
 import java.io.OutputStream;

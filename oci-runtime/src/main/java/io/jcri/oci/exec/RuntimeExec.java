@@ -1,0 +1,241 @@
+package io.jcri.oci.exec;
+
+import com.sun.jna.Native;
+import io.jcri.oci.OciException;
+import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.runtime.OciRuntime;
+import io.jcri.oci.spec.OciSpec;
+import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.oci.sys.ErrnoException;
+import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.PosixSpawn;
+import io.jcri.oci.sys.Syscalls;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A process started in a running container for a streaming client, through the OCI runtime's {@code exec} in
+ * the foreground. Without a terminal the runtime relays pipes; with one it runs on a pty jcri holds the master
+ * of, as its controlling terminal, so the runtime relays the container's terminal to it and forwards window
+ * changes (SIGWINCH) — a resize is an ioctl on the master.
+ */
+public final class RuntimeExec implements StreamSession {
+    private static final Logger LOG = LoggerFactory.getLogger(RuntimeExec.class);
+    private static final List<String> ENV = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    private static final int SIGKILL = 9;
+    private static final int SIGWINCH = 28;
+    private static final int EINTR = 4;
+
+    /** Which streams the client uses. */
+    public record Stdio(boolean stdin, boolean stdout, boolean stderr, boolean tty) {
+    }
+
+    private final String containerId;
+    private final Path workDir;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    private final Pty pty;
+    private final Process process;
+    private boolean closed;
+    /** The runtime's pid when jcri spawned it on a terminal (not a {@link Process}). */
+    private volatile int runtimePid;
+
+    private RuntimeExec(String containerId, Path workDir, OutputStream stdin, InputStream stdout, InputStream stderr,
+                        Pty pty, Process process) {
+        this.containerId = containerId;
+        this.workDir = workDir;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.pty = pty;
+        this.process = process;
+    }
+
+    /**
+     * Starts {@code process} (its args set, its terminal flag matching {@code stdio.tty()}) in container
+     * {@code containerId}; {@code workDir} is a fresh directory for the process file and pid file, removed when
+     * the session closes.
+     */
+    public static RuntimeExec start(OciRuntime runtime, String containerId, OciSpec.Process process, Path workDir,
+                                    Stdio stdio) {
+        Path processFile = workDir.resolve("process.json");
+        List<String> argv = new ArrayList<>();
+        argv.add(runtime.executable().toString());
+        argv.addAll(runtime.globalArgs());
+        argv.addAll(List.of("exec", "--process", processFile.toString(), "--pid-file",
+                workDir.resolve("exec.pid").toString(), containerId));
+        try {
+            Files.createDirectories(workDir);
+            AtomicFiles.write(processFile, OciSpecJson.write(process));
+            return stdio.tty() ? onTerminal(containerId, workDir, argv, stdio) : onPipes(containerId, workDir, argv,
+                    stdio);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(workDir);
+            throw new OciException("cannot exec in container " + containerId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static RuntimeExec onTerminal(String id, Path workDir, List<String> argv, Stdio stdio) {
+        Pty pty = Pty.open();
+        try {
+            int slave = pty.openSlave();
+            int pid;
+            try {
+                pid = PosixSpawn.spawn(argv, ENV, null, Map.of(0, slave, 1, slave, 2, slave));
+            } finally {
+                LibC.INSTANCE.close(slave);
+            }
+            RuntimeExec e = new RuntimeExec(id, workDir, stdio.stdin() ? pty.input("exec-stdin-" + id) : null,
+                    pty.output("exec-tty-" + id), null, pty, null);
+            e.runtimePid = pid;
+            Thread.ofPlatform().daemon().name("exec-wait-" + id).start(() -> {
+                try {
+                    e.exit.complete(waitFor(pid));
+                } catch (RuntimeException ex) {
+                    e.exit.completeExceptionally(ex);
+                }
+            });
+            return e;
+        } catch (RuntimeException ex) {
+            pty.close();
+            throw ex;
+        }
+    }
+
+    private static RuntimeExec onPipes(String id, Path workDir, List<String> argv, Stdio stdio) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().clear();
+        pb.environment().put("PATH", ENV.getFirst().substring("PATH=".length()));
+        if (!stdio.stdin()) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
+        if (!stdio.stdout()) {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        }
+        if (!stdio.stderr()) {
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        Process p = pb.start();
+        RuntimeExec e = new RuntimeExec(id, workDir, stdio.stdin() ? p.getOutputStream() : null,
+                stdio.stdout() ? p.getInputStream() : null, stdio.stderr() ? p.getErrorStream() : null, null, p);
+        p.onExit().thenAccept(done -> e.exit.complete(done.exitValue()));
+        return e;
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    @Override
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    @Override
+    public InputStream stderr() {
+        return stderr;
+    }
+
+    /** Resizes jcri's terminal and signals the runtime, which copies the size to the container's terminal. */
+    @Override
+    public void resize(int width, int height) {
+        if (pty != null) {
+            pty.resize(width, height);
+            if (runtimePid > 0 && !exit.isDone()) {
+                Syscalls.kill(runtimePid, SIGWINCH);
+            }
+        }
+    }
+
+    @Override
+    public int awaitExit() throws InterruptedException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            throw new OciException("waiting for an exec in " + containerId + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+
+    /** Kills the exec'd process if it still runs (the runtime then exits too) and removes the work files. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (!exit.isDone() && !killExecProcess()) {
+            // Not started yet: stopping the runtime stops the exec.
+            if (process != null) {
+                process.destroyForcibly();
+            } else if (runtimePid > 0) {
+                Syscalls.kill(runtimePid, SIGKILL);
+            }
+        }
+        if (pty != null) {
+            pty.close();
+        }
+        deleteTree(workDir);
+    }
+
+    /** Kills the process the runtime started; false when it has not written its pid yet. */
+    private boolean killExecProcess() {
+        Path pidFile = workDir.resolve("exec.pid");
+        try {
+            if (Files.exists(pidFile)) {
+                int pid = Integer.parseInt(Files.readString(pidFile).strip());
+                LOG.debug("container {}: killing exec process {} of a client that left", containerId, pid);
+                Syscalls.kill(pid, SIGKILL);
+                return true;
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.warn("container {}: cannot read the pid of an exec from {}: {}", containerId, pidFile,
+                    e.getMessage());
+        }
+        return false;
+    }
+
+    /** Reaps the runtime on the calling platform thread: its exit code, or 128 + the signal that killed it. */
+    private static int waitFor(int pid) {
+        int[] status = new int[1];
+        while (LibC.INSTANCE.waitpid(pid, status, 0) < 0) {
+            int errno = Native.getLastError();
+            if (errno != EINTR) {
+                throw new ErrnoException("waitpid", String.valueOf(pid), errno);
+            }
+        }
+        int s = status[0];
+        return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot remove exec work directory {}: {}", dir, e.getMessage());
+        }
+    }
+}
