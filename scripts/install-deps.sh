@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 declare -A want=(
   [/usr/sbin/runc]=runc [/usr/bin/crun]=crun [/usr/bin/conmon]=conmon [/usr/bin/catatonit]=catatonit
   [/usr/lib/cni/bridge]=containernetworking-plugins [/usr/sbin/iptables]=iptables
-  [/usr/bin/docker-registry]=docker-registry [/bin/busybox]=busybox-static
+  [/usr/bin/docker-registry]=docker-registry [/bin/busybox]=busybox-static [/usr/bin/htpasswd]=apache2-utils
   [/usr/bin/mvn]=maven [/usr/bin/jq]=jq [/usr/bin/curl]=curl [/usr/bin/zstd]=zstd [/usr/bin/gcc]=gcc
   [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev [/usr/sbin/ip]=iproute2 [/usr/bin/sha256sum]=coreutils
 )

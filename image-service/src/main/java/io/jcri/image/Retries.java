@@ -41,10 +41,10 @@ public final class Retries {
                     throw cancelled(what, e);
                 }
                 if (attempt >= ATTEMPTS) {
-                    throw new ImageException(ErrorKind.UNAVAILABLE, what + ": " + e.getMessage() + " (after "
+                    throw new ImageException(ErrorKind.UNAVAILABLE, what + ": " + describe(e) + " (after "
                             + attempt + " attempts)", e);
                 }
-                LOG.warn("{}: {} (attempt {} of {}, retrying in {} ms)", what, e.getMessage(), attempt, ATTEMPTS,
+                LOG.warn("{}: {} (attempt {} of {}, retrying in {} ms)", what, describe(e), attempt, ATTEMPTS,
                         backoffMillis);
                 try {
                     Thread.sleep(backoffMillis);
@@ -55,6 +55,11 @@ public final class Retries {
                 backoffMillis *= 2;
             }
         }
+    }
+
+    /** The message, or the exception's type when it has none (a refused connection has none). */
+    private static String describe(Exception e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static ImageException cancelled(String what, Exception cause) {
