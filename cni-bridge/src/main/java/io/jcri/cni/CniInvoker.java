@@ -52,6 +52,7 @@ public final class CniInvoker {
         ProcessBuilder pb = new ProcessBuilder(binary.toString());
         pb.environment().putAll(environment(command, request, plugins.binDirs()));
         String what = type + " " + command + " for " + request.containerId();
+        long started = System.nanoTime();
         Process p;
         try {
             p = pb.start();
@@ -77,6 +78,7 @@ public final class CniInvoker {
             if (!stderr.isEmpty()) {
                 LOG.debug("{} stderr: {}", what, stderr);
             }
+            LOG.debug("{}: exit {} after {} ms", what, p.exitValue(), (System.nanoTime() - started) / 1_000_000);
             if (p.exitValue() != 0) {
                 throw new CniException("CNI plugin " + what + " failed: " + errorMessage(stdout, stderr,
                         p.exitValue()));
