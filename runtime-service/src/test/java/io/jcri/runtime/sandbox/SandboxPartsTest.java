@@ -1,0 +1,93 @@
+package io.jcri.runtime.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jcri.cni.CniRequest;
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.DNSConfig;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PodSandboxFilter;
+import io.jcri.cri.v1.PodSandboxMetadata;
+import io.jcri.cri.v1.PodSandboxState;
+import io.jcri.cri.v1.PodSandboxStateValue;
+import io.jcri.cri.v1.PortMapping;
+import io.jcri.cri.v1.Protocol;
+import io.jcri.runtime.RuntimeServiceException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The pure parts of a sandbox: files, sysctl policy, the CNI request, CRI views and filters. */
+class SandboxPartsTest {
+    @Test
+    void hostsNamesThePodAndResolvConfFollowsTheDnsConfig() {
+        assertThat(PodFiles.hosts("web", "10.88.0.5")).startsWith("127.0.0.1\tlocalhost\n")
+                .endsWith("10.88.0.5\tweb\n");
+        assertThat(PodFiles.hosts("web", "")).doesNotContain("web");
+        assertThat(PodFiles.resolvConf(DNSConfig.newBuilder().addServers("10.0.0.10").addServers("10.0.0.11")
+                .addSearches("a.svc").addSearches("svc").addOptions("ndots:5").build()))
+                .isEqualTo("search a.svc svc\nnameserver 10.0.0.10\nnameserver 10.0.0.11\noptions ndots:5\n");
+    }
+
+    @Test
+    void onlyNamespacedSysctlsInNamespacesThePodOwns() {
+        SysctlPolicy.check(Map.of("net.ipv4.ip_forward", "1", "kernel.shmmax", "1", "kernel.sem", "1 2 3 4",
+                "fs.mqueue.msg_max", "10", "net/ipv4/conf/eth0.1/forwarding", "1"), true, true);
+        assertThatThrownBy(() -> SysctlPolicy.check(Map.of("kernel.panic", "1"), true, true))
+                .isInstanceOfSatisfying(RuntimeServiceException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
+                .hasMessageContaining("not namespaced");
+        assertThatThrownBy(() -> SysctlPolicy.check(Map.of("net.core.somaxconn", "1"), false, true))
+                .hasMessageContaining("host network");
+        assertThatThrownBy(() -> SysctlPolicy.check(Map.of("kernel.msgmax", "1"), true, false))
+                .hasMessageContaining("IPC");
+    }
+
+    @Test
+    void cniRequestCarriesPodArgsPortsBandwidthAndDns() {
+        PodSandboxConfig cfg = config().addPortMappings(PortMapping.newBuilder().setProtocol(Protocol.UDP)
+                        .setContainerPort(53).setHostPort(5353).setHostIp("127.0.0.1"))
+                .putAnnotations(SandboxNetwork.INGRESS_BANDWIDTH, "10M")
+                .setDnsConfig(DNSConfig.newBuilder().addServers("10.0.0.10")).build();
+        CniRequest r = SandboxNetwork.request("id1", "/run/netns/id1", cfg);
+        assertThat(r.args()).containsEntry("K8S_POD_NAME", "p").containsEntry("K8S_POD_NAMESPACE", "ns")
+                .containsEntry("K8S_POD_UID", "u").containsEntry("K8S_POD_INFRA_CONTAINER_ID", "id1");
+        assertThat(r.ifName()).isEqualTo("eth0");
+        assertThat(r.capabilityArgs().get("portMappings")).isEqualTo(List.of(Map.of("hostPort", 5353,
+                "containerPort", 53, "protocol", "udp", "hostIP", "127.0.0.1")));
+        assertThat(r.capabilityArgs().get("bandwidth")).isEqualTo(Map.of("ingressRate", 10_000_000L,
+                "ingressBurst", (long) Integer.MAX_VALUE));
+        assertThat(r.capabilityArgs()).containsKey("dns");
+        assertThat(SandboxNetwork.bitsPerSecond("a", "1Gi")).isEqualTo(1L << 30);
+        assertThat(SandboxNetwork.bitsPerSecond("a", "1.5k")).isEqualTo(1500);
+        assertThatThrownBy(() -> SandboxNetwork.bitsPerSecond("a", "fast")).isInstanceOf(
+                RuntimeServiceException.class);
+    }
+
+    @Test
+    void recordsBecomeCriMessagesAndFiltersMatchLikeTheSpecSays() {
+        SandboxRecord r = new SandboxRecord("abcdef", "p", "ns", "u", 1, SandboxState.READY, 42,
+                Map.of("app", "x"), Map.of("a", "b"), config().build().toByteArray(), "crun", "/run/netns/abcdef",
+                null, null, null, 0, "p", "h", "hosts", "resolv", null, "/jcri/pod-abcdef", "", "10.0.0.2",
+                List.of("fd00::2"));
+        assertThat(SandboxViews.summary(r).getRuntimeHandler()).isEqualTo("crun");
+        assertThat(SandboxViews.status(r).getNetwork().getAdditionalIps(0).getIp()).isEqualTo("fd00::2");
+        assertThat(SandboxViews.status(r).getMetadata().getAttempt()).isEqualTo(1);
+        assertThat(SandboxViews.state(r.withState(SandboxState.CREATING))).isEqualTo(
+                PodSandboxState.SANDBOX_NOTREADY);
+        assertThat(SandboxViews.info(r)).contains("\"netnsPath\":\"/run/netns/abcdef\"").contains("\"config\"");
+        assertThat(SandboxViews.matches(r, PodSandboxFilter.newBuilder().setId("abc").build())).isTrue();
+        assertThat(SandboxViews.matches(r, PodSandboxFilter.newBuilder().setId("abd").build())).isFalse();
+        assertThat(SandboxViews.matches(r, PodSandboxFilter.newBuilder().putLabelSelector("app", "y").build()))
+                .isFalse();
+        assertThat(SandboxViews.matches(r, PodSandboxFilter.newBuilder().setState(PodSandboxStateValue
+                .newBuilder().setState(PodSandboxState.SANDBOX_NOTREADY)).build())).isFalse();
+        assertThat(r.config().getMetadata().getName()).isEqualTo("p");
+    }
+
+    private static PodSandboxConfig.Builder config() {
+        return PodSandboxConfig.newBuilder().setMetadata(PodSandboxMetadata.newBuilder().setName("p")
+                .setNamespace("ns").setUid("u"));
+    }
+}
