@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -55,6 +56,7 @@ class ImagePullTest {
     private static LocalRegistry open;
     private static LocalRegistry locked;
     private static TokenAuthProxy tokenProxy;
+    private static StallingProxy stalling;
     private static JcriProcess jcri;
     private static CriClients cri;
     private static ImageBuilder builder;
@@ -67,6 +69,7 @@ class ImagePullTest {
         open = LocalRegistry.start();
         locked = LocalRegistry.start(USER, PASSWORD);
         tokenProxy = new TokenAuthProxy(open.host(), USER, PASSWORD);
+        stalling = new StallingProxy(open.host());
         builder = new ImageBuilder(open.host(), null);
         conf = Files.createTempFile("jcri-registries-", ".conf");
         Files.writeString(conf, """
@@ -93,8 +96,12 @@ class ImagePullTest {
                 prefix = "token.jcri.test"
                 location = "%3$s"
                 insecure = true
-                """.formatted(open.host(), locked.host(), tokenProxy.host()));
-        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\npull_progress_timeout_seconds = 20\n");
+                [[registry]]
+                prefix = "stalling.jcri.test"
+                location = "%4$s"
+                insecure = true
+                """.formatted(open.host(), locked.host(), tokenProxy.host(), stalling.host()));
+        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\npull_progress_timeout_seconds = 4\n");
         cri = jcri.client();
     }
 
@@ -107,7 +114,7 @@ class ImagePullTest {
             // the daemon's directory goes with it: keep its log for a failure's post-mortem
             Files.writeString(Path.of("target/ImagePullTest-jcri.log"), jcri.logText());
         }
-        for (AutoCloseable c : new AutoCloseable[] {jcri, tokenProxy, locked, open}) {
+        for (AutoCloseable c : new AutoCloseable[] {jcri, stalling, tokenProxy, locked, open}) {
             if (c != null) {
                 c.close();
             }
@@ -339,6 +346,30 @@ class ImagePullTest {
                 .setImage(spec("Bad Reference")).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void aStalledPullFailsWithDeadlineExceededAndACancelledOneStops() throws Exception {
+        List<Layer> layers = ImagePullBenchmark.randomLayers(1, 1 << 20);
+        builder.push("fixtures/stalls", "1", Format.OCI, layers, "", List.of("sh"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> pull("stalling.jcri.test/fixtures/stalls:1"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                    assertThat(e.getStatus().getDescription()).contains("no progress for 4 s");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(30));
+
+        assertThatThrownBy(() -> cri.images().withDeadlineAfter(1, TimeUnit.SECONDS).pullImage(PullImageRequest
+                .newBuilder().setImage(spec("stalling.jcri.test/fixtures/stalls:1")).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!jcri.logText().contains("fixtures/stalls:1: cancelled") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(jcri.logText()).contains("fixtures/stalls:1: cancelled");
+        assertThat(entries(jcri.dir().resolve("lib/content/ingest"))).isEmpty();
     }
 
     @Test

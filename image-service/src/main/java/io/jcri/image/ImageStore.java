@@ -79,8 +79,8 @@ final class ImageStore {
         ImageRecord merged = new ImageRecord(pulled.id(), new ArrayList<>(tags), new ArrayList<>(digests),
                 pulled.size(), pulled.config(), pulled.chainIds(), pulled.blobs(),
                 pulled.pinned() || (old != null && old.pinned()), pulled.annotations());
-        save(merged);
         String previous = tag == null ? null : tagIndex.get(tag);
+        save(merged);
         if (previous != null && !previous.equals(merged.id())) {
             ImageRecord loser = byId.get(previous);
             List<String> remaining = loser.repoTags().stream().filter(t -> !t.equals(tag)).toList();
