@@ -40,8 +40,11 @@ final class SandboxNetwork {
                 "K8S_POD_NAME", config.getMetadata().getName(), "K8S_POD_INFRA_CONTAINER_ID", id,
                 "K8S_POD_UID", config.getMetadata().getUid());
         Map<String, Object> caps = new LinkedHashMap<>();
-        if (config.getPortMappingsCount() > 0) {
-            caps.put("portMappings", config.getPortMappingsList().stream().map(SandboxNetwork::portMapping).toList());
+        // A mapping without a host port only documents the container port: there is nothing to forward.
+        List<Map<String, Object>> ports = config.getPortMappingsList().stream().filter(p -> p.getHostPort() > 0)
+                .map(SandboxNetwork::portMapping).toList();
+        if (!ports.isEmpty()) {
+            caps.put("portMappings", ports);
         }
         Map<String, Object> bandwidth = bandwidth(config.getAnnotationsMap());
         if (!bandwidth.isEmpty()) {

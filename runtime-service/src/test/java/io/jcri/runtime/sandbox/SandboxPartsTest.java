@@ -48,6 +48,7 @@ class SandboxPartsTest {
     void cniRequestCarriesPodArgsPortsBandwidthAndDns() {
         PodSandboxConfig cfg = config().addPortMappings(PortMapping.newBuilder().setProtocol(Protocol.UDP)
                         .setContainerPort(53).setHostPort(5353).setHostIp("127.0.0.1"))
+                .addPortMappings(PortMapping.newBuilder().setContainerPort(80))
                 .putAnnotations(SandboxNetwork.INGRESS_BANDWIDTH, "10M")
                 .setDnsConfig(DNSConfig.newBuilder().addServers("10.0.0.10")).build();
         CniRequest r = SandboxNetwork.request("id1", "/run/netns/id1", cfg);
