@@ -180,10 +180,14 @@ public final class ImageService {
         return HEX.matcher(s).matches() ? images.byIdPrefix(s) : Optional.empty();
     }
 
-    /** Deletes layers and blobs no image record names and no pull in progress holds. */
+    /**
+     * Deletes layers and blobs no image record names, no pull in progress holds and (layers) no mounted container
+     * rootfs uses.
+     */
     private void collectGarbage() throws IOException {
         synchronized (inUse) {
             Set<String> keep = new HashSet<>(inUse.keys());
+            keep.addAll(layers.mounted());
             for (ImageRecord r : images.all()) {
                 keep.addAll(r.chainIds());
                 keep.addAll(r.blobs());

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +30,7 @@ import java.util.stream.Stream;
 public final class LayerStore {
     private static final String TMP = ".tmp-";
     private static final String RM = ".rm-";
+    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
     private final Path root;
     private final LayerUnpacker unpacker;
@@ -118,6 +120,39 @@ public final class LayerStore {
                     .filter(d -> Digests.SHA256.matcher(d).matches())
                     .collect(Collectors.toSet());
         }
+    }
+
+    /**
+     * Layers that a mounted overlay uses as a lower dir (a container's rootfs): kept by garbage collection even
+     * when no image names them any more, and collected by a later one once unmounted.
+     */
+    public Set<String> mounted() throws IOException {
+        return mountedIn(Files.readString(MOUNTINFO));
+    }
+
+    Set<String> mountedIn(String mountinfo) {
+        Set<String> out = new HashSet<>();
+        for (String line : mountinfo.split("\n")) {
+            int sep = line.indexOf(" - overlay ");
+            if (sep < 0) {
+                continue;
+            }
+            for (String option : line.substring(sep).split(",")) {
+                if (!option.startsWith("lowerdir=")) {
+                    continue;
+                }
+                for (String lower : option.substring("lowerdir=".length()).split(":")) {
+                    Path p = Path.of(lower.replace("\\040", " ").strip());
+                    if (p.startsWith(root) && p.getNameCount() == root.getNameCount() + 2) {
+                        String chain = "sha256:" + p.getName(root.getNameCount());
+                        if (Digests.SHA256.matcher(chain).matches()) {
+                            out.add(chain);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** Removes a layer: renamed out of sight first, so a crash midway leaves only a {@code .rm-} leftover. */

@@ -52,6 +52,20 @@ class LayerStoreTest {
         assertThat(entries()).isEmpty();
     }
 
+    @Test
+    void layersUnderAMountedOverlayCountAsInUse() throws Exception {
+        LayerStore store = new LayerStore(dir, new LayerUnpacker(false));
+        String a = "a".repeat(64);
+        String b = "b".repeat(64);
+        String mountinfo = """
+                22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda rw
+                99 22 0:50 / /run/x/rootfs rw,relatime - overlay overlay rw,lowerdir=%1$s/%2$s/diff:%1$s/%3$s/diff,\
+                upperdir=/c/upper,workdir=/c/work
+                100 22 0:51 / /elsewhere rw - overlay overlay rw,lowerdir=/other/%2$s/diff,upperdir=/u,workdir=/w
+                """.formatted(dir, a, b);
+        assertThat(store.mountedIn(mountinfo)).containsExactlyInAnyOrder("sha256:" + a, "sha256:" + b);
+    }
+
     private List<Path> entries() throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();
