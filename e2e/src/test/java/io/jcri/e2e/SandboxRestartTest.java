@@ -1,0 +1,105 @@
+package io.jcri.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.cri.CriClients;
+import io.jcri.cri.v1.NamespaceMode;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PodSandboxState;
+import io.jcri.cri.v1.PodSandboxStatusRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sandboxes outlive the daemon: the infra process and pinned namespaces survive a restart, and the restarted
+ * daemon stops and removes them completely. Also the crictl pod commands against a live daemon.
+ */
+class SandboxRestartTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CGROUP_PARENT = "/jcri-e2e-restart";
+    private static final Path CRICTL = Path.of("/opt/cri-tools/bin/crictl");
+
+    @Test
+    void podSurvivesADaemonRestartAndIsThenTornDown() throws Exception {
+        assumeTrue(JcriProcess.isRoot(), "e2e tests need root (namespaces, mounts, cgroups): skipped");
+        Path dir = Files.createTempDirectory("jcri-e2e-restart-");
+        try (ScratchNetwork net = new ScratchNetwork(dir, "jcri-e2e-rst", 95);
+             JcriProcess jcri = JcriProcess.start(net.toml(20) + "[runtime]\ncgroup_parent = \"" + CGROUP_PARENT
+                     + "\"\n")) {
+            HostFootprint before = HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT);
+            PodSandboxConfig.Builder cfg = Pods.config("survivor");
+            cfg.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setPid(NamespaceMode.POD);
+            String id;
+            int pid;
+            try (CriClients c = jcri.client()) {
+                id = Pods.run(c, cfg.build());
+                pid = info(c, id).path("pid").asInt();
+            }
+            jcri.stop();
+            assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline"))).contains("catatonit");
+            jcri.launch();
+            try (CriClients c = jcri.client()) {
+                assertThat(Pods.status(c, id).getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+                assertThat(info(c, id).path("pid").asInt()).isEqualTo(pid);
+                String ip = Pods.status(c, id).getNetwork().getIp();
+                assertThat(Pods.exec(10, "busybox", "ping", "-c", "1", "-W", "2", ip).exit()).isZero();
+                Pods.stopAndRemove(c, id);
+            }
+            assertThat(Files.exists(Path.of("/proc/" + pid + "/cmdline"))
+                    && Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("catatonit")).isFalse();
+            assertThat(HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT)).isEqualTo(before);
+        } finally {
+            for (String h : new String[] {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
+                    "pids", "systemd"}) {
+                Pods.exec(10, "rmdir", "/sys/fs/cgroup/" + h + CGROUP_PARENT);
+            }
+        }
+    }
+
+    @Test
+    void crictlRunsListsInspectsStopsAndRemovesPods() throws Exception {
+        assumeTrue(JcriProcess.isRoot(), "e2e tests need root (namespaces, mounts, cgroups): skipped");
+        assumeTrue(Files.isExecutable(CRICTL), "crictl not installed at " + CRICTL + ": skipped");
+        Path dir = Files.createTempDirectory("jcri-e2e-crictl-");
+        try (ScratchNetwork net = new ScratchNetwork(dir, "jcri-e2e-cctl", 96);
+             JcriProcess jcri = JcriProcess.start(net.toml(20))) {
+            Path pod = dir.resolve("pod.json");
+            Files.writeString(pod, """
+                    {"metadata":{"name":"cctl","namespace":"e2e","uid":"cctl-uid","attempt":0},
+                     "hostname":"cctl","linux":{}}
+                    """);
+            String id = crictl(jcri, "runp", pod.toString()).strip();
+            assertThat(id).matches("[0-9a-f]{64}");
+            assertThat(crictl(jcri, "pods", "-q")).contains(id);
+            JsonNode inspect = JSON.readTree(crictl(jcri, "inspectp", id.substring(0, 12)));
+            assertThat(inspect.path("status").path("state").asText()).isEqualTo("SANDBOX_READY");
+            assertThat(inspect.path("status").path("network").path("ip").asText()).startsWith("10.96.0.");
+            assertThat(inspect.path("info").path("netnsPath").asText()).contains(id);
+            assertThat(crictl(jcri, "stopp", id)).contains("Stopped sandbox " + id);
+            assertThat(crictl(jcri, "pods", "--state", "NotReady", "-q")).contains(id);
+            assertThat(crictl(jcri, "rmp", id)).contains("Removed sandbox " + id);
+            assertThat(crictl(jcri, "pods", "-q")).doesNotContain(id);
+        }
+    }
+
+    private static String crictl(JcriProcess jcri, String... args) throws Exception {
+        String[] cmd = new String[args.length + 3];
+        cmd[0] = CRICTL.toString();
+        cmd[1] = "--runtime-endpoint";
+        cmd[2] = jcri.endpoint();
+        System.arraycopy(args, 0, cmd, 3, args.length);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
+        return out;
+    }
+
+    private static JsonNode info(CriClients c, String id) throws Exception {
+        return JSON.readTree(c.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id)
+                .setVerbose(true).build()).getInfoMap().get("info"));
+    }
+}
