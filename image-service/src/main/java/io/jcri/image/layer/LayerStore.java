@@ -4,6 +4,7 @@ import io.jcri.cri.ErrorKind;
 import io.jcri.image.ImageException;
 import io.jcri.image.content.Digests;
 import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -97,9 +98,8 @@ public final class LayerStore {
                     throw new ImageException(ErrorKind.FAILED_PRECONDITION, "layer " + diffId
                             + " unpacked to content with digest " + r.diffId() + ": corrupt or tampered");
                 }
-                for (Path p : List.of(diff, tmp)) {
-                    AtomicFiles.fsyncDirectory(p);
-                }
+                // the layer's files and directories reach the disk before the rename makes it visible
+                Syscalls.syncfs(tmp.toString());
                 Files.move(tmp, dir.getParent(), StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.fsyncDirectory(root);
                 return dir;

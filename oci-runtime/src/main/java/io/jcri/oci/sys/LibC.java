@@ -47,6 +47,8 @@ public interface LibC extends Library {
 
     int close(int fd);
 
+    int syncfs(int fd);
+
     int open(String path, int flags, int mode);
 
     int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, String[] argv, String[] envp);
