@@ -258,11 +258,18 @@ public final class Conmon {
                         + "s", true, null);
             }
             int[] pollfd = {fd, POLLIN};
-            int rc = C.poll(pollfd, 1, (int) Math.min(left, 1000));
+            // poll without waiting, then sleep: a native call that blocks would pin a virtual thread's carrier.
+            int rc = C.poll(pollfd, 1, 0);
             if (rc < 0) {
                 throw ErrnoException.last("poll", "conmon sync pipe");
             }
             if (rc == 0) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new OciException("interrupted while waiting for conmon to report " + id, e);
+                }
                 continue;
             }
             long n = C.read(fd, buf, buf.length);

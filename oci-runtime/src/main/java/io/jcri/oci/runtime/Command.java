@@ -146,7 +146,9 @@ final class Command {
         private final Thread reader;
 
         Sink(InputStream in, int max) {
-            reader = Thread.ofVirtual().name("command-output").start(() -> {
+            // A platform thread: a blocking read of a pipe pins a virtual thread's carrier, and with a few of
+            // them (two per command) the virtual threads waiting for the command could not run.
+            reader = Thread.ofPlatform().daemon().name("command-output").start(() -> {
                 byte[] buf = new byte[65536];
                 int n;
                 try (in) {

@@ -196,10 +196,11 @@ public final class ContainerService implements PodContainers {
     public void stop(String idOrPrefix, long timeoutSeconds) {
         Optional<ContainerRecord> found = store.find(idOrPrefix);
         if (found.isEmpty()) {
-            throw RuntimeServiceException.notFound("container '" + idOrPrefix + "' not found");
+            LOG.info("stop {}: no such container, nothing to do", idOrPrefix);
+            return;
         }
         String id = found.get().id();
-        locks.run(id, () -> stopLocked(require(id), timeoutSeconds));
+        locks.run(id, () -> store.get(id).ifPresent(r -> stopLocked(r, timeoutSeconds)));
     }
 
     private void stopLocked(ContainerRecord found, long timeoutSeconds) {

@@ -40,13 +40,29 @@ public final class SpecBuilder {
      * @param rlimits        the node's default rlimits for container processes
      * @param appArmor       whether the host has AppArmor enabled
      * @param cgroupV2       whether the host uses the unified cgroup hierarchy
+     * @param grantable      the capabilities jcri itself may pass on (its bounding set)
      */
     public record NodeSettings(int minOomScoreAdj, List<OciSpec.Rlimit> rlimits, boolean appArmor,
-                               boolean cgroupV2) {
+                               boolean cgroupV2, Set<String> grantable) {
         /** The settings of this host: jcri's own OOM score adjustment and whether AppArmor is enabled. */
         public static NodeSettings detect(List<OciSpec.Rlimit> rlimits, boolean cgroupV2) {
             return new NodeSettings(readInt(Path.of("/proc/self/oom_score_adj")), rlimits,
-                    "Y".equals(readText(Path.of("/sys/module/apparmor/parameters/enabled"))), cgroupV2);
+                    "Y".equals(readText(Path.of("/sys/module/apparmor/parameters/enabled"))), cgroupV2,
+                    boundingSet());
+        }
+
+        /** The capabilities in this process' bounding set (CapBnd of /proc/self/status). */
+        private static Set<String> boundingSet() {
+            long mask = readText(Path.of("/proc/self/status")).lines().filter(l -> l.startsWith("CapBnd:"))
+                    .map(l -> Long.parseUnsignedLong(l.substring("CapBnd:".length()).strip(), 16)).findFirst()
+                    .orElse(-1L);
+            Set<String> out = new LinkedHashSet<>();
+            for (int bit = 0; bit < OciDefaults.ALL_CAPABILITIES.size(); bit++) {
+                if ((mask & (1L << bit)) != 0) {
+                    out.add(OciDefaults.ALL_CAPABILITIES.get(bit));
+                }
+            }
+            return Set.copyOf(out);
         }
 
         private static int readInt(Path p) {
@@ -80,7 +96,7 @@ public final class SpecBuilder {
         if (privileged && !in.sandbox().config().getLinux().getSecurityContext().getPrivileged()) {
             throw RuntimeServiceException.invalid("a privileged container needs a privileged pod sandbox");
         }
-        List<String> caps = capabilities(sc, privileged);
+        List<String> caps = capabilities(sc, privileged, node.grantable());
         OciSpec.Process process = new OciSpec.Process(c.getTty(),
                 new OciSpec.User(in.user().uid(), in.user().gid(), null, in.user().additionalGids()),
                 args(c, in.image()), env(c, in.image()), cwd(c, in.image()),
@@ -96,7 +112,8 @@ public final class SpecBuilder {
         annotations.put("io.kubernetes.cri.sandbox-id", in.sandbox().id());
         annotations.put("io.kubernetes.cri.container-name", c.getMetadata().getName());
         return new OciSpec(OciSpec.VERSION, process, new OciSpec.Root(in.rootfs().toString(),
-                sc.getReadonlyRootfs() ? Boolean.TRUE : null), in.sandbox().hostname(), mounts(in, privileged),
+                sc.getReadonlyRootfs() ? Boolean.TRUE : null),
+                in.sandbox().utsnsPath() == null ? null : in.sandbox().hostname(), mounts(in, privileged),
                 annotations, linux);
     }
 
@@ -143,20 +160,29 @@ public final class SpecBuilder {
         return image.workingDir().isEmpty() ? "/" : image.workingDir();
     }
 
-    static List<String> capabilities(LinuxContainerSecurityContext sc, boolean privileged) {
+    /**
+     * The container's capabilities; "all" (privileged, or ALL added) means all that jcri itself holds, since a
+     * runtime cannot grant more (root here lacks CAP_SYS_RESOURCE, for one).
+     */
+    static List<String> capabilities(LinuxContainerSecurityContext sc, boolean privileged, Set<String> grantable) {
+        List<String> all = OciDefaults.ALL_CAPABILITIES.stream().filter(grantable::contains).toList();
         if (privileged) {
-            return OciDefaults.ALL_CAPABILITIES;
+            return all;
         }
         Capability cap = sc.getCapabilities();
         List<String> drop = cap.getDropCapabilitiesList().stream().map(SpecBuilder::capName).toList();
         List<String> add = cap.getAddCapabilitiesList().stream().map(SpecBuilder::capName).toList();
         Set<String> caps = new LinkedHashSet<>(drop.contains("CAP_ALL") ? List.of() : OciDefaults.DEFAULT_CAPABILITIES);
         if (add.contains("CAP_ALL")) {
-            caps.addAll(OciDefaults.ALL_CAPABILITIES);
+            caps.addAll(all);
         }
         for (String a : add) {
             if (!a.equals("CAP_ALL")) {
                 requireKnown(a);
+                if (!grantable.contains(a)) {
+                    throw RuntimeServiceException.invalid("capability " + a + " cannot be granted: jcri does not "
+                            + "hold it on this host");
+                }
                 caps.add(a);
             }
         }

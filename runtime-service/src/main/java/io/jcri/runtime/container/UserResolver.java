@@ -53,6 +53,9 @@ public final class UserResolver {
      */
     public ResolvedUser resolve(String username, Long uid, Long gid, String imageUser, List<Long> supplemental,
                                 boolean strict) {
+        if (gid != null && username.isEmpty() && uid == null) {
+            throw RuntimeServiceException.invalid("run_as_group needs run_as_user or run_as_username");
+        }
         Optional<Passwd> entry;
         long resolvedUid;
         Long resolvedGid = null;

@@ -41,13 +41,16 @@ class SpecBuilderTest {
     private static final ImageConfig IMAGE = new ImageConfig(List.of("/entry"), List.of("default-cmd"),
             List.of("PATH=/image/bin", "FROM_IMAGE=1", "SHARED=image"), "/image-wd", "", "SIGQUIT", Map.of(),
             List.of(), List.of());
+    /** A host like this one: root without CAP_SYS_RESOURCE. */
+    private static final java.util.Set<String> GRANTABLE = OciDefaults.ALL_CAPABILITIES.stream()
+            .filter(c -> !c.equals("CAP_SYS_RESOURCE")).collect(java.util.stream.Collectors.toSet());
     private static final UserResolver.ResolvedUser ROOT = new UserResolver.ResolvedUser(0, 0, List.of(0L));
 
     @TempDir
     Path tmp;
 
     private final SpecBuilder builder = new SpecBuilder(new SpecBuilder.NodeSettings(0,
-            List.of(new OciSpec.Rlimit("RLIMIT_NOFILE", 1024, 1024)), false, false), new NoDevices());
+            List.of(new OciSpec.Rlimit("RLIMIT_NOFILE", 1024, 1024)), false, false, GRANTABLE), new NoDevices());
 
     /** Tests never look at the host's /dev. */
     static final class NoDevices extends HostDevices {
@@ -128,7 +131,10 @@ class SpecBuilderTest {
         assertThat(none.process().capabilities().effective()).containsExactly("CAP_NET_ADMIN");
         OciSpec all = build(withSecurity(LinuxContainerSecurityContext.newBuilder().setCapabilities(
                 Capability.newBuilder().addAddCapabilities("ALL").addDropCapabilities("SYS_TIME"))));
-        assertThat(all.process().capabilities().permitted()).hasSize(OciDefaults.ALL_CAPABILITIES.size() - 1);
+        assertThat(all.process().capabilities().permitted()).hasSize(OciDefaults.ALL_CAPABILITIES.size() - 2)
+                .doesNotContain("CAP_SYS_RESOURCE", "CAP_SYS_TIME");
+        assertThatThrownBy(() -> build(withSecurity(LinuxContainerSecurityContext.newBuilder().setCapabilities(
+                Capability.newBuilder().addAddCapabilities("SYS_RESOURCE"))))).hasMessageContaining("cannot be granted");
     }
 
     @Test
@@ -137,7 +143,8 @@ class SpecBuilderTest {
                 .setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault)));
         assertThatThrownBy(() -> build(c)).hasMessageContaining("privileged pod");
         OciSpec spec = build(c, true);
-        assertThat(spec.process().capabilities().bounding()).isEqualTo(OciDefaults.ALL_CAPABILITIES);
+        assertThat(spec.process().capabilities().bounding()).hasSize(GRANTABLE.size())
+                .doesNotContain("CAP_SYS_RESOURCE");
         assertThat(spec.linux().maskedPaths()).isEmpty();
         assertThat(spec.linux().readonlyPaths()).isEmpty();
         assertThat(spec.linux().seccomp()).isNull();
@@ -231,7 +238,7 @@ class SpecBuilderTest {
 
     @Test
     void resourcesAndOomScoreAreMappedAndClamped() {
-        SpecBuilder clamped = new SpecBuilder(new SpecBuilder.NodeSettings(100, List.of(), false, false),
+        SpecBuilder clamped = new SpecBuilder(new SpecBuilder.NodeSettings(100, List.of(), false, false, GRANTABLE),
                 new NoDevices());
         OciSpec spec = clamped.build(new SpecBuilder.Input("cid", config().setLinux(LinuxContainerConfig.newBuilder()
                 .setResources(LinuxContainerResources.newBuilder().setCpuShares(512).setCpuQuota(20000)
@@ -275,6 +282,7 @@ class SpecBuilderTest {
         assertThat(r.resolve("", 1000L, 7L, "", List.of(5L), true))
                 .isEqualTo(new UserResolver.ResolvedUser(1000, 7, List.of(7L, 5L)));
         assertThat(r.resolve("", null, null, "app:extra", List.of(), false).gid()).isEqualTo(2000);
+        assertThatThrownBy(() -> r.resolve("", null, 5L, "", List.of(), false)).hasMessageContaining("run_as_group");
         assertThat(r.resolve("", null, null, "4242", List.of(), false))
                 .isEqualTo(new UserResolver.ResolvedUser(4242, 0, List.of(0L)));
         assertThatThrownBy(() -> r.resolve("ghost", null, null, "", List.of(), false))
