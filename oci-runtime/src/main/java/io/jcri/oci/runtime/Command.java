@@ -73,9 +73,15 @@ final class Command {
             Integer status = waitFor(pid, deadline);
             boolean timedOut = status == null;
             if (timedOut) {
+                // The hook kills what the command started (an exec's process); the command then reaps it and
+                // ends by itself. Killing the command first would leave that process to whatever reaper the
+                // host has, as a zombie the container can see.
                 onTimeout.run();
-                Syscalls.kill(pid, 9);
-                status = waitFor(pid, System.nanoTime() + 5_000_000_000L);
+                status = waitFor(pid, System.nanoTime() + 2_000_000_000L);
+                if (status == null) {
+                    Syscalls.kill(pid, 9);
+                    status = waitFor(pid, System.nanoTime() + 3_000_000_000L);
+                }
             }
             int code = status == null ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
             return new Result(timedOut ? -1 : code, stdout.bytes(), stderr.bytes(), timedOut);

@@ -18,11 +18,11 @@ class CommandTest {
     }
 
     @Test
-    void killsAtTheDeadlineWithinASecond() {
+    void killsAtTheDeadlineWhenTheHookDoesNotEndIt() {
         long start = System.nanoTime();
         Command.Result r = Command.run(List.of("/bin/sleep", "30"), Duration.ofSeconds(1), 1 << 20, () -> { });
         assertThat(r.timedOut()).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     }
 
     @Test
