@@ -35,7 +35,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -155,7 +155,7 @@ public final class Daemon {
                 Thread.currentThread().interrupt();
             }
         }
-        for (EventLoopGroup g : List.of(boss, workers)) {
+        for (EventLoopGroup g : Arrays.asList(boss, workers)) {
             if (g != null) {
                 g.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             }

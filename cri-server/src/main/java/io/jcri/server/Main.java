@@ -110,5 +110,7 @@ public final class Main implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         System.setProperty("org.slf4j.simpleLogger.log.io.grpc.netty.shaded", "warn");
+        // grpc asks every accepted connection for SO_KEEPALIVE, which UNIX sockets lack: one warning per call
+        System.setProperty("org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap", "error");
     }
 }
