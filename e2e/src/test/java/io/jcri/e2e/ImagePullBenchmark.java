@@ -13,12 +13,12 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /** Large pull fixtures and the throughput measurement of a pull. */
-final class ImagePullBenchmark {
+public final class ImagePullBenchmark {
     private ImagePullBenchmark() {
     }
 
     /** {@code count} gzip layers of one file of {@code bytes} random (incompressible) bytes each. */
-    static List<Layer> randomLayers(int count, int bytes) throws IOException {
+    public static List<Layer> randomLayers(int count, int bytes) throws IOException {
         SplittableRandom random = new SplittableRandom(42);
         List<Layer> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -3,20 +3,20 @@ package io.jcri.e2e.bench;
 import java.util.function.Predicate;
 
 /**
- * A runtime to measure: its CRI endpoint, and how to recognise its daemon and its per-container monitors among
- * the host's processes (by command line) for the memory figures.
+ * A runtime to measure: its CRI endpoint, its daemon's pid, and how to recognise its per-container monitors among
+ * the host's processes (their command lines name the daemon's scratch directory), for the memory figures.
  */
-record BenchTarget(String name, String endpoint, Predicate<String> daemon, Predicate<String> monitor) {
+record BenchTarget(String name, String endpoint, long daemonPid, Predicate<String> monitor) {
 
-    static BenchTarget jcri(String endpoint) {
-        return new BenchTarget("jcri", endpoint,
-                cmd -> cmd.contains("jcri.jar") && cmd.contains(" serve"),
-                cmd -> cmd.startsWith("conmon ") || cmd.startsWith("/usr/bin/conmon "));
+    /** jcri's monitors are conmon processes whose exit and socket directories lie under the daemon's run dir. */
+    static BenchTarget jcri(String endpoint, long pid, String scratchDir) {
+        return new BenchTarget("jcri", endpoint, pid,
+                cmd -> cmd.matches("^(\\S*/)?conmon .*") && cmd.contains(scratchDir));
     }
 
-    static BenchTarget containerd(String endpoint) {
-        return new BenchTarget("containerd", endpoint,
-                cmd -> cmd.matches("^(\\S*/)?containerd( .*)?$"),
-                cmd -> cmd.matches("^(\\S*/)?containerd-shim\\S*( .*)?$"));
+    /** containerd's monitors are its shims, which name the daemon's socket in their arguments. */
+    static BenchTarget containerd(String endpoint, long pid, String scratchDir) {
+        return new BenchTarget("containerd", endpoint, pid,
+                cmd -> cmd.matches("^(\\S*/)?containerd-shim\\S* .*") && cmd.contains(scratchDir));
     }
 }

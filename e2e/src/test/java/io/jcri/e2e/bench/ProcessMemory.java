@@ -22,14 +22,9 @@ final class ProcessMemory {
         }
     }
 
-    /** Number of processes whose command line matches. */
-    static long count(Predicate<String> cmdline) {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(p -> cmdline.test(cmdline(p))).count();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list /proc", e);
-        }
+    /** VmRSS in KiB of one process (0 when it is gone). */
+    static long rssKib(long pid) {
+        return vmRssKib(Path.of("/proc", Long.toString(pid)));
     }
 
     private static String cmdline(Path proc) {
