@@ -80,9 +80,14 @@ public final class CgroupManager {
             }
             apply(path, resources);
         } catch (IOException | RuntimeException e) {
-            remove(path);
-            throw e instanceof OciException oe ? oe
+            OciException failure = e instanceof OciException oe ? oe
                     : new OciException("creating cgroup " + path + ": " + e.getMessage(), e);
+            try {
+                remove(path);
+            } catch (OciException undo) {
+                failure.addSuppressed(undo);
+            }
+            throw failure;
         }
     }
 
@@ -169,14 +174,15 @@ public final class CgroupManager {
         for (CgroupLayout.Hierarchy h : layout.hierarchies()) {
             Path dir = dir(h, path);
             long deadline = System.nanoTime() + REMOVE_RETRY.toNanos();
-            while (true) {
+            while (Files.isDirectory(dir)) {
                 try {
                     Files.deleteIfExists(dir);
                     break;
                 } catch (NoSuchFileException e) {
                     break;
                 } catch (FileSystemException e) {
-                    if (System.nanoTime() > deadline) {
+                    // Only EBUSY passes: the kernel has not yet let go of exiting tasks.
+                    if (!"Device or resource busy".equals(e.getReason()) || System.nanoTime() > deadline) {
                         failures.add(dir + ": " + e.getReason());
                         break;
                     }

@@ -15,6 +15,7 @@ import io.jcri.cri.v1.PodSandboxFilter;
 import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PodSandboxStatusResponse;
 import io.jcri.oci.Executables;
+import io.jcri.oci.OciException;
 import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.oci.cgroup.CgroupResources;
 import io.jcri.oci.fs.AtomicFiles;
@@ -105,18 +106,13 @@ public final class SandboxService {
      * id; a sandbox that exists already with this metadata is ALREADY_EXISTS.
      */
     public String run(PodSandboxConfig config, String runtimeHandler) {
+        SandboxConfigCheck.check(config);
         PodSandboxMetadata md = config.getMetadata();
-        if (md.getName().isEmpty() || md.getNamespace().isEmpty() || md.getUid().isEmpty()) {
-            throw RuntimeServiceException.invalid("pod sandbox metadata needs a name, a namespace and a uid");
-        }
         String handler = runtimeHandler.isEmpty() ? settings.defaultHandler() : runtimeHandler;
         if (!settings.handlers().contains(handler)) {
             throw RuntimeServiceException.invalid("unknown runtime handler '" + handler + "'; configured: "
                     + settings.handlers().stream().sorted().toList());
         }
-        NamespaceOption ns = config.getLinux().getSecurityContext().getNamespaceOptions();
-        SysctlPolicy.check(config.getLinux().getSysctlsMap(), ns.getNetwork() != NamespaceMode.NODE,
-                ns.getIpc() != NamespaceMode.NODE);
         return names.create(nameOf(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt()),
                 () -> create(config, handler));
     }
@@ -258,7 +254,12 @@ public final class SandboxService {
 
         rollback.add("unpin namespaces", () -> pinner.unpin(id));
         Map<NsType, Path> pinned = pinner.pin(id, types, hostname);
-        pinner.applySysctls(id, pinned, config.getLinux().getSysctlsMap());
+        try {
+            pinner.applySysctls(id, pinned, config.getLinux().getSysctlsMap());
+        } catch (OciException e) {
+            // The names were checked; what the kernel refuses now is the value.
+            throw RuntimeServiceException.invalid("sandbox " + id + ": " + e.getMessage());
+        }
 
         rollback.add("remove cgroup " + cgroup, () -> cgroups.remove(cgroup));
         cgroups.create(cgroup, resources(config.getLinux().getResources())
