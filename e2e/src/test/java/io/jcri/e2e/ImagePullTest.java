@@ -383,9 +383,8 @@ class ImagePullTest {
                 // the daemon dies under this call
             }
         });
-        Path ingest = jcri.dir().resolve("lib/content/ingest");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (ImagePullBenchmark.bytesIn(ingest) < (8 << 20) && System.nanoTime() < deadline) {
+        while (ImagePullBenchmark.bytesUnder(layers()) < (8 << 20) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         jcri.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -394,9 +393,11 @@ class ImagePullTest {
         Files.deleteIfExists(jcri.socket());
         jcri.launch();
         cri = jcri.client();
+        assertThat(status("fixtures.jcri.test/fixtures/large:1").hasImage()).as("killed before the pull ended").isFalse();
+        assertThat(entries(layers())).noneMatch(l -> l.getFileName().toString().startsWith("."));
 
         assertThat(pull("fixtures.jcri.test/fixtures/large:1")).isEqualTo(p.configDigest());
-        assertThat(entries(ingest)).isEmpty();
+        assertThat(entries(jcri.dir().resolve("lib/content/ingest"))).isEmpty();
         assertThat(entries(layers())).hasSize(5).allMatch(l -> !l.getFileName().toString().startsWith("."));
 
         cri.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(p.configDigest())).build());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.content.ContentStore;
+import io.jcri.image.content.VerifyingInputStream;
 import io.jcri.image.layer.LayerStore;
 import io.jcri.image.registry.Descriptor;
 import io.jcri.image.registry.Manifest;
@@ -12,7 +13,6 @@ import io.jcri.image.registry.RegistryConfig;
 import io.jcri.image.registry.RegistryEndpoint;
 import io.jcri.image.registry.RegistryAuth;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls one image: resolves the manifest through the configured endpoints (mirrors first), picks linux/amd64 from
- * an index, fetches the config, downloads and unpacks the layers in parallel, then records the image. A pull that
+ * an index, stores manifests and config as blobs, streams the layers in parallel straight into their
+ * directories, then records the image. A pull that
  * moves no bytes for the progress timeout fails with DEADLINE_EXCEEDED; interrupting the calling thread cancels it.
  */
 final class ImagePuller {
@@ -48,6 +49,11 @@ final class ImagePuller {
     private final InUse inUse;
     private final int maxConcurrentDownloads;
     private final Duration progressTimeout;
+    /**
+     * When any pull last received bytes: a pull waiting for a layer or blob that another pull is fetching counts
+     * that pull's progress as its own.
+     */
+    private final AtomicLong anyProgress = new AtomicLong(System.nanoTime());
 
     ImagePuller(RegistryConfig registries, RegistryClient client, ContentStore content, LayerStore layers,
                 ImageStore images, InUse inUse, int maxConcurrentDownloads, Duration progressTimeout) {
@@ -77,7 +83,9 @@ final class ImagePuller {
 
         void progressed(long n) {
             bytes.addAndGet(n);
-            lastProgress.set(System.nanoTime());
+            long now = System.nanoTime();
+            lastProgress.set(now);
+            anyProgress.set(now);
         }
 
         void claim(String key) {
@@ -86,7 +94,7 @@ final class ImagePuller {
         }
 
         long idleNanos() {
-            return System.nanoTime() - Math.max(lastProgress.get(), content.lastProgressNanos());
+            return System.nanoTime() - Math.max(lastProgress.get(), anyProgress.get());
         }
     }
 
@@ -189,21 +197,20 @@ final class ImagePuller {
             String chainId = chainIds.get(i);
             String diffId = diffIds.get(i);
             p.claim(chainId);
-            p.claim(layer.digest());
-            blobs.add(layer.digest());
             size += Math.max(0, layer.size());
             if (layers.has(chainId)) {
                 continue;
             }
+            // layers stream from the registry straight into their directory: one pass, no blob copy kept
             work.add(p.tasks.submit(() -> {
                 downloads.acquire();
                 try {
-                    content.ensure(layer.digest(), layer.size(), () -> client.openBlob(from, layer.digest(), p.auth),
-                            p::progressed);
+                    layers.ensure(chainId, diffId, () -> new VerifyingInputStream(
+                            client.openBlob(from, layer.digest(), p.auth), layer.digest(), layer.size(),
+                            p::progressed));
                 } finally {
                     downloads.release();
                 }
-                layers.ensure(chainId, diffId, () -> Files.newInputStream(content.path(layer.digest())));
                 return null;
             }));
         }

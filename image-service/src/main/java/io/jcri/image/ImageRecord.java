@@ -12,7 +12,7 @@ import java.util.Map;
  * @param size        compressed bytes of config and layers
  * @param config      the run defaults from the image config
  * @param chainIds    the layer chain IDs, lowest first
- * @param blobs       every blob the image needs kept (indexes, manifests, config, layers)
+ * @param blobs       the blobs the image keeps in the content store (indexes, manifests, config)
  * @param pinned      whether kubelet's image garbage collection must leave it alone
  * @param annotations the manifest's annotations
  */

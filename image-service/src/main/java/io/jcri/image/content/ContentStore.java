@@ -13,11 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
@@ -29,13 +27,10 @@ import java.util.stream.Stream;
  * Two writers of the same digest share the work: the second waits for the first and finds the blob there.
  */
 public final class ContentStore {
-    private static final int BUFFER = 256 * 1024;
-
     private final Path root;
     private final Path blobs;
     private final Path ingest;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
 
     public ContentStore(Path root) throws IOException {
         this.root = root;
@@ -62,14 +57,10 @@ public final class ContentStore {
         return Files.isRegularFile(path(digest));
     }
 
-    /** The time any download into this store last made progress (for stall detection shared between pulls). */
-    public long lastProgressNanos() {
-        return lastProgressNanos.get();
-    }
-
     /**
      * Makes sure the blob is present, downloading it from {@code source} when it is not. {@code progress} receives
-     * byte counts as they arrive; a download that breaks off is retried from the start. Waits (interruptibly) for a concurrent download of the same digest.
+     * byte counts as they arrive; a download that breaks off is retried from the start. Waits (interruptibly) for
+     * a concurrent download of the same digest.
      */
     public Path ensure(String digest, long size, Source source, LongConsumer progress) {
         ReentrantLock lock = locks.computeIfAbsent(digest, d -> new ReentrantLock());
@@ -141,32 +132,10 @@ public final class ContentStore {
     private void write(String digest, long size, InputStream in, LongConsumer progress) throws IOException {
         Path tmp = Files.createTempFile(ingest, Digests.hex(digest) + ".", ".part");
         try {
-            MessageDigest md = Digests.newSha256();
-            long total = 0;
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
                  OutputStream out = Channels.newOutputStream(ch)) {
-                byte[] buf = new byte[BUFFER];
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new IOException("interrupted");
-                    }
-                    out.write(buf, 0, n);
-                    md.update(buf, 0, n);
-                    total += n;
-                    lastProgressNanos.set(System.nanoTime());
-                    progress.accept(n);
-                    if (size >= 0 && total > size) {
-                        throw new ImageException(ErrorKind.FAILED_PRECONDITION, "blob " + digest
-                                + " is larger than the " + size + " bytes its descriptor says");
-                    }
-                }
+                new VerifyingInputStream(in, digest, size, progress).transferTo(out);
                 ch.force(true);
-            }
-            String actual = Digests.format(md.digest());
-            if (!actual.equals(digest) || (size >= 0 && total != size)) {
-                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "blob " + digest + " arrived as " + actual
-                        + " (" + total + " bytes, expected " + size + "): corrupt or tampered");
             }
             Files.move(tmp, path(digest), StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.fsyncDirectory(blobs);

@@ -2,6 +2,7 @@ package io.jcri.image.layer;
 
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.ImageException;
+import io.jcri.image.Retries;
 import io.jcri.image.content.Digests;
 import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.sys.Syscalls;
@@ -71,8 +72,9 @@ public final class LayerStore {
     }
 
     /**
-     * Makes sure layer {@code chainId} is unpacked, unpacking {@code blob} when it is not and checking that its
-     * uncompressed digest is {@code diffId}. A concurrent call for the same chain waits and shares the result.
+     * Makes sure layer {@code chainId} is unpacked, streaming {@code blob} into it when it is not and checking
+     * that its uncompressed digest is {@code diffId}. The blob stream is read to its end (where a verifying
+     * stream checks it); an unpack that breaks off on an I/O error is retried from the start. A concurrent call for the same chain waits and shares the result.
      */
     public Path ensure(String chainId, String diffId, Blob blob) {
         ReentrantLock lock = locks.computeIfAbsent(chainId, c -> new ReentrantLock());
@@ -87,29 +89,32 @@ public final class LayerStore {
             if (Files.isDirectory(dir)) {
                 return dir;
             }
-            Path tmp = Files.createTempDirectory(root, TMP + Digests.hex(chainId).substring(0, 12) + "-");
-            try {
-                Path diff = Files.createDirectory(tmp.resolve("diff"));
-                LayerUnpacker.Result r;
-                try (InputStream in = blob.open()) {
-                    r = unpacker.unpack(in, diff);
-                }
-                if (!r.diffId().equals(diffId)) {
-                    throw new ImageException(ErrorKind.FAILED_PRECONDITION, "layer " + diffId
-                            + " unpacked to content with digest " + r.diffId() + ": corrupt or tampered");
-                }
-                // the layer's files and directories reach the disk before the rename makes it visible
-                Syscalls.syncfs(tmp.toString());
-                Files.move(tmp, dir.getParent(), StandardCopyOption.ATOMIC_MOVE);
-                AtomicFiles.fsyncDirectory(root);
-                return dir;
-            } finally {
-                deleteTree(tmp);
-            }
-        } catch (IOException e) {
-            throw ImageException.internal("unpacking layer " + chainId + ": " + e.getMessage(), e);
+            return Retries.run("unpacking layer " + diffId, () -> unpack(chainId, diffId, blob));
         } finally {
             lock.unlock();
+        }
+    }
+
+    private Path unpack(String chainId, String diffId, Blob blob) throws IOException {
+        Path dir = diffDir(chainId);
+        Path tmp = Files.createTempDirectory(root, TMP + Digests.hex(chainId).substring(0, 12) + "-");
+        try {
+            Path diff = Files.createDirectory(tmp.resolve("diff"));
+            LayerUnpacker.Result r;
+            try (InputStream in = blob.open()) {
+                r = unpacker.unpack(in, diff);
+            }
+            if (!r.diffId().equals(diffId)) {
+                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "layer " + diffId
+                        + " unpacked to content with digest " + r.diffId() + ": corrupt or tampered");
+            }
+            // the layer's files and directories reach the disk before the rename makes it visible
+            Syscalls.syncfs(tmp.toString());
+            Files.move(tmp, dir.getParent(), StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.fsyncDirectory(root);
+            return dir;
+        } finally {
+            deleteTree(tmp);
         }
     }
 

@@ -56,12 +56,16 @@ public final class LayerUnpacker {
     private record DirTime(Path dir, FileTime mtime) {
     }
 
-    /** Unpacks {@code layer} into {@code root} (an existing empty directory). */
+    /**
+     * Unpacks {@code layer} into {@code root} (an existing empty directory), reading {@code layer} to its end so
+     * that a verifying stream underneath sees all of it.
+     */
     public Result unpack(InputStream layer, Path root) throws IOException {
         MessageDigest md = Digests.newSha256();
         List<DirTime> dirTimes = new ArrayList<>();
         long count = 0;
-        try (InputStream tarStream = new DigestInputStream(decompress(layer), md);
+        BufferedInputStream raw = new BufferedInputStream(layer, 64 * 1024);
+        try (InputStream tarStream = new DigestInputStream(decompress(raw), md);
              TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
@@ -72,6 +76,7 @@ public final class LayerUnpacker {
                 extract(tar, e, root, dirTimes);
             }
             tarStream.transferTo(OutputStream.nullOutputStream());
+            raw.transferTo(OutputStream.nullOutputStream());
         }
         // children change their directory's mtime: set directories last, deepest first
         dirTimes.sort(Comparator.comparingInt((DirTime d) -> d.dir().getNameCount()).reversed());
@@ -81,8 +86,7 @@ public final class LayerUnpacker {
         return new Result(Digests.format(md.digest()), count);
     }
 
-    private static InputStream decompress(InputStream raw) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(raw, 64 * 1024);
+    private static InputStream decompress(BufferedInputStream in) throws IOException {
         in.mark(4);
         byte[] magic = in.readNBytes(4);
         in.reset();

@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jcri.image.content.Digests;
+import io.jcri.image.content.VerifyingInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +55,34 @@ class LayerStoreTest {
         assertThatThrownBy(() -> store.ensure(wrong, wrong, () -> new ByteArrayInputStream(tar)))
                 .hasMessageContaining("corrupt");
         assertThat(entries()).isEmpty();
+    }
+
+    @Test
+    void aBlobThatFailsVerificationLeavesNothingAndABrokenStreamIsRetried() throws Exception {
+        LayerStore store = new LayerStore(dir, new LayerUnpacker(false));
+        byte[] tar = new TarFixture().file("f", 0644, "x").build();
+        String diffId = Digests.of(tar);
+        String wrongBlobDigest = Digests.of("something else");
+        assertThatThrownBy(() -> store.ensure(diffId, diffId, () -> new VerifyingInputStream(
+                new ByteArrayInputStream(tar), wrongBlobDigest, tar.length, n -> { })))
+                .hasMessageContaining("corrupt or tampered");
+        assertThat(entries()).isEmpty();
+
+        AtomicInteger opens = new AtomicInteger();
+        store.ensure(diffId, diffId, () -> opens.incrementAndGet() == 1
+                ? new SequenceInputStream(new ByteArrayInputStream(tar, 0, 700), failing())
+                : new VerifyingInputStream(new ByteArrayInputStream(tar), Digests.of(tar), tar.length, n -> { }));
+        assertThat(opens.get()).isEqualTo(2);
+        assertThat(store.diffDir(diffId).resolve("f")).hasContent("x");
+    }
+
+    private static InputStream failing() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("connection reset");
+            }
+        };
     }
 
     @Test
