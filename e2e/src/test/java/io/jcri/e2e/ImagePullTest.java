@@ -34,6 +34,7 @@ import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -300,6 +301,25 @@ class ImagePullTest {
         assertThat(tokenProxy.credentialsLeakedToStorage.get()).isZero();
         assertThat(tokenProxy.tokensIssued.get()).isEqualTo(1);
         assertThat(jcri.logText()).doesNotContain(PASSWORD).doesNotContain(encoded.getAuth());
+    }
+
+    @Test
+    void concurrentPullsOfOneImageShareEachDownload() throws Exception {
+        List<Layer> layers = ImagePullBenchmark.randomLayers(3, 4 << 20);
+        Pushed p = builder.push("fixtures/shared", "1", Format.OCI, layers, "", List.of("sh"));
+        AuthConfig auth = AuthConfig.newBuilder().setUsername(USER).setPassword(PASSWORD).build();
+        int before = tokenProxy.storageRequests.get();
+        List<Thread> pullers = new ArrayList<>();
+        List<String> ids = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 4; i++) {
+            pullers.add(Thread.ofVirtual().start(() -> ids.add(pull("token.jcri.test/fixtures/shared:1", auth))));
+        }
+        for (Thread t : pullers) {
+            t.join();
+        }
+        assertThat(ids).hasSize(4).containsOnly(p.configDigest());
+        assertThat(tokenProxy.storageRequests.get() - before).as("blob downloads: the config and 3 layers, once each")
+                .isEqualTo(4);
     }
 
     @Test
