@@ -12,6 +12,7 @@ import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.image.ImageRecord;
 import io.jcri.image.ImageService;
 import io.jcri.oci.OciException;
+import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.monitor.Conmon;
 import io.jcri.oci.mount.Propagation;
@@ -89,11 +90,41 @@ public final class ContainerService implements PodContainers {
 
     /** Brings the records found on disk up to date (containers that exited while jcri was away) and claims names. */
     public void recover() {
+        store.orphans().forEach(this::removeHalfMade);
         for (ContainerRecord r : store.all()) {
             names.claim(nameKey(r.name(), r.attempt(), r.sandboxId()), r.id());
-            locks.run(r.id(), () -> refresh(r));
+            locks.run(r.id(), () -> markStartedIfRunning(refresh(r)));
         }
         LOG.info("recovered {} container(s)", store.all().size());
+    }
+
+    /**
+     * Undoes a create the previous daemon died in before recording it: the runtime's container (which ends its
+     * conmon), the monitor files, the rootfs mount and the directory.
+     */
+    private void removeHalfMade(String id) {
+        LOG.warn("container {}: found half-made at start (no record); removing it", id);
+        for (OciRuntime rt : runtimes.all().values()) {
+            try {
+                rt.delete(id);
+            } catch (OciException e) {
+                LOG.warn("container {}: {} could not delete it: {}", id, rt.handler(), e.getMessage());
+            }
+        }
+        conmon.awaitMonitorExit(id, KILL_WAIT);
+        conmon.forget(id);
+        RootfsOverlay.unmount(store.dirOf(id));
+        store.delete(id);
+    }
+
+    /** A start the previous daemon died in after the runtime started the process: the record catches up. */
+    private void markStartedIfRunning(ContainerRecord r) {
+        if (r.state() == ContainerRecord.State.CREATED && runtimeOf(r).state(r.id())
+                .filter(s -> s.status().equals("running")).isPresent()) {
+            // The real start time is lost with the daemon; the time it was noticed is the closest known.
+            store.put(r.started(nowNanos()));
+            LOG.warn("container {}: found running though recorded as created; marked running", r.id());
+        }
     }
 
     public String create(String sandboxId, ContainerConfig config) {
@@ -119,6 +150,7 @@ public final class ContainerService implements PodContainers {
         try {
             Path rootfs = RootfsOverlay.mount(dir, images.layerDirs(image));
             mounted = true;
+            FaultPoints.hit("container.after-rootfs");
             var sc = config.getLinux().getSecurityContext();
             UserResolver.ResolvedUser user = UserResolver.of(rootfs).resolve(sc.getRunAsUsername(),
                     sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
@@ -138,6 +170,7 @@ public final class ContainerService implements PodContainers {
             int pid = conmon.create(new Conmon.CreateRequest(id, config.getMetadata().getName(), runtime, dir,
                     logPath, config.getTty(), config.getStdin(), config.getStdinOnce(), CREATE_TIMEOUT));
             monitored = true;
+            FaultPoints.hit("container.after-create");
             store.put(new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
                     config.getMetadata().getAttempt(), ContainerRecord.State.CREATED, now, 0, 0, 0, "", "",
                     config.getImage().getImage(), image.id(), imageRef(image), logPath, pid,
@@ -180,14 +213,17 @@ public final class ContainerService implements PodContainers {
                 throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
                         + r.state() + ", not CREATED; only a created container can start");
             }
+            // The moment of asking: a short-lived process may have exited before start returns.
+            long startedAt = nowNanos();
             try {
                 runtimeOf(r).start(id);
+                FaultPoints.hit("container.after-start");
             } catch (OciException e) {
                 store.put(r.exited(nowNanos(), 128, "StartError", e.getMessage()));
                 throw new RuntimeServiceException(ErrorKind.INTERNAL, "starting container " + id + " failed: "
                         + e.getMessage(), e);
             }
-            store.put(r.started(nowNanos()));
+            store.put(r.started(startedAt));
             LOG.info("container {}: started", id);
         });
     }
@@ -410,7 +446,8 @@ public final class ContainerService implements PodContainers {
         }
         boolean oom = conmon.oomKilled(r.id(), store.dirOf(r.id()));
         String reason = oom ? "OOMKilled" : code.get() == 0 ? "Completed" : "Error";
-        ContainerRecord exited = r.exited(conmon.exitedAtNanos(r.id()), code.get(), reason, "");
+        ContainerRecord exited = r.exited(Math.max(conmon.exitedAtNanos(r.id()), r.startedAt()), code.get(), reason,
+                "");
         store.put(exited);
         LOG.info("container {}: exited with {} ({})", r.id(), code.get(), reason);
         return exited;

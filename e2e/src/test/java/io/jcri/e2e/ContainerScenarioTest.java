@@ -1,0 +1,322 @@
+package io.jcri.e2e;
+
+import static io.jcri.e2e.ImageBuilder.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jcri.cri.CriClients;
+import io.jcri.cri.v1.Capability;
+import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.cri.v1.ContainerState;
+import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.ExecSyncResponse;
+import io.jcri.cri.v1.ImageSpec;
+import io.jcri.cri.v1.Int64Value;
+import io.jcri.cri.v1.LinuxContainerConfig;
+import io.jcri.cri.v1.LinuxContainerResources;
+import io.jcri.cri.v1.LinuxContainerSecurityContext;
+import io.jcri.cri.v1.Mount;
+import io.jcri.cri.v1.MountPropagation;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PullImageRequest;
+import io.jcri.cri.v1.RunPodSandboxRequest;
+import io.jcri.cri.v1.SecurityProfile;
+import io.jcri.e2e.ImageBuilder.Compression;
+import io.jcri.e2e.ImageBuilder.Format;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Containers through a real jcri under runc and under crun, from an image in a docker-registry on 127.0.0.1:
+ * logs, exit codes and reasons, stop signals, security settings as the container sees them, volumes, exec, and
+ * that nothing of jcri's process state reaches a container.
+ */
+class ContainerScenarioTest {
+    private static final String IMAGE = "fixtures.jcri.test/e2e/busybox:1";
+    private static final String APP_IMAGE = "fixtures.jcri.test/e2e/busybox-app:1";
+    private static final List<String> APPLETS = List.of("cat", "echo", "grep", "id", "ls", "mkdir", "mount",
+            "ps", "sleep", "touch", "true", "umount", "unshare", "head");
+
+    private static LocalRegistry registry;
+    private static JcriProcess jcri;
+    private static CriClients cri;
+    private static Path conf;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(JcriProcess.isRoot(), "e2e container tests need root: skipped");
+        assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
+        registry = LocalRegistry.start();
+        ImageBuilder.Tar tar = ImageBuilder.tar().dir("bin", 0755)
+                .file("bin/busybox", 0755, Files.readAllBytes(Path.of("/bin/busybox"))).symlink("bin/sh", "busybox");
+        for (String a : APPLETS) {
+            tar.symlink("bin/" + a, "busybox");
+        }
+        tar.dir("etc", 0755).dir("tmp", 01777).dir("mnt", 0755)
+                .file("etc/passwd", 0644, utf8("root:x:0:0:root:/root:/bin/sh\napp:x:1001:1001::/:/bin/sh\n"))
+                .file("etc/group", 0644, utf8("root:x:0:\napp:x:1001:\nstaff:x:50:app\n"));
+        ImageBuilder builder = new ImageBuilder(registry.host(), null);
+        List<ImageBuilder.Layer> layers = List.of(tar.layer(Compression.GZIP, Format.OCI));
+        builder.push("e2e/busybox", "1", Format.OCI, layers, "", List.of("sh"));
+        builder.push("e2e/busybox-app", "1", Format.OCI, layers, "app", List.of("sh"));
+        conf = Files.createTempFile("jcri-registries-", ".conf");
+        Files.writeString(conf, """
+                [[registry]]
+                prefix = "fixtures.jcri.test"
+                location = "%s"
+                insecure = true
+                """.formatted(registry.host()));
+        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\n");
+        cri = jcri.client();
+        for (String image : List.of(IMAGE, APP_IMAGE)) {
+            cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image))
+                    .build());
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cri != null) {
+            cri.close();
+        }
+        if (jcri != null) {
+            Files.writeString(Path.of("target/ContainerScenarioTest-jcri.log"), jcri.logText());
+            String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+            Path dir = jcri.dir();
+            jcri.close();
+            assertThat(mounts).as("mounts left under the daemon's directory").doesNotContain(dir.toString() + "/lib");
+        }
+        for (AutoCloseable c : new AutoCloseable[] {registry}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (conf != null) {
+            Files.delete(conf);
+        }
+    }
+
+    @AfterEach
+    void removeEverything() {
+        if (cri != null) {
+            Containers.removeAll(cri);
+            Pods.removeAll(cri);
+        }
+    }
+
+    private record Pod(String id, PodSandboxConfig config) {
+    }
+
+    private static Pod pod(String handler, String name, boolean privileged, Path logDir) {
+        PodSandboxConfig.Builder b = Pods.config(name + "-" + handler).setLogDirectory(logDir.toString());
+        b.getLinuxBuilder().getSecurityContextBuilder().setPrivileged(privileged);
+        PodSandboxConfig config = b.build();
+        String id = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
+                .setRuntimeHandler(handler).build()).getPodSandboxId();
+        return new Pod(id, config);
+    }
+
+    private static Pod pod(String handler, String name) throws Exception {
+        return pod(handler, name, false, Files.createDirectories(jcri.dir().resolve("logs").resolve(name + handler)));
+    }
+
+    private static ContainerConfig.Builder security(ContainerConfig.Builder c,
+                                                    LinuxContainerSecurityContext.Builder sc) {
+        return c.setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(sc));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void writesCriLogsAndReportsExitCodesAndReasons(String handler) throws Exception {
+        Pod pod = pod(handler, "logs");
+        String failing = Containers.run(cri, pod.id(), pod.config(), Containers.config("fails", IMAGE,
+                "sh", "-c", "echo to-out; echo to-err >&2; exit 3"));
+        String passing = Containers.run(cri, pod.id(), pod.config(), Containers.config("passes", IMAGE, "true"));
+        ContainerStatus failed = Containers.awaitExit(cri, failing, Duration.ofSeconds(20));
+        ContainerStatus passed = Containers.awaitExit(cri, passing, Duration.ofSeconds(20));
+        assertThat(failed.getExitCode()).isEqualTo(3);
+        assertThat(failed.getReason()).isEqualTo("Error");
+        assertThat(failed.getFinishedAt()).isGreaterThanOrEqualTo(failed.getStartedAt());
+        assertThat(failed.getStartedAt()).isGreaterThanOrEqualTo(failed.getCreatedAt());
+        assertThat(failed.getImageId()).startsWith("sha256:");
+        assertThat(failed.getImageRef()).contains("@sha256:");
+        assertThat(passed.getExitCode()).isZero();
+        assertThat(passed.getReason()).isEqualTo("Completed");
+        List<String> lines = Files.readAllLines(Path.of(failed.getLogPath()));
+        assertThat(lines).hasSize(2)
+                .anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+\\S* stdout F to-out"))
+                .anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+\\S* stderr F to-err"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void reportsOomKilledAtTheMemoryLimit(String handler) throws Exception {
+        Pod pod = pod(handler, "oom");
+        ContainerConfig.Builder c = Containers.config("hog", IMAGE, "sh", "-c", "x=aaaaaaaa; while true; do x=$x$x; done")
+                .setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
+                        .setMemoryLimitInBytes(32 << 20)));
+        ContainerStatus s = Containers.awaitExit(cri, Containers.run(cri, pod.id(), pod.config(), c),
+                Duration.ofSeconds(60));
+        assertThat(s.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+        assertThat(s.getReason()).isEqualTo("OOMKilled");
+        assertThat(s.getExitCode()).isEqualTo(137);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void stopsWithTheStopSignalThenSigkill(String handler) throws Exception {
+        Pod pod = pod(handler, "stop");
+        String trapping = Containers.run(cri, pod.id(), pod.config(), Containers.config("traps", IMAGE, "sh", "-c",
+                "trap 'echo got-term; exit 0' TERM; echo ready; while true; do sleep 0.1; done"));
+        String ignoring = Containers.run(cri, pod.id(), pod.config(), Containers.config("ignores", IMAGE, "sh", "-c",
+                "trap '' TERM; echo ready; while true; do sleep 0.1; done"));
+        awaitLog(trapping, "ready");
+        awaitLog(ignoring, "ready");
+        long t0 = System.nanoTime();
+        Containers.stop(cri, trapping, 30);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        ContainerStatus trapped = Containers.status(cri, trapping);
+        assertThat(trapped.getExitCode()).isZero();
+        assertThat(Files.readString(Path.of(trapped.getLogPath()))).contains("stdout F got-term");
+        long t1 = System.nanoTime();
+        Containers.stop(cri, ignoring, 2);
+        Duration took = Duration.ofNanos(System.nanoTime() - t1);
+        assertThat(took).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(8));
+        assertThat(Containers.status(cri, ignoring).getExitCode()).isEqualTo(137);
+        Containers.stop(cri, ignoring, 2);
+    }
+
+    private static void awaitLog(String id, String text) throws Exception {
+        Path log = Path.of(Containers.status(cri, id).getLogPath());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!(Files.exists(log) && Files.readString(log).contains(text)) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void readOnlyRootfsRefusesWritesButNotToVolumes(String handler) throws Exception {
+        Pod pod = pod(handler, "ro");
+        String id = Containers.run(cri, pod.id(), pod.config(), security(Containers.config("ro", IMAGE, "sleep",
+                "3600"), LinuxContainerSecurityContext.newBuilder().setReadonlyRootfs(true)));
+        ExecSyncResponse r = Containers.exec(cri, id, 10, "touch", "/new-file");
+        assertThat(r.getExitCode()).isNotZero();
+        assertThat(r.getStderr().toStringUtf8()).contains("Read-only file system");
+        assertThat(Containers.sh(cri, id, "touch /dev/shm/ok && echo done")).isEqualTo("done\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void runsAsTheUserAndGroupsOfTheConfigOrTheImage(String handler) throws Exception {
+        Pod pod = pod(handler, "users");
+        String fromConfig = Containers.run(cri, pod.id(), pod.config(), security(Containers.config("cfg", IMAGE,
+                "sleep", "3600"), LinuxContainerSecurityContext.newBuilder()
+                .setRunAsUser(Int64Value.newBuilder().setValue(1234)).setRunAsGroup(Int64Value.newBuilder()
+                        .setValue(2345)).addSupplementalGroups(3456)));
+        assertThat(Containers.sh(cri, fromConfig, "grep -E '^(Uid|Gid|Groups):' /proc/self/status"))
+                .isEqualTo("Uid:\t1234\t1234\t1234\t1234\nGid:\t2345\t2345\t2345\t2345\nGroups:\t2345 3456 \n");
+        String fromImage = Containers.run(cri, pod.id(), pod.config(), Containers.config("img", APP_IMAGE,
+                "sleep", "3600"));
+        assertThat(Containers.sh(cri, fromImage, "grep -E '^(Uid|Gid|Groups):' /proc/self/status"))
+                .isEqualTo("Uid:\t1001\t1001\t1001\t1001\nGid:\t1001\t1001\t1001\t1001\nGroups:\t50 1001 \n");
+        assertThat(Containers.status(cri, fromImage).getUser().getLinux().getUid()).isEqualTo(1001);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void grantsTheCapabilitiesOfTheConfig(String handler) throws Exception {
+        Pod pod = pod(handler, "caps");
+        String id = Containers.run(cri, pod.id(), pod.config(), security(Containers.config("caps", IMAGE, "sleep",
+                "3600"), LinuxContainerSecurityContext.newBuilder().setCapabilities(Capability.newBuilder()
+                .addAddCapabilities("NET_ADMIN").addDropCapabilities("CHOWN").addDropCapabilities("KILL"))));
+        // containerd's default set (0xa80425fb) plus NET_ADMIN (bit 12), minus CHOWN (bit 0) and KILL (bit 5)
+        long expected = (0xa80425fbL | (1L << 12)) & ~1L & ~(1L << 5);
+        assertThat(Containers.sh(cri, id, "grep -E '^Cap(Eff|Bnd):' /proc/1/status")).isEqualTo(
+                "CapEff:\t%016x\nCapBnd:\t%016x\n".formatted(expected, expected));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void runtimeDefaultSeccompRefusesUnshare(String handler) throws Exception {
+        Pod pod = pod(handler, "seccomp");
+        String confined = Containers.run(cri, pod.id(), pod.config(), security(Containers.config("confined", IMAGE,
+                "sleep", "3600"), LinuxContainerSecurityContext.newBuilder().setSeccomp(SecurityProfile.newBuilder()
+                .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
+        String unconfined = Containers.run(cri, pod.id(), pod.config(), security(Containers.config("unconfined",
+                IMAGE, "sleep", "3600"), LinuxContainerSecurityContext.newBuilder().setSeccomp(SecurityProfile
+                .newBuilder().setProfileType(SecurityProfile.ProfileType.Unconfined))));
+        ExecSyncResponse refused = Containers.exec(cri, confined, 10, "unshare", "-U", "true");
+        assertThat(refused.getExitCode()).isNotZero();
+        assertThat(refused.getStderr().toStringUtf8()).contains("Operation not permitted");
+        assertThat(Containers.exec(cri, unconfined, 10, "unshare", "-U", "true").getExitCode()).isZero();
+        assertThat(Containers.sh(cri, confined, "grep '^Seccomp:' /proc/self/status")).isEqualTo("Seccomp:\t2\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void privilegedSeesHostDevicesAndSharesMountsBothWays(String handler) throws Exception {
+        Path vol = Files.createDirectories(jcri.dir().resolve("shared-" + handler));
+        Pod pod = pod(handler, "priv", true, Files.createDirectories(jcri.dir().resolve("logs/priv" + handler)));
+        ContainerConfig.Builder c = security(Containers.config("priv", IMAGE, "sleep", "3600")
+                .addMounts(Mount.newBuilder().setContainerPath("/mnt/vol").setHostPath(vol.toString())
+                        .setPropagation(MountPropagation.PROPAGATION_BIDIRECTIONAL)),
+                LinuxContainerSecurityContext.newBuilder().setPrivileged(true));
+        String id = Containers.run(cri, pod.id(), pod.config(), c);
+        Pod plainPod = pod(handler, "plain");
+        String plain = Containers.run(cri, plainPod.id(), plainPod.config(), Containers.config("plain", IMAGE,
+                "sleep", "3600"));
+        assertThat(Containers.sh(cri, id, "ls /dev")).contains("kmsg");
+        assertThat(Containers.sh(cri, plain, "ls /dev")).doesNotContain("kmsg");
+        Path fromHost = Files.createDirectories(vol.resolve("from-host"));
+        try {
+            Containers.sh(cri, id, "mkdir -p /mnt/vol/from-ctr && mount -t tmpfs ctr-tmpfs /mnt/vol/from-ctr");
+            assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).contains(vol + "/from-ctr ");
+            Pods.sh("mount -t tmpfs host-tmpfs " + fromHost);
+            assertThat(Containers.sh(cri, id, "grep -c ' /mnt/vol/from-host ' /proc/self/mountinfo")).isEqualTo("1\n");
+        } finally {
+            Pods.exec(10, "umount", "-l", vol.resolve("from-ctr").toString());
+            Pods.exec(10, "umount", "-l", fromHost.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void execSyncHonoursItsTimeoutAndLeavesNothingBehind(String handler) throws Exception {
+        Pod pod = pod(handler, "exec");
+        String id = Containers.run(cri, pod.id(), pod.config(), Containers.config("exec", IMAGE, "sleep", "3600"));
+        assertThat(Containers.sh(cri, id, "echo hello")).isEqualTo("hello\n");
+        ExecSyncResponse code = Containers.exec(cri, id, 10, "sh", "-c", "echo oops >&2; exit 4");
+        assertThat(code.getExitCode()).isEqualTo(4);
+        assertThat(code.getStderr().toStringUtf8()).isEqualTo("oops\n");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> Containers.exec(cri, id, 1, "sleep", "4321"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        assertThat(Containers.sh(cri, id, "ps -o pid,args")).doesNotContain("4321");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void containerHoldsNothingOfJcrisProcessState(String handler) throws Exception {
+        Pod pod = pod(handler, "clean");
+        String id = Containers.run(cri, pod.id(), pod.config(), Containers.config("clean", IMAGE, "sleep", "3600"));
+        assertThat(Containers.sh(cri, id, "ls /proc/1/fd")).isEqualTo("0\n1\n2\n");
+        assertThat(Containers.sh(cri, id, "grep -E '^Sig(Blk|Ign):' /proc/1/status"))
+                .isEqualTo("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+        String limits = Containers.sh(cri, id, "grep 'open files' /proc/1/limits");
+        assertThat(limits).matches("Max open files +(\\d+) +\\1 +files +\n");
+        assertThat(Containers.status(cri, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    }
+}
