@@ -10,6 +10,10 @@ import io.jcri.cri.v1.PortMapping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class SandboxLeakTest {
     private static final int CYCLES = Integer.getInteger("jcri.e2e.sandboxCycles", 200);
     private static final String CGROUP_PARENT = "/jcri-e2e-leak";
+    private static final int WORKERS = 4;
 
     @Test
     void runStopRemoveCyclesLeaveNothingBehind() throws Exception {
@@ -31,14 +36,17 @@ class SandboxLeakTest {
             try {
                 HostFootprint before = HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT);
                 long start = System.nanoTime();
-                for (int i = 0; i < CYCLES; i++) {
-                    PodSandboxConfig.Builder cfg = Pods.config("leak").addPortMappings(PortMapping.newBuilder()
-                            .setContainerPort(80).setHostPort(18092));
-                    cfg.getMetadataBuilder().setAttempt(i);
-                    cfg.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
-                            .setPid(NamespaceMode.POD);
-                    String id = Pods.run(client, cfg.build());
-                    Pods.stopAndRemove(client, id);
+                // A few workers at once: the machine waits on plugins more than it computes, and concurrent
+                // pods exercise the per-sandbox locking and IPAM under contention.
+                try (var pool = Executors.newFixedThreadPool(WORKERS)) {
+                    List<Future<?>> workers = new ArrayList<>();
+                    for (int w = 0; w < WORKERS; w++) {
+                        int worker = w;
+                        workers.add(pool.submit(() -> cycles(client, worker, CYCLES / WORKERS)));
+                    }
+                    for (Future<?> f : workers) {
+                        f.get();
+                    }
                 }
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 HostFootprint after = HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT);
@@ -65,5 +73,18 @@ class SandboxLeakTest {
                 Pods.exec(10, "rmdir", "/sys/fs/cgroup/" + h + CGROUP_PARENT);
             }
         }
+    }
+
+    private static Void cycles(CriClients client, int worker, int count) {
+        for (int i = 0; i < count; i++) {
+            PodSandboxConfig.Builder cfg = Pods.config("leak" + worker).addPortMappings(PortMapping.newBuilder()
+                    .setContainerPort(80).setHostPort(18092 + worker));
+            cfg.getMetadataBuilder().setAttempt(i);
+            cfg.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+                    .setPid(NamespaceMode.POD);
+            String id = Pods.run(client, cfg.build());
+            Pods.stopAndRemove(client, id);
+        }
+        return null;
     }
 }
