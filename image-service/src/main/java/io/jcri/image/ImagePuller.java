@@ -12,6 +12,7 @@ import io.jcri.image.registry.RegistryClient;
 import io.jcri.image.registry.RegistryConfig;
 import io.jcri.image.registry.RegistryEndpoint;
 import io.jcri.image.registry.RegistryAuth;
+import io.jcri.oci.faults.FaultPoints;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -217,6 +218,7 @@ final class ImagePuller {
         for (Future<?> f : work) {
             f.get();
         }
+        FaultPoints.hit("image.after-layers");
         Map<String, String> annotations = new LinkedHashMap<>();
         JSON.readTree(manifest.bytes()).path("annotations").properties()
                 .forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));

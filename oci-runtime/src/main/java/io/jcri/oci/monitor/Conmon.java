@@ -145,6 +145,39 @@ public final class Conmon {
         }
     }
 
+    /**
+     * Waits up to {@code timeout} for the container's conmon to exit, as it does once the container is gone; true
+     * when no conmon of it runs (any more).
+     */
+    public boolean awaitMonitorExit(String id, Duration timeout) {
+        Path pidFile = dirOf(id).resolve("conmon.pid");
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pidFile).strip());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        } catch (IOException | NumberFormatException e) {
+            throw new OciException("unreadable conmon pid file " + pidFile + ": " + e.getMessage(), e);
+        }
+        // The pid may have been reused by now: only a process that is conmon counts.
+        Optional<ProcessHandle> monitor = ProcessHandle.of(pid).filter(h -> h.info().command()
+                .filter(c -> c.endsWith("/conmon") || c.equals("conmon")).isPresent());
+        if (monitor.isEmpty()) {
+            return true;
+        }
+        try {
+            monitor.get().onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new OciException("waiting for conmon " + pid + " of " + id + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Removes the monitor's files of a removed container. */
     public void forget(String id) {
         try {

@@ -111,7 +111,10 @@ public final class ContainerService implements PodContainers {
                 LOG.warn("container {}: {} could not delete it: {}", id, rt.handler(), e.getMessage());
             }
         }
-        conmon.awaitMonitorExit(id, KILL_WAIT);
+        if (!conmon.awaitMonitorExit(id, KILL_WAIT)) {
+            LOG.warn("container {}: its conmon still runs {}s after the container was deleted", id,
+                    KILL_WAIT.toSeconds());
+        }
         conmon.forget(id);
         RootfsOverlay.unmount(store.dirOf(id));
         store.delete(id);

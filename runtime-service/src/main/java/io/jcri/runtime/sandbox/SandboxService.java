@@ -18,6 +18,7 @@ import io.jcri.oci.Executables;
 import io.jcri.oci.OciException;
 import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.oci.cgroup.CgroupResources;
+import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.ns.InfraProcess;
 import io.jcri.oci.ns.NamespacePinner;
@@ -126,6 +127,7 @@ public final class SandboxService {
         String id = found.get().id();
         locks.run(id, () -> store.get(id).ifPresent(r -> {
             containers.stopAll(id);
+            FaultPoints.hit("sandbox.before-cni-del");
             List<Exception> failures = tearDown(r);
             if (r.state() != SandboxState.NOTREADY && r.state() != SandboxState.REMOVING) {
                 store.put(store.get(id).orElse(r).withState(SandboxState.NOTREADY));
@@ -254,6 +256,7 @@ public final class SandboxService {
 
         rollback.add("unpin namespaces", () -> pinner.unpin(id));
         Map<NsType, Path> pinned = pinner.pin(id, types, hostname);
+        FaultPoints.hit("sandbox.after-netns");
         try {
             pinner.applySysctls(id, pinned, config.getLinux().getSysctlsMap());
         } catch (OciException e) {
@@ -271,6 +274,7 @@ public final class SandboxService {
             CniResult result = network.attach(id, record.netnsPath(), config);
             ips = result.ips();
             LOG.info("sandbox {}: network attached, IPs {}", id, ips);
+            FaultPoints.hit("sandbox.after-cni");
         }
         record = record.withNetwork(ips.isEmpty() ? "" : ips.getFirst(), ips.size() > 1 ? ips.subList(1, ips.size())
                 : List.of());
@@ -288,6 +292,7 @@ public final class SandboxService {
             cgroups.addProcess(cgroup, pid);
             record = record.withInfra(pid, InfraProcess.pidNamespace(pid).toString());
         }
+        FaultPoints.hit("sandbox.before-ready");
         store.put(record.withState(SandboxState.READY));
         LOG.info("sandbox {}: ready ({}/{} attempt {}, handler {})", id, md.getNamespace(), md.getName(),
                 md.getAttempt(), handler);

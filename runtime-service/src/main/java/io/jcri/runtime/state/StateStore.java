@@ -101,6 +101,19 @@ public final class StateStore<T> {
         return List.copyOf(index.values());
     }
 
+    /**
+     * Ids of object directories that hold no record: what a daemon killed between making an object's directory and
+     * writing its first record left behind. Their owners undo them at start.
+     */
+    public List<String> orphans() {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(p -> Files.isDirectory(p) && !Files.exists(p.resolve(RECORD_FILE)))
+                    .map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
     /** Removes the record from the index, then its file and directory. Unknown ids are a no-op. */
     public void delete(String id) {
         index.remove(id);
