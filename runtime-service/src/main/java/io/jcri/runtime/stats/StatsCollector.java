@@ -1,0 +1,205 @@
+package io.jcri.runtime.stats;
+
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.Container;
+import io.jcri.cri.v1.ContainerFilter;
+import io.jcri.cri.v1.ContainerState;
+import io.jcri.cri.v1.ContainerStats;
+import io.jcri.cri.v1.ContainerStatsFilter;
+import io.jcri.cri.v1.MetricDescriptor;
+import io.jcri.cri.v1.PodSandbox;
+import io.jcri.cri.v1.PodSandboxFilter;
+import io.jcri.cri.v1.PodSandboxMetrics;
+import io.jcri.cri.v1.PodSandboxStats;
+import io.jcri.cri.v1.PodSandboxStatsFilter;
+import io.jcri.image.DiskUsage;
+import io.jcri.oci.OciException;
+import io.jcri.oci.cgroup.CgroupStats;
+import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.sandbox.SandboxRecord;
+import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.sandbox.SandboxState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Container and pod statistics and metrics, read when asked: cgroup counters (CPU, memory, processes), the
+ * writable layer's size, and the pod network namespace's interface counters. CPU rates are worked out against the
+ * previous reading of the same container or pod.
+ */
+public final class StatsCollector {
+    private static final Logger LOG = LoggerFactory.getLogger(StatsCollector.class);
+    private static final Duration MIN_RATE_WINDOW = Duration.ofSeconds(1);
+    private static final Duration LAYER_MAX_AGE = Duration.ofSeconds(10);
+
+    private final ContainerService containers;
+    private final SandboxService sandboxes;
+    private final CgroupStats cgroups;
+    private final Path containersDir;
+    private final Clock clock;
+    private final CpuRates rates = new CpuRates(MIN_RATE_WINDOW);
+    private final LayerUsage layers;
+    /** Container id to its cgroup path, which never changes for a container. */
+    private final ConcurrentMap<String, String> cgroupPaths = new ConcurrentHashMap<>();
+
+    /**
+     * @param containersDir where containers keep their bundles ({@code <id>/config.json}, {@code <id>/upper})
+     */
+    public StatsCollector(ContainerService containers, SandboxService sandboxes, CgroupStats cgroups,
+                          Path containersDir, Clock clock) {
+        this.containers = containers;
+        this.sandboxes = sandboxes;
+        this.cgroups = cgroups;
+        this.containersDir = containersDir;
+        this.clock = clock;
+        this.layers = new LayerUsage(clock, LAYER_MAX_AGE);
+    }
+
+    /** The stats of one container; NOT_FOUND when there is no such container. */
+    public ContainerStats containerStats(String containerId) {
+        String id = containers.status(containerId, false).getStatus().getId();
+        return containers.list(ContainerFilter.newBuilder().setId(id).build()).stream()
+                .filter(c -> c.getId().equals(id)).findFirst().map(c -> StatsViews.container(sample(c)))
+                .orElseThrow(() -> RuntimeServiceException.notFound("container '" + containerId + "' not found"));
+    }
+
+    /** The stats of the containers matching {@code filter} (id prefix, pod id prefix, labels). */
+    public List<ContainerStats> listContainerStats(ContainerStatsFilter filter) {
+        ContainerFilter.Builder f = ContainerFilter.newBuilder();
+        if (filter != null) {
+            f.setId(filter.getId()).setPodSandboxId(filter.getPodSandboxId())
+                    .putAllLabelSelector(filter.getLabelSelectorMap());
+        }
+        List<Container> found = containers.list(f.build());
+        if (filter == null || (filter.getId().isEmpty() && filter.getPodSandboxId().isEmpty()
+                && filter.getLabelSelectorMap().isEmpty())) {
+            forgetAllBut(found);
+        }
+        return found.stream().map(c -> StatsViews.container(sample(c))).toList();
+    }
+
+    /** The stats of one pod and its containers; NOT_FOUND when there is no such pod. */
+    public PodSandboxStats podStats(String podSandboxId) {
+        return StatsViews.pod(podSample(sandboxes.require(podSandboxId)));
+    }
+
+    /** The stats of the ready pods matching {@code filter} (id prefix, labels). */
+    public List<PodSandboxStats> listPodStats(PodSandboxStatsFilter filter) {
+        return readyPods(filter).stream().map(r -> StatsViews.pod(podSample(r))).toList();
+    }
+
+    /** The metrics {@link #podMetrics()} reports, with their label keys. */
+    public List<MetricDescriptor> metricDescriptors() {
+        return PodMetrics.descriptors();
+    }
+
+    /** The metrics of every ready pod and its containers. */
+    public List<PodSandboxMetrics> podMetrics() {
+        return readyPods(null).stream().map(r -> PodMetrics.of(podSample(r))).toList();
+    }
+
+    private List<SandboxRecord> readyPods(PodSandboxStatsFilter filter) {
+        PodSandboxFilter.Builder f = PodSandboxFilter.newBuilder();
+        if (filter != null) {
+            f.setId(filter.getId()).putAllLabelSelector(filter.getLabelSelectorMap());
+        }
+        return sandboxes.list(f.build()).stream().map(PodSandbox::getId).flatMap(id -> existing(id).stream())
+                .filter(r -> r.state() == SandboxState.READY).toList();
+    }
+
+    private Optional<SandboxRecord> existing(String sandboxId) {
+        try {
+            return Optional.of(sandboxes.require(sandboxId));
+        } catch (RuntimeServiceException e) {
+            if (e.kind() != ErrorKind.NOT_FOUND) {
+                throw e;
+            }
+            LOG.debug("sandbox {}: removed while its stats were read", sandboxId);
+            return Optional.empty();
+        }
+    }
+
+    private PodSample podSample(SandboxRecord r) {
+        long now = StatsClock.nanos(clock);
+        Optional<CgroupStats.Sample> cg = r.cgroupParent() == null ? Optional.empty() : cgroups.read(r.cgroupParent());
+        OptionalLong cores = cg.map(s -> rates.nanoCores("pod/" + r.id(), s.cpuUsageNanos(), now))
+                .orElse(OptionalLong.empty());
+        List<ContainerSample> members = containers.list(ContainerFilter.newBuilder().setPodSandboxId(r.id()).build())
+                .stream().filter(c -> c.getPodSandboxId().equals(r.id())).map(this::sample).toList();
+        return new PodSample(r, cg, cores, interfaces(r), members, now);
+    }
+
+    private List<NetDev.Interface> interfaces(SandboxRecord r) {
+        if (r.hostNetwork() || r.state() != SandboxState.READY || !Files.exists(Path.of(r.netnsPath()))) {
+            return List.of();
+        }
+        try {
+            return NetDev.read(Path.of(r.netnsPath()));
+        } catch (OciException e) {
+            LOG.warn("sandbox {}: cannot read its network counters: {}", r.id(), e.getMessage());
+            return List.of();
+        }
+    }
+
+    private ContainerSample sample(Container c) {
+        long now = StatsClock.nanos(clock);
+        Optional<CgroupStats.Sample> cg = c.getState() == ContainerState.CONTAINER_RUNNING
+                ? cgroupPath(c.getId()).flatMap(cgroups::read) : Optional.empty();
+        OptionalLong cores = cg.map(s -> rates.nanoCores(c.getId(), s.cpuUsageNanos(), now))
+                .orElse(OptionalLong.empty());
+        return new ContainerSample(c, cg, cores, layer(c.getId(), now), now);
+    }
+
+    private DiskUsage layer(String id, long now) {
+        Path upper = containersDir.resolve(id).resolve("upper");
+        try {
+            return layers.of(upper);
+        } catch (IOException e) {
+            LOG.warn("container {}: cannot measure its writable layer {}: {}", id, upper, e.getMessage());
+            return new DiskUsage(upper, 0, 0, now);
+        }
+    }
+
+    private Optional<String> cgroupPath(String id) {
+        String known = cgroupPaths.get(id);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try {
+            var linux = OciSpecJson.read(Files.readAllBytes(containersDir.resolve(id).resolve("config.json"))).linux();
+            if (linux == null || linux.cgroupsPath() == null || linux.cgroupsPath().isEmpty()) {
+                return Optional.empty();
+            }
+            cgroupPaths.put(id, linux.cgroupsPath());
+            return Optional.of(linux.cgroupsPath());
+        } catch (IOException e) {
+            LOG.warn("container {}: cannot read its OCI spec for the cgroup path: {}", id, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Drops what is kept for containers that are gone; only a full listing knows which those are. */
+    private void forgetAllBut(List<Container> all) {
+        Set<String> ids = all.stream().map(Container::getId).collect(Collectors.toSet());
+        cgroupPaths.keySet().retainAll(ids);
+        layers.retain(ids.stream().map(id -> containersDir.resolve(id).resolve("upper")).collect(Collectors.toSet()));
+        Set<String> rateKeys = new HashSet<>(ids);
+        sandboxes.list(null).forEach(p -> rateKeys.add("pod/" + p.getId()));
+        rates.retain(rateKeys);
+    }
+}

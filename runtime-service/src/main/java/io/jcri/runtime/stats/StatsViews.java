@@ -1,0 +1,96 @@
+package io.jcri.runtime.stats;
+
+import io.jcri.cri.v1.ContainerAttributes;
+import io.jcri.cri.v1.ContainerStats;
+import io.jcri.cri.v1.CpuUsage;
+import io.jcri.cri.v1.FilesystemIdentifier;
+import io.jcri.cri.v1.FilesystemUsage;
+import io.jcri.cri.v1.LinuxPodSandboxStats;
+import io.jcri.cri.v1.MemoryUsage;
+import io.jcri.cri.v1.NetworkInterfaceUsage;
+import io.jcri.cri.v1.NetworkUsage;
+import io.jcri.cri.v1.PodSandboxAttributes;
+import io.jcri.cri.v1.PodSandboxMetadata;
+import io.jcri.cri.v1.PodSandboxStats;
+import io.jcri.cri.v1.ProcessUsage;
+import io.jcri.cri.v1.SwapUsage;
+import io.jcri.cri.v1.UInt64Value;
+import io.jcri.oci.cgroup.CgroupStats;
+import io.jcri.runtime.sandbox.SandboxRecord;
+import java.util.OptionalLong;
+
+/** Samples as the CRI stats messages. */
+final class StatsViews {
+    /** The interface CNI gives a pod; kubelet reports it as the pod's default. */
+    static final String DEFAULT_INTERFACE = "eth0";
+
+    private StatsViews() {
+    }
+
+    static ContainerStats container(ContainerSample s) {
+        var c = s.container();
+        ContainerStats.Builder b = ContainerStats.newBuilder().setAttributes(ContainerAttributes.newBuilder()
+                .setId(c.getId()).setMetadata(c.getMetadata()).putAllLabels(c.getLabelsMap())
+                .putAllAnnotations(c.getAnnotationsMap()));
+        s.cgroup().ifPresent(cg -> {
+            b.setCpu(cpu(cg, s.nanoCores(), s.timestamp()));
+            b.setMemory(memory(cg, s.timestamp()));
+            b.setSwap(SwapUsage.newBuilder().setTimestamp(s.timestamp()).setSwapUsageBytes(u64(cg.swapUsage())));
+        });
+        b.setWritableLayer(FilesystemUsage.newBuilder().setTimestamp(s.layer().timestampNanos())
+                .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(s.layer().mountpoint().toString()))
+                .setUsedBytes(u64(s.layer().usedBytes())).setInodesUsed(u64(s.layer().inodesUsed())));
+        return b.build();
+    }
+
+    static PodSandboxStats pod(PodSample s) {
+        SandboxRecord r = s.sandbox();
+        LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder();
+        s.cgroup().ifPresent(cg -> {
+            linux.setCpu(cpu(cg, s.nanoCores(), s.timestamp()));
+            linux.setMemory(memory(cg, s.timestamp()));
+            linux.setProcess(ProcessUsage.newBuilder().setTimestamp(s.timestamp())
+                    .setProcessCount(u64(cg.processes())));
+        });
+        if (!s.interfaces().isEmpty()) {
+            NetworkUsage.Builder net = NetworkUsage.newBuilder().setTimestamp(s.timestamp());
+            for (NetDev.Interface i : s.interfaces()) {
+                NetworkInterfaceUsage u = NetworkInterfaceUsage.newBuilder().setName(i.name())
+                        .setRxBytes(u64(i.rxBytes())).setRxErrors(u64(i.rxErrors())).setTxBytes(u64(i.txBytes()))
+                        .setTxErrors(u64(i.txErrors())).build();
+                net.addInterfaces(u);
+                if (i.name().equals(DEFAULT_INTERFACE)) {
+                    net.setDefaultInterface(u);
+                }
+            }
+            linux.setNetwork(net);
+        }
+        s.containers().forEach(c -> linux.addContainers(container(c)));
+        return PodSandboxStats.newBuilder().setAttributes(PodSandboxAttributes.newBuilder().setId(r.id())
+                .setMetadata(PodSandboxMetadata.newBuilder().setName(r.name()).setNamespace(r.namespace())
+                        .setUid(r.uid()).setAttempt(r.attempt()))
+                .putAllLabels(r.labels()).putAllAnnotations(r.annotations())).setLinux(linux).build();
+    }
+
+    private static CpuUsage cpu(CgroupStats.Sample cg, OptionalLong nanoCores, long timestamp) {
+        CpuUsage.Builder b = CpuUsage.newBuilder().setTimestamp(timestamp)
+                .setUsageCoreNanoSeconds(u64(cg.cpuUsageNanos()));
+        nanoCores.ifPresent(n -> b.setUsageNanoCores(u64(n)));
+        return b.build();
+    }
+
+    private static MemoryUsage memory(CgroupStats.Sample cg, long timestamp) {
+        MemoryUsage.Builder b = MemoryUsage.newBuilder().setTimestamp(timestamp)
+                .setWorkingSetBytes(u64(cg.workingSet())).setUsageBytes(u64(cg.memoryUsage()))
+                .setRssBytes(u64(cg.rss())).setPageFaults(u64(cg.pageFaults()))
+                .setMajorPageFaults(u64(cg.majorPageFaults()));
+        if (cg.memoryLimit() > 0) {
+            b.setAvailableBytes(u64(Math.max(0, cg.memoryLimit() - cg.workingSet())));
+        }
+        return b.build();
+    }
+
+    static UInt64Value u64(long v) {
+        return UInt64Value.newBuilder().setValue(v).build();
+    }
+}
