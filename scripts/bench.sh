@@ -10,6 +10,6 @@ cd "$root"
 "$root/scripts/default-network.sh" >/dev/null
 mvn -B -q -ntp install -DskipTests
 mvn -B -q -ntp -pl e2e test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=e2e/target/bench.classpath
+  -Dmdep.outputFile="$root/e2e/target/bench.classpath"
 exec "$JAVA_HOME/bin/java" -Djcri.root="$root" --enable-native-access=ALL-UNNAMED \
   -cp "e2e/target/test-classes:$(cat e2e/target/bench.classpath)" io.jcri.e2e.bench.BenchMain "$@"
