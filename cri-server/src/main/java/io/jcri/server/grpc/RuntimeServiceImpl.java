@@ -159,7 +159,9 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
         StatusResponse.Builder b = StatusResponse.newBuilder()
-                .setStatus(RuntimeStatus.newBuilder().addAllConditions(conditions.evaluate()));
+                .setStatus(RuntimeStatus.newBuilder().addAllConditions(conditions.evaluate()))
+                .addAllRuntimeHandlers(containers.runtimeHandlers())
+                .setFeatures(io.jcri.cri.v1.RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true));
         if (request.getVerbose()) {
             b.putInfo("config", verboseConfig.get());
             b.putInfo("podCIDR", node.podCidr());

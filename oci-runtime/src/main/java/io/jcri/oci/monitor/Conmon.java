@@ -122,6 +122,18 @@ public final class Conmon {
         }
     }
 
+    /** Whether the container's conmon still runs (its pid file names a live process). */
+    public boolean monitorAlive(String id) {
+        try {
+            String pid = Files.readString(dirOf(id).resolve("conmon.pid")).strip();
+            return pid.matches("\\d+") && io.jcri.oci.sys.Syscalls.alive(Integer.parseInt(pid));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw new OciException("cannot read the monitor pid of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether conmon saw the container's cgroup kill a process for lack of memory. */
     public boolean oomKilled(String id, Path bundle) {
         return Files.exists(dirOf(id).resolve("oom")) || Files.exists(bundle.resolve("oom"));

@@ -93,7 +93,10 @@ public final class ContainerService implements PodContainers {
         store.orphans().forEach(this::removeHalfMade);
         for (ContainerRecord r : store.all()) {
             names.claim(nameKey(r.name(), r.attempt(), r.sandboxId()), r.id());
-            locks.run(r.id(), () -> markStartedIfRunning(refresh(r)));
+            locks.run(r.id(), () -> {
+                markStartedIfRunning(refresh(r));
+                markExitedIfUnmonitored(r.id());
+            });
         }
         LOG.info("recovered {} container(s)", store.all().size());
     }
@@ -118,6 +121,19 @@ public final class ContainerService implements PodContainers {
         conmon.forget(id);
         RootfsOverlay.unmount(store.dirOf(id));
         store.delete(id);
+    }
+
+    /**
+     * A container with neither an exit file nor a live conmon (the host rebooted, or conmon was killed): nobody
+     * will ever write its exit code, so it is recorded as exited with an unknown one.
+     */
+    private void markExitedIfUnmonitored(String id) {
+        store.get(id).filter(r -> r.state() != ContainerRecord.State.EXITED && !conmon.monitorAlive(id))
+                .ifPresent(r -> {
+                    LOG.warn("container {}: its monitor is gone without an exit code; marking it exited", id);
+                    store.put(r.exited(nowNanos(), 255, "Unknown", "the container's monitor (conmon) is gone: "
+                            + "the host rebooted or it was killed"));
+                });
     }
 
     /** A start the previous daemon died in after the runtime started the process: the record catches up. */
@@ -407,6 +423,16 @@ public final class ContainerService implements PodContainers {
             runtimeOf(r).update(id, specs.resources(resources));
             store.put(r.withResources(resources));
         });
+    }
+
+    /**
+     * The configured handlers with what they can do, for Status: both runc 1.1 and crun 1.8 apply recursive
+     * read-only mounts ("rro"); jcri does not create user-namespaced pods yet, on any handler.
+     */
+    public List<io.jcri.cri.v1.RuntimeHandler> runtimeHandlers() {
+        return runtimes.all().keySet().stream().sorted().map(name -> io.jcri.cri.v1.RuntimeHandler.newBuilder()
+                .setName(name).setFeatures(io.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder()
+                        .setRecursiveReadOnlyMounts(true).setUserNamespaces(false)).build()).toList();
     }
 
     /** Kills what still runs in the sandbox: kubelet has given each container its grace period already. */
