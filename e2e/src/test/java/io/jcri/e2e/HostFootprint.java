@@ -8,7 +8,7 @@ import java.util.stream.Stream;
 /**
  * What pods leave on the host, counted for one daemon with its own directory, network and cgroup parent (so other
  * daemons on the machine do not disturb the numbers): mounts under its directory, veths on its bridge, IPAM
- * reservations and iptables rules of its network, cgroups under its parent in every hierarchy, infra processes in
+ * reservations and iptables rules of its network (naming it or its subnet), cgroups under its parent in every hierarchy, infra processes in
  * those cgroups.
  */
 record HostFootprint(long mounts, long veths, long ipamReservations, long iptablesRules, long podCgroups,
@@ -27,7 +27,8 @@ record HostFootprint(long mounts, long veths, long ipamReservations, long iptabl
             }
         }
         long rules = Pods.lines(Pods.sh("iptables-save")).stream()
-                .filter(l -> l.contains("\"" + net.name() + "\"")).count();
+                // bridge's masquerade rules name the network; portmap's DNAT rules name the pod's address.
+                .filter(l -> l.contains(net.name()) || l.contains(net.subnetPrefix())).count();
         long cgroups = 0;
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {

@@ -109,6 +109,13 @@ class SandboxNetworkTest {
                 .setContainerPort(8080).setHostPort(18091)).build());
         String b = Pods.run(client, Pods.config("b").build());
         String ipA = Pods.status(client, a).getNetwork().getIp();
+        // The footprint the leak tests count is really there while pods run.
+        HostFootprint during = HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT);
+        assertThat(during.veths()).isEqualTo(2);
+        assertThat(during.ipamReservations()).isEqualTo(2);
+        assertThat(during.mounts()).isEqualTo(8);
+        assertThat(during.podCgroups()).isPositive();
+        assertThat(during.iptablesRules()).isGreaterThanOrEqualTo(6);
         String nsB = verboseInfo(b).path("netnsPath").asText();
         assertThat(Pods.exec(10, "nsenter", "--net=" + nsB, "busybox", "ping", "-c", "1", "-W", "2", ipA).exit())
                 .isZero();

@@ -16,6 +16,7 @@ final class ScratchNetwork implements AutoCloseable {
     private final Path binDir;
     private final String name;
     private final String bridge;
+    private final String subnetPrefix;
 
     /** A bridge network {@code name} on {@code 10.<octet>.0.0/24} with portmap and loopback. */
     ScratchNetwork(Path dir, String name, int octet) throws IOException {
@@ -24,6 +25,7 @@ final class ScratchNetwork implements AutoCloseable {
         this.binDir = Files.createDirectories(dir.resolve("cni-bin"));
         this.name = name;
         this.bridge = name.length() > 15 ? name.substring(0, 15) : name;
+        this.subnetPrefix = "10." + octet + ".0.";
         writeConflist("10-" + name + ".conflist", """
                 {"cniVersion":"1.0.0","name":"%s","plugins":[
                  {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,"hairpinMode":true,
@@ -61,6 +63,11 @@ final class ScratchNetwork implements AutoCloseable {
 
     String bridge() {
         return bridge;
+    }
+
+    /** The first three octets of the subnet with a trailing dot, e.g. {@code 10.92.0.}. */
+    String subnetPrefix() {
+        return subnetPrefix;
     }
 
     Path ipamDir() {
