@@ -77,7 +77,8 @@ public final class Daemon {
         RuntimeConditions conditions = new RuntimeConditions(defaultBinary, cni);
         String configJson = ConfigLoader.toJson(config);
         ImageService images = ImageService.open(new ImageService.Settings(Path.of(config.state().root()),
-                Path.of(config.image().registriesConf()), config.image().maxConcurrentDownloads(),
+                Path.of(config.image().registriesConf()), Path.of(config.image().authFile()),
+                config.image().maxConcurrentDownloads(),
                 Duration.ofSeconds(config.image().pullProgressTimeoutSeconds())));
         JcriConfig.Runtime rt = config.runtime();
         SandboxService sandboxes = SandboxService.open(new SandboxSettings(Path.of(config.state().runRoot()),

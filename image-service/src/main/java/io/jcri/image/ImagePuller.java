@@ -6,6 +6,7 @@ import io.jcri.cri.ErrorKind;
 import io.jcri.image.content.ContentStore;
 import io.jcri.image.content.VerifyingInputStream;
 import io.jcri.image.layer.LayerStore;
+import io.jcri.image.registry.Credentials;
 import io.jcri.image.registry.Descriptor;
 import io.jcri.image.registry.Manifest;
 import io.jcri.image.registry.RegistryClient;
@@ -43,6 +44,7 @@ final class ImagePuller {
     private static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
     private final RegistryConfig registries;
+    private final Credentials credentials;
     private final RegistryClient client;
     private final ContentStore content;
     private final LayerStore layers;
@@ -56,9 +58,10 @@ final class ImagePuller {
      */
     private final AtomicLong anyProgress = new AtomicLong(System.nanoTime());
 
-    ImagePuller(RegistryConfig registries, RegistryClient client, ContentStore content, LayerStore layers,
+    ImagePuller(RegistryConfig registries, Credentials credentials, RegistryClient client, ContentStore content, LayerStore layers,
                 ImageStore images, InUse inUse, int maxConcurrentDownloads, Duration progressTimeout) {
         this.registries = registries;
+        this.credentials = credentials;
         this.client = client;
         this.content = content;
         this.layers = layers;
@@ -71,15 +74,21 @@ final class ImagePuller {
     /** State of one pull shared by its tasks. */
     private final class Pull {
         final ImageReference ref;
-        final RegistryAuth auth;
+        final RegistryAuth requestAuth;
+        final String serverAddress;
         final AtomicLong bytes = new AtomicLong();
         final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
         final ConcurrentLinkedQueue<String> claimed = new ConcurrentLinkedQueue<>();
         final ExecutorService tasks = Executors.newVirtualThreadPerTaskExecutor();
 
-        Pull(ImageReference ref, RegistryAuth auth) {
+        Pull(ImageReference ref, RegistryAuth requestAuth, String serverAddress) {
             this.ref = ref;
-            this.auth = auth;
+            this.requestAuth = requestAuth;
+            this.serverAddress = serverAddress;
+        }
+
+        RegistryAuth authFor(RegistryEndpoint ep) {
+            return credentials.forEndpoint(ep, requestAuth, serverAddress);
         }
 
         void progressed(long n) {
@@ -99,8 +108,8 @@ final class ImagePuller {
         }
     }
 
-    ImageRecord pull(ImageReference ref, RegistryAuth auth) {
-        Pull p = new Pull(ref, auth);
+    ImageRecord pull(ImageReference ref, RegistryAuth auth, String serverAddress) {
+        Pull p = new Pull(ref, auth, serverAddress);
         long start = System.nanoTime();
         long nextLog = start + LOG_EVERY.toNanos();
         try {
@@ -148,7 +157,7 @@ final class ImagePuller {
         ImageException last = null;
         for (RegistryEndpoint candidate : endpoints) {
             try {
-                top = client.fetchManifest(candidate, p.ref.manifestReference(), p.auth);
+                top = client.fetchManifest(candidate, p.ref.manifestReference(), p.authFor(candidate));
                 ep = candidate;
                 break;
             } catch (ImageException e) {
@@ -169,7 +178,7 @@ final class ImagePuller {
         Manifest manifest = top;
         if (top.isIndex()) {
             Descriptor d = top.pickPlatform("linux", "amd64");
-            manifest = client.fetchManifest(ep, d.digest(), p.auth);
+            manifest = client.fetchManifest(ep, d.digest(), p.authFor(ep));
             if (manifest.isIndex()) {
                 throw new ImageException(ErrorKind.FAILED_PRECONDITION, "index " + top.digest()
                         + " points at another index for linux/amd64");
@@ -177,11 +186,12 @@ final class ImagePuller {
             store(p, manifest, blobs);
         }
         RegistryEndpoint from = ep;
+        RegistryAuth auth = p.authFor(ep);
         Descriptor configDesc = manifest.config();
         p.claim(configDesc.digest());
         blobs.add(configDesc.digest());
         content.ensure(configDesc.digest(), configDesc.size(),
-                () -> client.openBlob(from, configDesc.digest(), p.auth), p::progressed);
+                () -> client.openBlob(from, configDesc.digest(), auth), p::progressed);
         JsonNode config = JSON.readTree(content.read(configDesc.digest()));
         List<String> diffIds = new ArrayList<>();
         config.path("rootfs").path("diff_ids").forEach(n -> diffIds.add(n.asText()));
@@ -207,7 +217,7 @@ final class ImagePuller {
                 downloads.acquire();
                 try {
                     layers.ensure(chainId, diffId, () -> new VerifyingInputStream(
-                            client.openBlob(from, layer.digest(), p.auth), layer.digest(), layer.size(),
+                            client.openBlob(from, layer.digest(), auth), layer.digest(), layer.size(),
                             p::progressed));
                 } finally {
                     downloads.release();

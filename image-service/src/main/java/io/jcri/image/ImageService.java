@@ -3,6 +3,7 @@ package io.jcri.image;
 import io.jcri.image.content.ContentStore;
 import io.jcri.image.layer.LayerStore;
 import io.jcri.image.layer.LayerUnpacker;
+import io.jcri.image.registry.Credentials;
 import io.jcri.image.registry.RegistryAuth;
 import io.jcri.image.registry.RegistryClient;
 import io.jcri.image.registry.RegistryConfig;
@@ -37,10 +38,11 @@ public final class ImageService {
     /**
      * @param stateRoot              jcri's persistent state directory
      * @param registriesConf         a containers-registries.conf v2 file (read when it exists)
+     * @param authFile               a containers-auth.json credentials file (read when it exists)
      * @param maxConcurrentDownloads layers downloaded in parallel per pull
      * @param pullProgressTimeout    a pull moving no bytes this long fails with DEADLINE_EXCEEDED
      */
-    public record Settings(Path stateRoot, Path registriesConf, int maxConcurrentDownloads,
+    public record Settings(Path stateRoot, Path registriesConf, Path authFile, int maxConcurrentDownloads,
                            Duration pullProgressTimeout) {
     }
 
@@ -48,8 +50,8 @@ public final class ImageService {
         content = new ContentStore(s.stateRoot().resolve("content"));
         layers = new LayerStore(s.stateRoot().resolve("layers"), new LayerUnpacker(true));
         images = new ImageStore(s.stateRoot().resolve("images"));
-        puller = new ImagePuller(registries, new RegistryClient(Duration.ofMinutes(1)), content, layers, images,
-                inUse, s.maxConcurrentDownloads(), s.pullProgressTimeout());
+        puller = new ImagePuller(registries, Credentials.load(s.authFile()), new RegistryClient(Duration.ofMinutes(1)),
+                content, layers, images, inUse, s.maxConcurrentDownloads(), s.pullProgressTimeout());
     }
 
     /** Opens the store, cleaning what a crash left half-done, and reads the registries configuration. */
@@ -67,12 +69,15 @@ public final class ImageService {
     /**
      * Pulls {@code reference} and returns its record (whose ID is the config digest). Interrupting the calling
      * thread cancels the pull.
+     *
+     * @param auth          credentials from the request ({@link RegistryAuth#NONE} for none)
+     * @param serverAddress the registry those credentials name, may be empty (see {@link Credentials})
      */
-    public ImageRecord pull(String reference, RegistryAuth auth) {
+    public ImageRecord pull(String reference, RegistryAuth auth, String serverAddress) {
         ImageReference ref = ImageReference.parse(reference);
         LOG.info("pulling {} ({})", ref, auth);
         try {
-            return puller.pull(ref, auth);
+            return puller.pull(ref, auth, serverAddress);
         } catch (ImageException e) {
             // a failed pull leaves nothing behind but what other images or pulls still use
             try {

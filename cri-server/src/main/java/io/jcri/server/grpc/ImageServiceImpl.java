@@ -59,7 +59,7 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
         Context.current().addListener(cancel, Runnable::run);
         ImageRecord r;
         try {
-            r = images.pull(request.getImage().getImage(), auth);
+            r = images.pull(request.getImage().getImage(), auth, a.getServerAddress());
         } finally {
             Context.current().removeListener(cancel);
         }
