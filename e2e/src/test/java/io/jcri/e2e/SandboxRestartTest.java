@@ -61,6 +61,59 @@ class SandboxRestartTest {
     }
 
     @Test
+    void daemonKilledDuringCniAddIsCleanedUpByRecovery() throws Exception {
+        assumeTrue(JcriProcess.isRoot(), "e2e tests need root (namespaces, mounts, cgroups): skipped");
+        Path dir = Files.createTempDirectory("jcri-e2e-crash-");
+        Path marker = dir.resolve("adding.pid");
+        try (ScratchNetwork net = new ScratchNetwork(dir, "jcri-e2e-crash", 98);
+             JcriProcess jcri = JcriProcess.start(net.toml(120) + "[runtime]\ncgroup_parent = \"" + CGROUP_PARENT
+                     + "\"\n")) {
+            HostFootprint before = HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT);
+            net.addPlugin("slow", """
+                    cat >/dev/null
+                    [ "$CNI_COMMAND" = ADD ] || exit 0
+                    echo $$ > %s
+                    exec sleep 60
+                    """.formatted(marker));
+            net.writeConflist("10-" + net.name() + ".conflist", """
+                    {"cniVersion":"1.0.0","name":"%s","plugins":[
+                     {"type":"bridge","bridge":"%s","ipam":{"type":"host-local","ranges":[[{"subnet":"%s0/24"}]]}},
+                     {"type":"slow"}]}
+                    """.formatted(net.name(), net.bridge(), net.subnetPrefix()));
+            Thread caller = Thread.ofVirtual().start(() -> {
+                try (CriClients c = jcri.client()) {
+                    Pods.run(c, Pods.config("crashed").build());
+                } catch (RuntimeException expected) {
+                    // The daemon dies under the call.
+                }
+            });
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!Files.exists(marker) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(marker).exists();
+            jcri.process().destroyForcibly().waitFor();
+            Pods.exec(5, "kill", "-9", Files.readString(marker).strip());
+            caller.join();
+            assertThat(HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT).veths()).isEqualTo(1);
+
+            Files.deleteIfExists(jcri.socket());
+            jcri.launch();
+            try (CriClients c = jcri.client()) {
+                assertThat(c.runtime().listPodSandbox(io.jcri.cri.v1.ListPodSandboxRequest.getDefaultInstance())
+                        .getItemsList()).isEmpty();
+            }
+            assertThat(HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT)).isEqualTo(before);
+            assertThat(jcri.logText()).contains("found CREATING at start");
+        } finally {
+            for (String h : new String[] {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
+                    "pids", "systemd"}) {
+                Pods.exec(10, "rmdir", "/sys/fs/cgroup/" + h + CGROUP_PARENT);
+            }
+        }
+    }
+
+    @Test
     void crictlRunsListsInspectsStopsAndRemovesPods() throws Exception {
         assumeTrue(JcriProcess.isRoot(), "e2e tests need root (namespaces, mounts, cgroups): skipped");
         assumeTrue(Files.isExecutable(CRICTL), "crictl not installed at " + CRICTL + ": skipped");
