@@ -56,11 +56,13 @@ public final class CgroupManager {
                 yield (parent.endsWith("/") ? parent : parent + "/") + "pod-" + id;
             }
             case SYSTEMD -> {
-                if (!parent.endsWith(".slice")) {
+                // The configured default is a path ("/jcri"); one plain component stands for its slice.
+                String slice = parent.matches("/[A-Za-z0-9_]+") ? parent.substring(1) + ".slice" : parent;
+                if (!slice.endsWith(".slice")) {
                     throw new IllegalArgumentException("cgroup parent '" + parent
                             + "' must be a slice name (like jcri.slice) with the systemd cgroup driver");
                 }
-                yield SystemdSlices.expand(SystemdSlices.child(parent, "pod" + id));
+                yield SystemdSlices.expand(SystemdSlices.child(slice, "pod" + id));
             }
         };
     }

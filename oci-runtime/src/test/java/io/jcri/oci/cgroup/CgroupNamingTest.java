@@ -51,7 +51,9 @@ class CgroupNamingTest {
         assertThat(new CgroupManager(l, CgroupDriver.CGROUPFS).podCgroup("/jcri", "abc")).isEqualTo("/jcri/pod-abc");
         assertThat(new CgroupManager(l, CgroupDriver.SYSTEMD).podCgroup("jcri.slice", "abc"))
                 .isEqualTo("/jcri.slice/jcri-podabc.slice");
-        assertThatThrownBy(() -> new CgroupManager(l, CgroupDriver.SYSTEMD).podCgroup("/jcri", "abc"))
+        assertThat(new CgroupManager(l, CgroupDriver.SYSTEMD).podCgroup("/jcri", "abc"))
+                .isEqualTo("/jcri.slice/jcri-podabc.slice");
+        assertThatThrownBy(() -> new CgroupManager(l, CgroupDriver.SYSTEMD).podCgroup("/a/b", "abc"))
                 .hasMessageContaining("slice");
         assertThatThrownBy(() -> new CgroupManager(l, CgroupDriver.CGROUPFS).podCgroup("jcri.slice", "abc"))
                 .hasMessageContaining("cgroupfs");
