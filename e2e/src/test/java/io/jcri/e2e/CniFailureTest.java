@@ -68,7 +68,7 @@ class CniFailureTest {
                 Pods.removeAll(client);
             }
         } finally {
-            Pods.exec(10, "rmdir", "/sys/fs/cgroup/cpu" + CGROUP_PARENT);
+            Pods.removeCgroupParent(CGROUP_PARENT);
         }
     }
 

@@ -16,6 +16,8 @@ import io.jcri.cri.v1.RemovePodSandboxRequest;
 import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.StopPodSandboxRequest;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +61,15 @@ final class Pods {
     static void removeAll(CriClients c) {
         for (PodSandbox p : c.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
             stopAndRemove(c, p.getId());
+        }
+    }
+
+    /** Removes a test's own (empty) cgroup parent from every hierarchy; what is not there is fine. */
+    static void removeCgroupParent(String parent) throws IOException {
+        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Files.deleteIfExists(h.resolve(parent.substring(1)));
+            }
         }
     }
 

@@ -68,10 +68,7 @@ class SandboxLeakTest {
                 Pods.removeAll(client);
             }
         } finally {
-            for (String h : new String[] {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
-                    "pids", "systemd"}) {
-                Pods.exec(10, "rmdir", "/sys/fs/cgroup/" + h + CGROUP_PARENT);
-            }
+            Pods.removeCgroupParent(CGROUP_PARENT);
         }
     }
 

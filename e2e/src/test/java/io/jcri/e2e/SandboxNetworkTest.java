@@ -67,7 +67,7 @@ class SandboxNetworkTest {
         if (net != null) {
             net.close();
         }
-        Pods.exec(10, "rmdir", "/sys/fs/cgroup/cpu" + CGROUP_PARENT);
+        Pods.removeCgroupParent(CGROUP_PARENT);
     }
 
     @AfterEach

@@ -53,10 +53,7 @@ class SandboxRestartTest {
                     && Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("catatonit")).isFalse();
             assertThat(HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT)).isEqualTo(before);
         } finally {
-            for (String h : new String[] {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
-                    "pids", "systemd"}) {
-                Pods.exec(10, "rmdir", "/sys/fs/cgroup/" + h + CGROUP_PARENT);
-            }
+            Pods.removeCgroupParent(CGROUP_PARENT);
         }
     }
 
@@ -106,10 +103,7 @@ class SandboxRestartTest {
             assertThat(HostFootprint.measure(jcri.dir(), net, CGROUP_PARENT)).isEqualTo(before);
             assertThat(jcri.logText()).contains("found CREATING at start");
         } finally {
-            for (String h : new String[] {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
-                    "pids", "systemd"}) {
-                Pods.exec(10, "rmdir", "/sys/fs/cgroup/" + h + CGROUP_PARENT);
-            }
+            Pods.removeCgroupParent(CGROUP_PARENT);
         }
     }
 
