@@ -95,7 +95,11 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
         lastStreamId = id;
         SpdyStream s = new SpdyStream(ctx.channel(), id, syn.headers());
         streams.put(id, s);
-        ctx.writeAndFlush(new DefaultSpdySynReplyFrame(id));
+        // Netty writes no header block at all for a frame without headers, which Go's SPDY framer cannot parse
+        // (it ends the client's connection); clients ignore reply headers, so the stream's type is echoed.
+        DefaultSpdySynReplyFrame reply = new DefaultSpdySynReplyFrame(id);
+        reply.headers().set(StreamProtocol.STREAM_TYPE_HEADER, s.header(StreamProtocol.STREAM_TYPE_HEADER));
+        ctx.writeAndFlush(reply);
         listener.stream(s);
         if (syn.isLast()) {
             s.receiver().end();

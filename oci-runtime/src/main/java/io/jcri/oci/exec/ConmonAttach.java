@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A client of conmon's attach socket ({@code <bundle>/attach}, SOCK_SEQPACKET): conmon sends each chunk of the
- * container's output as one packet whose first byte names the stream (1 stdout, 2 stderr) and takes packets
+ * container's output as one packet whose first byte names the stream (2 stdout, 3 stderr) and takes packets
  * written to it as the container's stdin; shutting down the write side closes the container's stdin when it was
  * created with stdin-once. Terminal resizes go through conmon's control fifo ({@code <bundle>/ctl}).
  */
@@ -29,8 +29,8 @@ public final class ConmonAttach implements StreamSession {
     private static final int SHUT_WR = 1;
     /** conmon's STDIO_BUF_SIZE plus the stream byte. */
     private static final int PACKET = 8192 + 1;
-    private static final int STDOUT_PIPE = 1;
-    private static final int STDERR_PIPE = 2;
+    private static final int STDOUT_PIPE = 2;
+    private static final int STDERR_PIPE = 3;
     private static final int WIN_RESIZE_EVENT = 1;
 
     private final String containerId;
