@@ -3,6 +3,7 @@ package io.jcri.runtime.container;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.Container;
 import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.ContainerFilter;
 import io.jcri.cri.v1.ContainerStatusResponse;
 import io.jcri.cri.v1.ExecSyncResponse;
@@ -23,6 +24,7 @@ import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodContainers;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
@@ -36,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,7 @@ public final class ContainerService implements PodContainers {
     private final OciRuntimes runtimes;
     private final Conmon conmon;
     private final SpecBuilder specs;
+    private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
 
     public ContainerService(StateStore<ContainerRecord> store, SandboxService sandboxes, ImageService images,
                             OciRuntimes runtimes, Conmon conmon, SpecBuilder specs) {
@@ -86,6 +90,21 @@ public final class ContainerService implements PodContainers {
         StateStore<ContainerRecord> store = StateStore.open(s.stateRoot().resolve("containers"),
                 ContainerRecord.class, ContainerRecord::id);
         return new ContainerService(store, sandboxes, images, runtimes, conmon, specs);
+    }
+
+    /** Registers who hears of containers created, started, stopped and removed (GetContainerEvents). */
+    public void useLifecycle(ContainerLifecycle listener) {
+        this.lifecycle = Objects.requireNonNull(listener);
+    }
+
+    /** The directory conmon writes exit files to, one named by each exited container's id. */
+    public Path exitDir() {
+        return conmon.exitDir();
+    }
+
+    /** Records the exit of container {@code id} now that its exit file appeared; unknown names are ignored. */
+    public void exitObserved(String id) {
+        store.get(id).ifPresent(this::refreshQuietly);
     }
 
     /** Brings the records found on disk up to date (containers that exited while jcri was away) and claims names. */
@@ -198,6 +217,7 @@ public final class ContainerService implements PodContainers {
                     user.uid(), user.gid(), user.additionalGids()));
             LOG.info("container {}: created {} in sandbox {} from {} (pid {}, handler {})", id,
                     config.getMetadata().getName(), sandbox.id(), image.id(), pid, sandbox.runtimeHandler());
+            lifecycle.changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
             return id;
         } catch (IOException | OciException | RuntimeServiceException e) {
             undoCreate(id, dir, runtime, mounted, monitored);
@@ -239,10 +259,12 @@ public final class ContainerService implements PodContainers {
                 FaultPoints.hit("container.after-start");
             } catch (OciException e) {
                 store.put(r.exited(nowNanos(), 128, "StartError", e.getMessage()));
+                lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, nowNanos());
                 throw new RuntimeServiceException(ErrorKind.INTERNAL, "starting container " + id + " failed: "
                         + e.getMessage(), e);
             }
             store.put(r.started(startedAt));
+            lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_STARTED_EVENT, startedAt);
             LOG.info("container {}: started", id);
         });
     }
@@ -323,6 +345,7 @@ public final class ContainerService implements PodContainers {
             RootfsOverlay.unmount(store.dirOf(id));
             store.delete(id);
             names.release(nameKey(r.name(), r.attempt(), r.sandboxId()), id);
+            lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_DELETED_EVENT, nowNanos());
             LOG.info("container {}: removed", id);
         });
     }
@@ -478,6 +501,7 @@ public final class ContainerService implements PodContainers {
         ContainerRecord exited = r.exited(Math.max(conmon.exitedAtNanos(r.id()), r.startedAt()), code.get(), reason,
                 "");
         store.put(exited);
+        lifecycle.changed(r.id(), r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, exited.finishedAt());
         LOG.info("container {}: exited with {} ({})", r.id(), code.get(), reason);
         return exited;
     }

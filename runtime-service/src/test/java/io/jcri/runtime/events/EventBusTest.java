@@ -1,0 +1,93 @@
+package io.jcri.runtime.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.ContainerEventResponse;
+import io.jcri.cri.v1.ContainerEventType;
+import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.PodSandboxStatus;
+import io.jcri.runtime.RuntimeServiceException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class EventBusTest {
+    private static final Duration WAIT = Duration.ofSeconds(5);
+
+    @Test
+    void everySubscriberSeesEveryEventInOrder() throws InterruptedException {
+        EventBus bus = new EventBus(10);
+        try (EventBus.Subscription a = bus.subscribe(); EventBus.Subscription b = bus.subscribe()) {
+            bus.publish(event("c1", ContainerEventType.CONTAINER_CREATED_EVENT));
+            bus.publish(event("c1", ContainerEventType.CONTAINER_STARTED_EVENT));
+
+            for (EventBus.Subscription s : List.of(a, b)) {
+                assertThat(s.next(WAIT)).map(ContainerEventResponse::getContainerEventType)
+                        .hasValue(ContainerEventType.CONTAINER_CREATED_EVENT);
+                assertThat(s.next(WAIT)).map(ContainerEventResponse::getContainerEventType)
+                        .hasValue(ContainerEventType.CONTAINER_STARTED_EVENT);
+            }
+        }
+    }
+
+    @Test
+    void slowSubscriberIsDroppedWithoutBlockingOthers() throws InterruptedException {
+        EventBus bus = new EventBus(2);
+        try (EventBus.Subscription slow = bus.subscribe(); EventBus.Subscription fast = bus.subscribe()) {
+            for (int i = 0; i < 5; i++) {
+                bus.publish(event("c" + i, ContainerEventType.CONTAINER_CREATED_EVENT));
+                assertThat(fast.next(WAIT)).isPresent();
+            }
+
+            assertThat(slow.open()).isFalse();
+            assertThat(fast.open()).isTrue();
+            assertThatThrownBy(() -> slow.next(WAIT)).isInstanceOf(RuntimeServiceException.class)
+                    .satisfies(e -> assertThat(((RuntimeServiceException) e).kind())
+                            .isEqualTo(ErrorKind.RESOURCE_EXHAUSTED));
+        }
+    }
+
+    @Test
+    void closedSubscriptionGetsNothingMore() throws InterruptedException {
+        EventBus bus = new EventBus(2);
+        EventBus.Subscription s = bus.subscribe();
+        s.close();
+        bus.publish(event("c1", ContainerEventType.CONTAINER_CREATED_EVENT));
+
+        assertThat(bus.hasSubscribers()).isFalse();
+        assertThat(s.next(Duration.ofMillis(10))).isEmpty();
+    }
+
+    @Test
+    void publisherAddsPodAndContainerStatuses() throws InterruptedException {
+        EventBus bus = new EventBus(10);
+        PodStatuses statuses = new PodStatuses() {
+            @Override
+            public Optional<PodSandboxStatus> pod(String sandboxId) {
+                return Optional.of(PodSandboxStatus.newBuilder().setId(sandboxId).build());
+            }
+
+            @Override
+            public List<ContainerStatus> containers(String sandboxId) {
+                return List.of(ContainerStatus.newBuilder().setId("c1").build());
+            }
+        };
+        try (EventBus.Subscription s = bus.subscribe();
+             ContainerEventPublisher publisher = new ContainerEventPublisher(bus, statuses).start()) {
+            publisher.changed("c1", "p1", ContainerEventType.CONTAINER_STOPPED_EVENT, 42);
+
+            ContainerEventResponse e = s.next(WAIT).orElseThrow();
+            assertThat(e.getContainerId()).isEqualTo("c1");
+            assertThat(e.getCreatedAt()).isEqualTo(42);
+            assertThat(e.getPodSandboxStatus().getId()).isEqualTo("p1");
+            assertThat(e.getContainersStatusesList()).extracting(ContainerStatus::getId).containsExactly("c1");
+        }
+    }
+
+    private static ContainerEventResponse event(String id, ContainerEventType type) {
+        return ContainerEventResponse.newBuilder().setContainerId(id).setContainerEventType(type).build();
+    }
+}
