@@ -450,10 +450,12 @@ public final class ContainerService implements PodContainers {
 
     /**
      * The configured handlers with what they can do, for Status: both runc 1.1 and crun 1.8 apply recursive
-     * read-only mounts ("rro"); jcri does not create user-namespaced pods yet, on any handler.
+     * read-only mounts ("rro"); jcri does not create user-namespaced pods yet, on any handler. The default handler
+     * is listed under the empty name too, as CRI asks.
      */
     public List<io.jcri.cri.v1.RuntimeHandler> runtimeHandlers() {
-        return runtimes.all().keySet().stream().sorted().map(name -> io.jcri.cri.v1.RuntimeHandler.newBuilder()
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(""),
+                runtimes.all().keySet().stream().sorted()).map(name -> io.jcri.cri.v1.RuntimeHandler.newBuilder()
                 .setName(name).setFeatures(io.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder()
                         .setRecursiveReadOnlyMounts(true).setUserNamespaces(false)).build()).toList();
     }
