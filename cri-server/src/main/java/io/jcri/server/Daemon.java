@@ -19,6 +19,12 @@ import io.jcri.runtime.sandbox.SandboxSettings;
 import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.stream.StreamService;
+import io.jcri.oci.cgroup.CgroupStats;
+import io.jcri.runtime.events.ContainerEventPublisher;
+import io.jcri.runtime.events.EventBus;
+import io.jcri.runtime.events.ExitWatcher;
+import io.jcri.runtime.events.PodStatuses;
+import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.server.streaming.RuntimeStreamingBackend;
 import io.jcri.server.streaming.StreamingServer;
 import io.jcri.runtime.container.ContainerSettings;
@@ -50,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** Container events a GetContainerEvents client may fall behind before it is dropped. */
+    private static final int EVENT_BUFFER = 1000;
 
     private final JcriConfig config;
     private final AtomicBoolean ready = new AtomicBoolean();
@@ -62,6 +70,8 @@ public final class Daemon {
     private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry();
     private MetricsEndpoint metricsEndpoint;
     private StreamingServer streaming;
+    private ContainerEventPublisher eventPublisher;
+    private ExitWatcher exitWatcher;
 
     public Daemon(JcriConfig config) {
         this.config = config;
@@ -81,20 +91,28 @@ public final class Daemon {
                 config.image().maxConcurrentDownloads(),
                 Duration.ofSeconds(config.image().pullProgressTimeoutSeconds())));
         JcriConfig.Runtime rt = config.runtime();
+        CgroupManager hostCgroups = CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver()));
         SandboxService sandboxes = SandboxService.open(new SandboxSettings(Path.of(config.state().runRoot()),
                 rt.handlers().keySet(), rt.defaultHandler(), rt.cgroupParent(), rt.infraBinary()),
-                Path.of(config.state().root()), CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver())), cni,
+                Path.of(config.state().root()), hostCgroups, cni,
                 Duration.ofSeconds(config.cni().pluginTimeoutSeconds()));
-        CgroupManager hostCgroups = CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver()));
+        NodeRuntimeConfig node = new NodeRuntimeConfig(rt.cgroupDriver());
+        sandboxes.usePodCidr(node::podCidr);
         Map<String, OciRuntimes.HandlerConfig> handlers = new java.util.HashMap<>();
         rt.handlers().forEach((name, h) -> handlers.put(name, new OciRuntimes.HandlerConfig(h.binary(), h.root())));
         ContainerService containers = ContainerService.open(new ContainerSettings(Path.of(config.state().root()),
                 Path.of(config.state().runRoot()), handlers, rt.conmon(), rt.defaultUlimits(),
                 hostCgroups.layout().unified()), sandboxes, images);
         sandboxes.usePodContainers(containers);
+        EventBus events = new EventBus(EVENT_BUFFER);
+        eventPublisher = new ContainerEventPublisher(events, PodStatuses.of(sandboxes, containers)).start();
+        containers.useLifecycle(eventPublisher);
         containers.recover();
         // Recovery runs after every PodContainers implementation is registered with usePodContainers.
         sandboxes.recover();
+        exitWatcher = ExitWatcher.start(containers.exitDir(), containers::exitObserved);
+        StatsCollector stats = new StatsCollector(containers, sandboxes, new CgroupStats(hostCgroups.layout()),
+                Path.of(config.state().root(), "containers"), Clock.systemUTC());
         streaming = new StreamingServer(new RuntimeStreamingBackend(new StreamService(containers, sandboxes)),
                 Duration.ofSeconds(config.streaming().idleTimeoutSeconds()), null, Clock.systemUTC());
         try {
@@ -120,8 +138,8 @@ public final class Daemon {
                 .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(
                         new RuntimeServiceImpl(conditions, () -> configJson,
-                                new NodeRuntimeConfig(config.runtime().cgroupDriver()), sandboxes, containers,
-                                streaming),
+                                node, sandboxes, containers,
+                                streaming, stats, events),
                         interceptor))
                 .addService(ServerInterceptors.intercept(new ImageServiceImpl(images,
                         Path.of(config.state().root(), "containers")), interceptor))
@@ -164,6 +182,15 @@ public final class Daemon {
         callExecutor.shutdownNow();
         if (streaming != null) {
             streaming.close();
+        }
+        for (AutoCloseable c : Arrays.asList(exitWatcher, eventPublisher)) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("stopping {}: {}", c.getClass().getSimpleName(), e.getMessage());
+                }
+            }
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();

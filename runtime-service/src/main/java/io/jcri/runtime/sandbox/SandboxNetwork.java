@@ -26,8 +26,8 @@ final class SandboxNetwork {
         this.attacher = attacher;
     }
 
-    CniResult attach(String id, String netnsPath, PodSandboxConfig config) {
-        return attacher.attach(request(id, netnsPath, config));
+    CniResult attach(String id, String netnsPath, PodSandboxConfig config, String podCidr) {
+        return attacher.attach(request(id, netnsPath, config, podCidr));
     }
 
     /** DEL from the cached attachment; nothing cached means nothing to do. */
@@ -35,7 +35,8 @@ final class SandboxNetwork {
         attacher.detach(id, IFNAME);
     }
 
-    static CniRequest request(String id, String netnsPath, PodSandboxConfig config) {
+    /** @param podCidr the node's pod CIDR, empty when kubelet has sent none */
+    static CniRequest request(String id, String netnsPath, PodSandboxConfig config, String podCidr) {
         Map<String, String> args = Map.of("K8S_POD_NAMESPACE", config.getMetadata().getNamespace(),
                 "K8S_POD_NAME", config.getMetadata().getName(), "K8S_POD_INFRA_CONTAINER_ID", id,
                 "K8S_POD_UID", config.getMetadata().getUid());
@@ -54,6 +55,9 @@ final class SandboxNetwork {
             caps.put("dns", Map.of("servers", config.getDnsConfig().getServersList(),
                     "searches", config.getDnsConfig().getSearchesList(),
                     "options", config.getDnsConfig().getOptionsList()));
+        }
+        if (!podCidr.isEmpty()) {
+            caps.put("ipRanges", List.of(List.of(Map.of("subnet", podCidr))));
         }
         return new CniRequest(id, netnsPath, IFNAME, args, caps);
     }

@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,7 @@ public final class SandboxService {
     private final NameRegistry names = new NameRegistry("pod sandbox");
     private final KeyedLocks locks = new KeyedLocks();
     private volatile PodContainers containers = PodContainers.NONE;
+    private volatile Supplier<String> podCidr = () -> "";
 
     public SandboxService(SandboxSettings settings, StateStore<SandboxRecord> store, NamespacePinner pinner,
                           CgroupManager cgroups, NetworkAttacher attacher) {
@@ -94,6 +96,11 @@ public final class SandboxService {
     /** Registers the container service's view of pod containers, used when pods stop and are removed. */
     public void usePodContainers(PodContainers podContainers) {
         this.containers = Objects.requireNonNull(podContainers);
+    }
+
+    /** Where the node's pod CIDR (from UpdateRuntimeConfig) is read, for CNI's ipRanges capability. */
+    public void usePodCidr(Supplier<String> cidr) {
+        this.podCidr = Objects.requireNonNull(cidr);
     }
 
     /** The sandbox with this id or unique id prefix; NOT_FOUND otherwise. */
@@ -150,6 +157,26 @@ public final class SandboxService {
             destroy(r);
             LOG.info("sandbox {}: removed", id);
         }));
+    }
+
+    /** Sets the pod cgroup's limits to {@code resources} plus {@code overhead} (UpdatePodSandboxResources). */
+    public void updateResources(String idOrPrefix, LinuxContainerResources overhead,
+                                LinuxContainerResources resources) {
+        String id = require(idOrPrefix).id();
+        locks.run(id, () -> {
+            SandboxRecord r = require(id);
+            if (r.state() != SandboxState.READY || r.cgroupParent() == null) {
+                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id + " is "
+                        + r.state() + "; only a ready pod's resources can change");
+            }
+            try {
+                cgroups.apply(r.cgroupParent(), resources(resources).plus(resources(overhead)));
+            } catch (OciException e) {
+                throw new RuntimeServiceException(ErrorKind.INTERNAL, "pod sandbox " + id + ": updating cgroup "
+                        + r.cgroupParent() + " failed: " + e.getMessage(), e);
+            }
+            LOG.info("sandbox {}: resources updated", id);
+        });
     }
 
     public PodSandboxStatusResponse status(String idOrPrefix, boolean verbose) {
@@ -271,7 +298,7 @@ public final class SandboxService {
         List<String> ips = List.of();
         if (ownNet) {
             rollback.add("CNI DEL", () -> network.detach(id));
-            CniResult result = network.attach(id, record.netnsPath(), config);
+            CniResult result = network.attach(id, record.netnsPath(), config, podCidr.get());
             ips = result.ips();
             LOG.info("sandbox {}: network attached, IPs {}", id, ips);
             FaultPoints.hit("sandbox.after-cni");

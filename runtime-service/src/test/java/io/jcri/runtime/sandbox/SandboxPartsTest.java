@@ -51,7 +51,7 @@ class SandboxPartsTest {
                 .addPortMappings(PortMapping.newBuilder().setContainerPort(80))
                 .putAnnotations(SandboxNetwork.INGRESS_BANDWIDTH, "10M")
                 .setDnsConfig(DNSConfig.newBuilder().addServers("10.0.0.10")).build();
-        CniRequest r = SandboxNetwork.request("id1", "/run/netns/id1", cfg);
+        CniRequest r = SandboxNetwork.request("id1", "/run/netns/id1", cfg, "10.244.1.0/24");
         assertThat(r.args()).containsEntry("K8S_POD_NAME", "p").containsEntry("K8S_POD_NAMESPACE", "ns")
                 .containsEntry("K8S_POD_UID", "u").containsEntry("K8S_POD_INFRA_CONTAINER_ID", "id1");
         assertThat(r.ifName()).isEqualTo("eth0");
@@ -60,6 +60,9 @@ class SandboxPartsTest {
         assertThat(r.capabilityArgs().get("bandwidth")).isEqualTo(Map.of("ingressRate", 10_000_000L,
                 "ingressBurst", (long) Integer.MAX_VALUE));
         assertThat(r.capabilityArgs()).containsKey("dns");
+        assertThat(r.capabilityArgs().get("ipRanges")).isEqualTo(List.of(List.of(Map.of("subnet",
+                "10.244.1.0/24"))));
+        assertThat(SandboxNetwork.request("id1", "/n", config().build(), "").capabilityArgs()).isEmpty();
         assertThat(SandboxNetwork.bitsPerSecond("a", "1Gi")).isEqualTo(1L << 30);
         assertThat(SandboxNetwork.bitsPerSecond("a", "1.5k")).isEqualTo(1500);
         assertThatThrownBy(() -> SandboxNetwork.bitsPerSecond("a", "fast")).isInstanceOf(
