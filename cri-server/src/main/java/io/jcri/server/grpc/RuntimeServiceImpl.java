@@ -1,6 +1,38 @@
 package io.jcri.server.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.CheckpointContainerRequest;
+import io.jcri.cri.v1.CheckpointContainerResponse;
+import io.jcri.cri.v1.ContainerEventResponse;
+import io.jcri.cri.v1.ContainerStats;
+import io.jcri.cri.v1.ContainerStatsRequest;
+import io.jcri.cri.v1.ContainerStatsResponse;
+import io.jcri.cri.v1.GetEventsRequest;
+import io.jcri.cri.v1.ListContainerStatsRequest;
+import io.jcri.cri.v1.ListContainerStatsResponse;
+import io.jcri.cri.v1.ListMetricDescriptorsRequest;
+import io.jcri.cri.v1.ListMetricDescriptorsResponse;
+import io.jcri.cri.v1.ListPodSandboxMetricsRequest;
+import io.jcri.cri.v1.ListPodSandboxMetricsResponse;
+import io.jcri.cri.v1.ListPodSandboxStatsRequest;
+import io.jcri.cri.v1.ListPodSandboxStatsResponse;
+import io.jcri.cri.v1.PodSandboxMetrics;
+import io.jcri.cri.v1.PodSandboxStats;
+import io.jcri.cri.v1.PodSandboxStatsRequest;
+import io.jcri.cri.v1.PodSandboxStatsResponse;
+import io.jcri.cri.v1.StreamContainerStatsRequest;
+import io.jcri.cri.v1.StreamContainerStatsResponse;
+import io.jcri.cri.v1.StreamPodSandboxMetricsRequest;
+import io.jcri.cri.v1.StreamPodSandboxMetricsResponse;
+import io.jcri.cri.v1.StreamPodSandboxStatsRequest;
+import io.jcri.cri.v1.StreamPodSandboxStatsResponse;
+import io.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
+import io.jcri.cri.v1.UpdatePodSandboxResourcesResponse;
+import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.events.EventBus;
+import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.AttachResponse;
 import io.jcri.cri.v1.ExecRequest;
@@ -75,15 +107,20 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     private final SandboxService sandboxes;
     private final ContainerService containers;
     private final StreamingServer streaming;
+    private final StatsCollector stats;
+    private final EventBus events;
 
     public RuntimeServiceImpl(RuntimeConditions conditions, Supplier<String> verboseConfig, NodeRuntimeConfig node,
-                              SandboxService sandboxes, ContainerService containers, StreamingServer streaming) {
+                              SandboxService sandboxes, ContainerService containers, StreamingServer streaming,
+                              StatsCollector stats, EventBus events) {
         this.conditions = conditions;
         this.verboseConfig = verboseConfig;
         this.node = node;
         this.sandboxes = sandboxes;
         this.containers = containers;
         this.streaming = streaming;
+        this.stats = stats;
+        this.events = events;
     }
 
     @Override
@@ -257,5 +294,95 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
         containers.updateResources(request.getContainerId(), request.getLinux());
         out.onNext(UpdateContainerResourcesResponse.getDefaultInstance());
         out.onCompleted();
+    }
+
+    @Override
+    public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
+        out.onNext(ContainerStatsResponse.newBuilder().setStats(stats.containerStats(request.getContainerId()))
+                .build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void listContainerStats(ListContainerStatsRequest request,
+                                   StreamObserver<ListContainerStatsResponse> out) {
+        out.onNext(ListContainerStatsResponse.newBuilder()
+                .addAllStats(stats.listContainerStats(request.hasFilter() ? request.getFilter() : null)).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void streamContainerStats(StreamContainerStatsRequest request,
+                                     StreamObserver<StreamContainerStatsResponse> out) {
+        for (ContainerStats s : stats.listContainerStats(request.hasFilter() ? request.getFilter() : null)) {
+            out.onNext(StreamContainerStatsResponse.newBuilder().addContainerStats(s).build());
+        }
+        out.onCompleted();
+    }
+
+    @Override
+    public void podSandboxStats(PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> out) {
+        out.onNext(PodSandboxStatsResponse.newBuilder().setStats(stats.podStats(request.getPodSandboxId())).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void listPodSandboxStats(ListPodSandboxStatsRequest request,
+                                    StreamObserver<ListPodSandboxStatsResponse> out) {
+        out.onNext(ListPodSandboxStatsResponse.newBuilder()
+                .addAllStats(stats.listPodStats(request.hasFilter() ? request.getFilter() : null)).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void streamPodSandboxStats(StreamPodSandboxStatsRequest request,
+                                      StreamObserver<StreamPodSandboxStatsResponse> out) {
+        for (PodSandboxStats s : stats.listPodStats(request.hasFilter() ? request.getFilter() : null)) {
+            out.onNext(StreamPodSandboxStatsResponse.newBuilder().addPodSandboxStats(s).build());
+        }
+        out.onCompleted();
+    }
+
+    @Override
+    public void listMetricDescriptors(ListMetricDescriptorsRequest request,
+                                      StreamObserver<ListMetricDescriptorsResponse> out) {
+        out.onNext(ListMetricDescriptorsResponse.newBuilder().addAllDescriptors(stats.metricDescriptors()).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
+                                      StreamObserver<ListPodSandboxMetricsResponse> out) {
+        out.onNext(ListPodSandboxMetricsResponse.newBuilder().addAllPodMetrics(stats.podMetrics()).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
+                                        StreamObserver<StreamPodSandboxMetricsResponse> out) {
+        for (PodSandboxMetrics m : stats.podMetrics()) {
+            out.onNext(StreamPodSandboxMetricsResponse.newBuilder().addPodSandboxMetrics(m).build());
+        }
+        out.onCompleted();
+    }
+
+    @Override
+    public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> out) {
+        ContainerEventStream.forward(events, (ServerCallStreamObserver<ContainerEventResponse>) out);
+    }
+
+    @Override
+    public void updatePodSandboxResources(UpdatePodSandboxResourcesRequest request,
+                                          StreamObserver<UpdatePodSandboxResourcesResponse> out) {
+        sandboxes.updateResources(request.getPodSandboxId(), request.getOverhead(), request.getResources());
+        out.onNext(UpdatePodSandboxResourcesResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void checkpointContainer(CheckpointContainerRequest request,
+                                    StreamObserver<CheckpointContainerResponse> out) {
+        throw new RuntimeServiceException(ErrorKind.UNIMPLEMENTED, "CheckpointContainer is not supported: jcri "
+                + "has no CRIU integration, so container " + request.getContainerId() + " cannot be checkpointed");
     }
 }
