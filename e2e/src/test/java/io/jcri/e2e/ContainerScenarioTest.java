@@ -130,6 +130,12 @@ class ContainerScenarioTest {
         return pod(handler, name, false, Files.createDirectories(jcri.dir().resolve("logs").resolve(name + handler)));
     }
 
+    /** A container that sleeps for an hour in a pod of its own, for tests that look inside. */
+    private static String sleeper(String handler, String name) throws Exception {
+        Pod pod = pod(handler, name);
+        return Containers.run(cri, pod.id(), pod.config(), Containers.config(name, IMAGE, "sleep", "3600"));
+    }
+
     private static ContainerConfig.Builder security(ContainerConfig.Builder c,
                                                     LinuxContainerSecurityContext.Builder sc) {
         return c.setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(sc));
@@ -293,8 +299,7 @@ class ContainerScenarioTest {
     @ParameterizedTest
     @ValueSource(strings = {"runc", "crun"})
     void execSyncHonoursItsTimeoutAndLeavesNothingBehind(String handler) throws Exception {
-        Pod pod = pod(handler, "exec");
-        String id = Containers.run(cri, pod.id(), pod.config(), Containers.config("exec", IMAGE, "sleep", "3600"));
+        String id = sleeper(handler, "exec");
         assertThat(Containers.sh(cri, id, "echo hello")).isEqualTo("hello\n");
         ExecSyncResponse code = Containers.exec(cri, id, 10, "sh", "-c", "echo oops >&2; exit 4");
         assertThat(code.getExitCode()).isEqualTo(4);
@@ -310,8 +315,7 @@ class ContainerScenarioTest {
     @ParameterizedTest
     @ValueSource(strings = {"runc", "crun"})
     void containerHoldsNothingOfJcrisProcessState(String handler) throws Exception {
-        Pod pod = pod(handler, "clean");
-        String id = Containers.run(cri, pod.id(), pod.config(), Containers.config("clean", IMAGE, "sleep", "3600"));
+        String id = sleeper(handler, "clean");
         assertThat(Containers.sh(cri, id, "ls /proc/1/fd")).isEqualTo("0\n1\n2\n");
         assertThat(Containers.sh(cri, id, "grep -E '^Sig(Blk|Ign):' /proc/1/status"))
                 .isEqualTo("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
