@@ -1,8 +1,10 @@
 package io.jcri.oci.ns;
 
+import io.jcri.oci.Executables;
 import io.jcri.oci.OciException;
+import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.PosixSpawn;
 import io.jcri.oci.sys.Syscalls;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,8 @@ import java.util.Map;
 public final class InfraProcess {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int SIGKILL = 9;
+    private static final int WNOHANG = 1;
+    private static final String PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private InfraProcess() {
     }
@@ -28,24 +32,16 @@ public final class InfraProcess {
      * its pid as the host sees it.
      */
     public static int start(String id, List<String> command, Map<NsType, Path> namespaces) {
-        List<String> argv = new ArrayList<>();
-        // setsid(1) execs in place here: the child is not a process-group leader, so it does not fork.
-        argv.add("setsid");
-        argv.addAll(command);
+        List<String> argv = new ArrayList<>(command);
+        argv.set(0, Executables.find(command.getFirst()).orElseThrow(() -> new OciException(
+                "infra process of " + id + ": '" + command.getFirst() + "' not found")).toString());
         return NamespaceThread.call("infra " + id, TIMEOUT, () -> {
             NamespaceThread.enter(namespaces);
             // CLONE_NEWPID applies to children of this thread only: the process spawned next is PID 1 there.
+            // That also forbids this thread to create threads, so no ProcessBuilder here: it may need to start
+            // the JDK's process-reaper thread, whose clone then fails. posix_spawn makes a process, not a thread.
             NamespaceThread.unshare(Syscalls.CLONE_NEWPID);
-            Process p;
-            try {
-                p = new ProcessBuilder(argv).redirectInput(new File("/dev/null"))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            } catch (IOException e) {
-                throw new OciException("starting the infra process of " + id + " (" + argv + "): "
-                        + e.getMessage(), e);
-            }
-            return Math.toIntExact(p.pid());
+            return PosixSpawn.spawn(argv, List.of(PATH), "/dev/null", Map.of());
         });
     }
 
@@ -63,11 +59,26 @@ public final class InfraProcess {
             return;
         }
         Syscalls.kill(pid, SIGKILL);
+        reap(pid);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (Files.exists(Path.of("/proc", Integer.toString(pid))) && isInfra(pid, binaryName)
                 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Collects the exit of an infra process this daemon started (after a restart, init is its parent). */
+    private static void reap(int pid) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        int[] status = new int[1];
+        while (LibC.INSTANCE.waitpid(pid, status, WNOHANG) == 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
