@@ -179,26 +179,6 @@ public final class SandboxService {
         });
     }
 
-    /** Sets the pod cgroup's limits to {@code resources} plus {@code overhead} (UpdatePodSandboxResources). */
-    public void updateResources(String idOrPrefix, LinuxContainerResources overhead,
-                                LinuxContainerResources resources) {
-        String id = require(idOrPrefix).id();
-        locks.run(id, () -> {
-            SandboxRecord r = require(id);
-            if (r.state() != SandboxState.READY || r.cgroupParent() == null) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id + " is "
-                        + r.state() + "; only a ready pod's resources can change");
-            }
-            try {
-                cgroups.apply(r.cgroupParent(), resources(resources).plus(resources(overhead)));
-            } catch (OciException e) {
-                throw new RuntimeServiceException(ErrorKind.INTERNAL, "pod sandbox " + id + ": updating cgroup "
-                        + r.cgroupParent() + " failed: " + e.getMessage(), e);
-            }
-            LOG.info("sandbox {}: resources updated", id);
-        });
-    }
-
     public PodSandboxStatusResponse status(String idOrPrefix, boolean verbose) {
         SandboxRecord r = require(idOrPrefix);
         Instant now = Instant.now();
