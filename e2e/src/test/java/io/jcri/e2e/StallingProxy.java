@@ -7,10 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,12 +20,11 @@ public final class StallingProxy implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final URI upstream;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final RegistryForwarder upstream;
     private final CountDownLatch closed = new CountDownLatch(1);
 
     public StallingProxy(String upstreamHost) throws IOException {
-        upstream = URI.create("http://" + upstreamHost);
+        upstream = new RegistryForwarder(upstreamHost);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -41,25 +36,16 @@ public final class StallingProxy implements AutoCloseable {
     }
 
     private void handle(HttpExchange x) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(upstream.resolve(x.getRequestURI().getPath()));
-        String accept = x.getRequestHeaders().getFirst("Accept");
-        if (accept != null) {
-            b.header("Accept", accept);
-        }
-        try {
-            HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-            r.headers().firstValue("Content-Type").ifPresent(v -> x.getResponseHeaders().add("Content-Type", v));
-            long length = r.headers().firstValueAsLong("Content-Length").orElse(0);
-            x.sendResponseHeaders(r.statusCode(), length == 0 ? -1 : length);
-            try (InputStream in = r.body(); OutputStream out = x.getResponseBody()) {
-                if (x.getRequestURI().getPath().contains("/blobs/") && length > STALL_ABOVE) {
-                    out.write(in.readNBytes(1024));
-                    out.flush();
-                    closed.await();
-                    return;
-                }
-                in.transferTo(out);
+        String path = x.getRequestURI().getPath();
+        RegistryForwarder.Forwarded f = upstream.forward(x, path);
+        try (InputStream in = f.body(); OutputStream out = x.getResponseBody()) {
+            if (path.contains("/blobs/") && f.length() > STALL_ABOVE) {
+                out.write(in.readNBytes(1024));
+                out.flush();
+                closed.await();
+                return;
             }
+            in.transferTo(out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,10 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Set;
@@ -28,10 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TokenAuthProxy implements AutoCloseable {
     private final HttpServer front;
     private final HttpServer storage;
-    private final URI upstream;
+    private final RegistryForwarder upstream;
     private final String basic;
     private final Set<String> tokens = ConcurrentHashMap.newKeySet();
-    private final HttpClient http = HttpClient.newHttpClient();
     /** How many tokens were issued. */
     public final AtomicInteger tokensIssued = new AtomicInteger();
     /** How many requests reached the storage host carrying an Authorization header. */
@@ -40,7 +35,7 @@ public final class TokenAuthProxy implements AutoCloseable {
     public final AtomicInteger storageRequests = new AtomicInteger();
 
     public TokenAuthProxy(String upstreamHost, String user, String password) throws IOException {
-        this.upstream = URI.create("http://" + upstreamHost);
+        this.upstream = new RegistryForwarder(upstreamHost);
         this.basic = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
                 .getBytes(StandardCharsets.UTF_8));
         InetAddress lo = InetAddress.getLoopbackAddress();
@@ -99,22 +94,9 @@ public final class TokenAuthProxy implements AutoCloseable {
     }
 
     private void proxy(HttpExchange x, String path) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(upstream.resolve(path)).GET();
-        String accept = x.getRequestHeaders().getFirst("Accept");
-        if (accept != null) {
-            b.header("Accept", accept);
-        }
-        try {
-            HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-            r.headers().firstValue("Content-Type").ifPresent(v -> x.getResponseHeaders().add("Content-Type", v));
-            long length = r.headers().firstValueAsLong("Content-Length").orElse(0);
-            x.sendResponseHeaders(r.statusCode(), length == 0 ? -1 : length);
-            try (InputStream in = r.body(); OutputStream out = x.getResponseBody()) {
-                in.transferTo(out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
+        RegistryForwarder.Forwarded f = upstream.forward(x, path);
+        try (InputStream in = f.body(); OutputStream out = x.getResponseBody()) {
+            in.transferTo(out);
         }
     }
 

@@ -2,6 +2,7 @@ package io.jcri.image.content;
 
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.ImageException;
+import io.jcri.image.KeyedLocks;
 import io.jcri.image.Retries;
 import io.jcri.oci.fs.AtomicFiles;
 import java.io.IOException;
@@ -13,10 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -30,7 +28,7 @@ public final class ContentStore {
     private final Path root;
     private final Path blobs;
     private final Path ingest;
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final KeyedLocks locks = new KeyedLocks();
 
     public ContentStore(Path root) throws IOException {
         this.root = root;
@@ -63,14 +61,7 @@ public final class ContentStore {
      * a concurrent download of the same digest.
      */
     public Path ensure(String digest, long size, Source source, LongConsumer progress) {
-        ReentrantLock lock = locks.computeIfAbsent(digest, d -> new ReentrantLock());
-        try {
-            lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ImageException(ErrorKind.CANCELLED, "waiting for blob " + digest + ": cancelled", e);
-        }
-        try {
+        try (KeyedLocks.Held held = locks.lock(digest, "blob " + digest)) {
             Path target = path(digest);
             if (Files.isRegularFile(target)) {
                 return target;
@@ -81,8 +72,6 @@ public final class ContentStore {
                 }
                 return target;
             });
-        } finally {
-            lock.unlock();
         }
     }
 

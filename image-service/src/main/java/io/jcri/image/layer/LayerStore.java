@@ -2,6 +2,7 @@ package io.jcri.image.layer;
 
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.ImageException;
+import io.jcri.image.KeyedLocks;
 import io.jcri.image.Retries;
 import io.jcri.image.content.Digests;
 import io.jcri.oci.fs.AtomicFiles;
@@ -16,10 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -36,7 +34,7 @@ public final class LayerStore {
 
     private final Path root;
     private final LayerUnpacker unpacker;
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final KeyedLocks locks = new KeyedLocks();
 
     public LayerStore(Path root, LayerUnpacker unpacker) throws IOException {
         this.root = root;
@@ -77,21 +75,12 @@ public final class LayerStore {
      * stream checks it); an unpack that breaks off on an I/O error is retried from the start. A concurrent call for the same chain waits and shares the result.
      */
     public Path ensure(String chainId, String diffId, Blob blob) {
-        ReentrantLock lock = locks.computeIfAbsent(chainId, c -> new ReentrantLock());
-        try {
-            lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ImageException(ErrorKind.CANCELLED, "waiting for layer " + chainId + ": cancelled", e);
-        }
-        try {
+        try (KeyedLocks.Held held = locks.lock(chainId, "layer " + chainId)) {
             Path dir = diffDir(chainId);
             if (Files.isDirectory(dir)) {
                 return dir;
             }
             return Retries.run("unpacking layer " + diffId, () -> unpack(chainId, diffId, blob));
-        } finally {
-            lock.unlock();
         }
     }
 
