@@ -1,0 +1,245 @@
+package io.jcri.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jcri.cri.CriClients;
+import io.jcri.cri.v1.AttachRequest;
+import io.jcri.cri.v1.ExecRequest;
+import io.jcri.cri.v1.ImageSpec;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PortForwardRequest;
+import io.jcri.cri.v1.PullImageRequest;
+import io.jcri.server.streaming.SpdyTestClient;
+import io.jcri.server.streaming.WebSocketTestClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exec, attach and port-forward through a real jcri, spoken as kubelet and crictl speak them: SPDY/3.1 with
+ * client-opened streams and WebSocket channels, against busybox containers in one pod.
+ */
+class StreamingTest {
+    private static final String IMAGE = "fixtures.jcri.test/e2e/stream-busybox:1";
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final List<String> V4 = List.of("v4.channel.k8s.io");
+
+    private static LocalRegistry registry;
+    private static JcriProcess jcri;
+    private static CriClients cri;
+    private static Path conf;
+    private static PodSandboxConfig podConfig;
+    private static String pod;
+    private static String shell;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(JcriProcess.isRoot(), "e2e streaming tests need root: skipped");
+        assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
+        registry = LocalRegistry.start();
+        new ImageBuilder(registry.host(), null).push("e2e/stream-busybox", "1", ImageBuilder.Format.OCI,
+                List.of(ImageBuilder.busyboxLayer(ImageBuilder.Compression.GZIP, ImageBuilder.Format.OCI)), "",
+                List.of("sh"));
+        conf = Files.createTempFile("jcri-registries-", ".conf");
+        Files.writeString(conf, """
+                [[registry]]
+                prefix = "fixtures.jcri.test"
+                location = "%s"
+                insecure = true
+                """.formatted(registry.host()));
+        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\n");
+        cri = jcri.client();
+        cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(IMAGE))
+                .build());
+        podConfig = Pods.config("streaming").setLogDirectory(jcri.dir().resolve("logs").toString()).build();
+        pod = Pods.run(cri, podConfig);
+        shell = Containers.run(cri, pod, podConfig, Containers.config("shell", IMAGE, "/bin/busybox", "sh", "-c",
+                "echo started; while read line; do echo got:$line; done").setStdin(true));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cri != null) {
+            Containers.removeAll(cri);
+            Pods.removeAll(cri);
+            cri.close();
+        }
+        if (jcri != null) {
+            Files.writeString(Path.of("target/StreamingTest-jcri.log"), jcri.logText());
+            jcri.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (conf != null) {
+            Files.delete(conf);
+        }
+    }
+
+    private static String execUrl(boolean stdin, boolean tty, String... cmd) {
+        return cri.runtime().exec(ExecRequest.newBuilder().setContainerId(shell).addAllCmd(List.of(cmd))
+                .setStdin(stdin).setStdout(true).setStderr(!tty).setTty(tty).build()).getUrl();
+    }
+
+    private static SpdyTestClient.Stream stream(SpdyTestClient c, String type) {
+        return c.openStream(Map.of("streamtype", type));
+    }
+
+    @Test
+    void spdyExecOfEchoSucceeds() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "/bin/busybox", "echo", "hello"), V4)) {
+            SpdyTestClient.Stream error = stream(c, "error");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            stream(c, "stderr");
+            assertThat(out.awaitText(WAIT)).isEqualTo("hello\n");
+            assertThat(error.awaitText(WAIT)).contains("\"status\":\"Success\"");
+        }
+    }
+
+    @Test
+    void spdyExecReportsExitCodeSeven() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "/bin/busybox", "sh", "-c", "exit 7"),
+                V4)) {
+            SpdyTestClient.Stream error = stream(c, "error");
+            stream(c, "stdout");
+            stream(c, "stderr");
+            assertThat(error.awaitText(WAIT)).contains("\"reason\":\"NonZeroExitCode\"")
+                    .contains("{\"reason\":\"ExitCode\",\"message\":\"7\"}");
+        }
+    }
+
+    @Test
+    void spdyStdinRoundTripsThroughCat() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(true, false, "/bin/busybox", "cat"), V4)) {
+            SpdyTestClient.Stream error = stream(c, "error");
+            SpdyTestClient.Stream in = stream(c, "stdin");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            stream(c, "stderr");
+            in.write("line one\nline two\n");
+            in.finish();
+            assertThat(out.awaitText(WAIT)).isEqualTo("line one\nline two\n");
+            assertThat(error.awaitText(WAIT)).contains("Success");
+        }
+    }
+
+    @Test
+    void ttyReportsItsSizeAfterAResize() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(true, true, "/bin/busybox", "sh", "-c",
+                "read go; /bin/busybox stty size"), V4)) {
+            SpdyTestClient.Stream error = stream(c, "error");
+            SpdyTestClient.Stream in = stream(c, "stdin");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            SpdyTestClient.Stream resize = stream(c, "resize");
+            resize.write("{\"Width\":111,\"Height\":33}");
+            Thread.sleep(500);
+            in.write("go\r");
+            assertThat(out.awaitText(WAIT)).contains("33 111");
+            assertThat(error.awaitText(WAIT)).contains("Success");
+        }
+    }
+
+    @Test
+    void webSocketV5ExecCarriesStdinAndTheExitCode() throws Exception {
+        try (WebSocketTestClient c = WebSocketTestClient.connect(
+                execUrl(true, false, "/bin/busybox", "sh", "-c", "/bin/busybox cat; exit 7"), "v5.channel.k8s.io")) {
+            c.send(0, "over websocket\n");
+            c.closeChannel(0);
+            c.awaitClosed(WAIT);
+            assertThat(c.text(1)).isEqualTo("over websocket\n");
+            assertThat(c.text(3)).contains("{\"reason\":\"ExitCode\",\"message\":\"7\"}");
+        }
+    }
+
+    @Test
+    void webSocketV4ExecOfEchoSucceeds() throws Exception {
+        try (WebSocketTestClient c = WebSocketTestClient.connect(execUrl(false, false, "/bin/busybox", "echo", "ws"),
+                "v4.channel.k8s.io")) {
+            c.awaitClosed(WAIT);
+            assertThat(c.text(1)).isEqualTo("ws\n");
+            assertThat(c.text(3)).contains("Success");
+        }
+    }
+
+    @Test
+    void attachSeesOutputAndFeedsStdin() throws Exception {
+        String url = cri.runtime().attach(AttachRequest.newBuilder().setContainerId(shell).setStdin(true)
+                .setStdout(true).setStderr(true).build()).getUrl();
+        try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
+            stream(c, "error");
+            SpdyTestClient.Stream in = stream(c, "stdin");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            stream(c, "stderr");
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!out.text().contains("got:ping") && System.nanoTime() < deadline) {
+                in.write("ping\n");
+                Thread.sleep(300);
+            }
+            assertThat(out.text()).contains("got:ping");
+        }
+        assertThat(Containers.status(cri, shell).getState().name()).isEqualTo("CONTAINER_RUNNING");
+    }
+
+    @Test
+    void portForwardReachesHttpdInThePod() throws Exception {
+        Containers.run(cri, pod, podConfig, Containers.config("httpd", IMAGE, "/bin/busybox", "sh", "-c",
+                "/bin/busybox mkdir -p /www && echo hello-from-pod > /www/index.html && "
+                        + "exec /bin/busybox httpd -f -p 8080 -h /www"));
+        String request = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+        String response = "";
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!response.contains("hello-from-pod") && System.nanoTime() < deadline) {
+            String url = cri.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(pod).addPort(8080)
+                    .build()).getUrl();
+            try (SpdyTestClient c = SpdyTestClient.connect(url, List.of("portforward.k8s.io"))) {
+                SpdyTestClient.Stream error = c.openStream(Map.of("streamtype", "error", "port", "8080",
+                        "requestid", "0"));
+                SpdyTestClient.Stream data = c.openStream(Map.of("streamtype", "data", "port", "8080",
+                        "requestid", "0"));
+                data.write(request);
+                response = data.awaitText(WAIT);
+                if (!response.contains("hello-from-pod")) {
+                    error.awaitText(WAIT);
+                    Thread.sleep(300);
+                }
+            }
+        }
+        assertThat(response).startsWith("HTTP/1.").contains("hello-from-pod");
+    }
+
+    @Test
+    void aTokenIsRefusedTheSecondTime() throws Exception {
+        String url = execUrl(false, false, "/bin/busybox", "true");
+        try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
+            assertThat(c.status()).isEqualTo(101);
+        }
+        HttpResponse<String> again = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(again.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void streamingRequestsAreValidated() {
+        assertThatThrownBy(() -> cri.runtime().exec(ExecRequest.newBuilder().setContainerId("nope").addCmd("true")
+                .setStdout(true).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> cri.runtime().exec(ExecRequest.newBuilder().setContainerId(shell).addCmd("true")
+                .build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+}
