@@ -323,4 +323,38 @@ class ContainerScenarioTest {
         assertThat(limits).matches("Max open files +(\\d+) +\\1 +files +\n");
         assertThat(Containers.status(cri, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void updatesResourcesOfARunningContainer(String handler) throws Exception {
+        String id = sleeper(handler, "update");
+        cri.runtime().updateContainerResources(io.jcri.cri.v1.UpdateContainerResourcesRequest.newBuilder()
+                .setContainerId(id).setLinux(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64 << 20)
+                        .setCpuQuota(50000).setCpuPeriod(100000)).build());
+        assertThat(Containers.sh(cri, id, "cat /sys/fs/cgroup/memory/memory.limit_in_bytes"))
+                .isEqualTo((64 << 20) + "\n");
+        assertThat(Containers.sh(cri, id, "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us")).isEqualTo("50000\n");
+        assertThat(Containers.status(cri, id).getResources().getLinux().getMemoryLimitInBytes()).isEqualTo(64 << 20);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void reopensTheLogAfterRotation(String handler) throws Exception {
+        Pod pod = pod(handler, "rotate");
+        String id = Containers.run(cri, pod.id(), pod.config(), Containers.config("rotate", IMAGE, "sh", "-c",
+                "i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.1; done"));
+        Path log = Path.of(Containers.status(cri, id).getLogPath());
+        awaitLog(id, "line-3");
+        Path rotated = log.resolveSibling(log.getFileName() + ".1");
+        Files.move(log, rotated);
+        cri.runtime().reopenContainerLog(io.jcri.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id)
+                .build());
+        assertThat(log).exists();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.readString(log).contains("stdout F line-") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.readString(log)).contains("stdout F line-");
+        assertThat(Files.readString(rotated)).contains("stdout F line-1");
+    }
 }
