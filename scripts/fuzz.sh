@@ -7,6 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 targets=(
   "cri-server:ConfigLoaderFuzzTest"
+  "image-service:ImageReferenceFuzzTest"
+  "image-service:LayerUnpackerFuzzTest"
 )
 for t in "${targets[@]}"; do
   module=${t%%:*} test=${t#*:}

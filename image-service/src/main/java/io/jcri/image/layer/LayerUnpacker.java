@@ -4,6 +4,7 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.ImageException;
 import io.jcri.image.content.Digests;
+import io.jcri.oci.OciException;
 import io.jcri.oci.sys.Syscalls;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -73,7 +74,14 @@ public final class LayerUnpacker {
                     throw new ImageException(ErrorKind.CANCELLED, "unpacking cancelled");
                 }
                 count++;
-                extract(tar, e, root, dirTimes);
+                try {
+                    extract(tar, e, root, dirTimes);
+                } catch (OciException ex) {
+                    // A syscall refused what the entry asks for (a bad device number, an xattr the fs lacks).
+                    ImageException refusal = refused(e.getName(), ex.getMessage());
+                    refusal.initCause(ex);
+                    throw refusal;
+                }
             }
             tarStream.transferTo(OutputStream.nullOutputStream());
             raw.transferTo(OutputStream.nullOutputStream());
