@@ -1,0 +1,274 @@
+package io.jcri.e2e;
+
+import static io.jcri.e2e.ImageBuilder.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jcri.cri.CriClients;
+import io.jcri.cri.v1.CheckpointContainerRequest;
+import io.jcri.cri.v1.ContainerEventResponse;
+import io.jcri.cri.v1.ContainerEventType;
+import io.jcri.cri.v1.ContainerStats;
+import io.jcri.cri.v1.ContainerStatsFilter;
+import io.jcri.cri.v1.ContainerStatsRequest;
+import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.GetEventsRequest;
+import io.jcri.cri.v1.ImageSpec;
+import io.jcri.cri.v1.LinuxContainerResources;
+import io.jcri.cri.v1.ListContainerStatsRequest;
+import io.jcri.cri.v1.ListMetricDescriptorsRequest;
+import io.jcri.cri.v1.ListPodSandboxMetricsRequest;
+import io.jcri.cri.v1.Metric;
+import io.jcri.cri.v1.MetricDescriptor;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PodSandboxMetrics;
+import io.jcri.cri.v1.PodSandboxStats;
+import io.jcri.cri.v1.PodSandboxStatsRequest;
+import io.jcri.cri.v1.PullImageRequest;
+import io.jcri.cri.v1.RemoveContainerRequest;
+import io.jcri.cri.v1.StatusRequest;
+import io.jcri.cri.v1.StatusResponse;
+import io.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
+import io.jcri.e2e.ImageBuilder.Compression;
+import io.jcri.e2e.ImageBuilder.Format;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stats, metrics and events through a real jcri: counters that rise while a container burns CPU and holds memory,
+ * the pod's view of them (cgroup, network, processes), kubelet's metrics, and the four events of a container's life
+ * seen in order by two subscribers at once.
+ */
+class StatsEventsTest {
+    private static final String IMAGE = "fixtures.jcri.test/e2e/busybox-stats:1";
+    private static final List<String> APPLETS = List.of("cat", "head", "sleep", "tail", "true", "ping");
+    private static final long MB = 1 << 20;
+
+    private static LocalRegistry registry;
+    private static JcriProcess jcri;
+    private static CriClients cri;
+    private static Path conf;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(JcriProcess.isRoot(), "e2e stats and events tests need root: skipped");
+        assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
+        registry = LocalRegistry.start();
+        ImageBuilder.Tar tar = ImageBuilder.tar().dir("bin", 0755)
+                .file("bin/busybox", 0755, Files.readAllBytes(Path.of("/bin/busybox"))).symlink("bin/sh", "busybox");
+        for (String a : APPLETS) {
+            tar.symlink("bin/" + a, "busybox");
+        }
+        tar.dir("etc", 0755).dir("tmp", 01777)
+                .file("etc/passwd", 0644, utf8("root:x:0:0:root:/root:/bin/sh\n"))
+                .file("etc/group", 0644, utf8("root:x:0:\n"));
+        new ImageBuilder(registry.host(), null).push("e2e/busybox-stats", "1", Format.OCI,
+                List.of(tar.layer(Compression.GZIP, Format.OCI)), "", List.of("sh"));
+        conf = Files.createTempFile("jcri-registries-", ".conf");
+        Files.writeString(conf, """
+                [[registry]]
+                prefix = "fixtures.jcri.test"
+                location = "%s"
+                insecure = true
+                """.formatted(registry.host()));
+        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\n");
+        cri = jcri.client();
+        cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(IMAGE))
+                .build());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cri != null) {
+            cri.close();
+        }
+        if (jcri != null) {
+            Files.writeString(Path.of("target/StatsEventsTest-jcri.log"), jcri.logText());
+            jcri.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (conf != null) {
+            Files.delete(conf);
+        }
+    }
+
+    @AfterEach
+    void removeEverything() {
+        if (cri != null) {
+            Containers.removeAll(cri);
+            Pods.removeAll(cri);
+        }
+    }
+
+    @Test
+    void statsRiseWhenAContainerBurnsCpuAndHoldsMemory() throws Exception {
+        PodSandboxConfig pod = Pods.config("stats").build();
+        String podId = Pods.run(cri, pod);
+        String burn = Containers.run(cri, podId, pod, Containers.config("burn", IMAGE, "sh", "-c",
+                "while :; do :; done"));
+        // tail keeps everything after the last newline, and /dev/zero has none: 50 MiB held in memory. The file
+        // written first lands in the writable layer.
+        String hold = Containers.run(cri, podId, pod, Containers.config("hold", IMAGE, "sh", "-c",
+                "head -c 1048576 /dev/zero > /tmp/big; head -c 52428800 /dev/zero | tail; sleep 1000"));
+
+        ContainerStats burning = awaitStats(burn, s -> s.getCpu().getUsageCoreNanoSeconds().getValue() > 500_000_000L
+                && s.getCpu().getUsageNanoCores().getValue() > 50_000_000L);
+        assertThat(burning.getAttributes().getMetadata().getName()).isEqualTo("burn");
+        assertThat(burning.getCpu().getTimestamp()).isPositive();
+        ContainerStats holding = awaitStats(hold, s -> s.getMemory().getWorkingSetBytes().getValue() > 45 * MB
+                && s.getWritableLayer().getUsedBytes().getValue() >= MB);
+        assertThat(holding.getMemory().getUsageBytes().getValue()).isGreaterThanOrEqualTo(
+                holding.getMemory().getWorkingSetBytes().getValue());
+        assertThat(holding.getMemory().getRssBytes().getValue()).isGreaterThan(45 * MB);
+        assertThat(holding.getMemory().getPageFaults().getValue()).isPositive();
+        assertThat(holding.getWritableLayer().getInodesUsed().getValue()).isPositive();
+
+        List<ContainerStats> listed = cri.runtime().listContainerStats(ListContainerStatsRequest.newBuilder()
+                .setFilter(ContainerStatsFilter.newBuilder().setPodSandboxId(podId)).build()).getStatsList();
+        assertThat(listed).extracting(s -> s.getAttributes().getId()).containsExactlyInAnyOrder(burn, hold);
+
+        PodSandboxStats podStats = cri.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder()
+                .setPodSandboxId(podId).build()).getStats();
+        assertThat(podStats.getAttributes().getId()).isEqualTo(podId);
+        assertThat(podStats.getLinux().getCpu().getUsageCoreNanoSeconds().getValue())
+                .isGreaterThanOrEqualTo(burning.getCpu().getUsageCoreNanoSeconds().getValue());
+        assertThat(podStats.getLinux().getMemory().getWorkingSetBytes().getValue()).isGreaterThan(45 * MB);
+        assertThat(podStats.getLinux().getProcess().getProcessCount().getValue()).isGreaterThanOrEqualTo(3);
+        assertThat(podStats.getLinux().getNetwork().getDefaultInterface().getName()).isEqualTo("eth0");
+        assertThat(podStats.getLinux().getContainersList()).hasSize(2);
+
+        List<String> described = cri.runtime().listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance())
+                .getDescriptorsList().stream().map(MetricDescriptor::getName).toList();
+        assertThat(described).contains("container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
+                "container_network_receive_bytes_total", "container_fs_usage_bytes");
+        PodSandboxMetrics metrics = cri.runtime().listPodSandboxMetrics(ListPodSandboxMetricsRequest
+                .getDefaultInstance()).getPodMetricsList().stream().filter(m -> m.getPodSandboxId().equals(podId))
+                .findFirst().orElseThrow();
+        List<Metric> holdMetrics = metrics.getContainerMetricsList().stream()
+                .filter(c -> c.getContainerId().equals(hold)).findFirst().orElseThrow().getMetricsList();
+        assertThat(holdMetrics).filteredOn(m -> m.getName().equals("container_memory_working_set_bytes"))
+                .singleElement().satisfies(m -> assertThat(m.getValue().getValue()).isGreaterThan(45 * MB));
+        assertThat(metrics.getMetricsList()).extracting(Metric::getName)
+                .contains("container_network_transmit_bytes_total");
+    }
+
+    @Test
+    void podResourcesUpdateTheCgroupAndCheckpointIsUnimplemented() throws Exception {
+        PodSandboxConfig pod = Pods.config("resize").build();
+        String podId = Pods.run(cri, pod);
+        String id = Containers.run(cri, podId, pod, Containers.config("idle", IMAGE, "sleep", "1000"));
+
+        cri.runtime().updatePodSandboxResources(UpdatePodSandboxResourcesRequest.newBuilder().setPodSandboxId(podId)
+                .setResources(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(200 * MB)).build());
+
+        PodSandboxStats stats = cri.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder()
+                .setPodSandboxId(podId).build()).getStats();
+        long workingSet = stats.getLinux().getMemory().getWorkingSetBytes().getValue();
+        assertThat(stats.getLinux().getMemory().getAvailableBytes().getValue()).isEqualTo(200 * MB - workingSet);
+        assertThatThrownBy(() -> cri.runtime().checkpointContainer(CheckpointContainerRequest.newBuilder()
+                .setContainerId(id).build())).isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        StatusResponse status = cri.runtime().status(StatusRequest.getDefaultInstance());
+        assertThat(status.getRuntimeHandlersList()).isNotEmpty();
+    }
+
+    @Test
+    void twoSubscribersSeeTheFourEventsOfAContainerInOrder() throws Exception {
+        PodSandboxConfig pod = Pods.config("events").build();
+        String podId = Pods.run(cri, pod);
+        List<Context.CancellableContext> calls = new ArrayList<>();
+        try {
+            BlockingQueue<ContainerEventResponse> first = subscribe(calls);
+            BlockingQueue<ContainerEventResponse> second = subscribe(calls);
+            // The streams are live once a probe container's creation reaches both.
+            String probe = Containers.create(cri, podId, pod, Containers.config("probe", IMAGE, "true"));
+            awaitEvent(first, probe, ContainerEventType.CONTAINER_CREATED_EVENT);
+            awaitEvent(second, probe, ContainerEventType.CONTAINER_CREATED_EVENT);
+
+            String id = Containers.run(cri, podId, pod, Containers.config("short", IMAGE, "sleep", "1"));
+            // No status calls until STOPPED arrives: the exit must be noticed without anybody asking.
+            List<ContainerEventResponse> seen = new ArrayList<>();
+            seen.add(awaitEvent(first, id, ContainerEventType.CONTAINER_CREATED_EVENT));
+            seen.add(awaitEvent(first, id, ContainerEventType.CONTAINER_STARTED_EVENT));
+            seen.add(awaitEvent(first, id, ContainerEventType.CONTAINER_STOPPED_EVENT));
+            cri.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+            seen.add(awaitEvent(first, id, ContainerEventType.CONTAINER_DELETED_EVENT));
+
+            assertThat(seen).extracting(ContainerEventResponse::getCreatedAt).isSorted();
+            ContainerEventResponse stopped = seen.get(2);
+            assertThat(stopped.getPodSandboxStatus().getId()).isEqualTo(podId);
+            assertThat(stopped.getContainersStatusesList()).extracting(ContainerStatus::getId).contains(id);
+            for (ContainerEventType t : List.of(ContainerEventType.CONTAINER_CREATED_EVENT,
+                    ContainerEventType.CONTAINER_STARTED_EVENT, ContainerEventType.CONTAINER_STOPPED_EVENT,
+                    ContainerEventType.CONTAINER_DELETED_EVENT)) {
+                awaitEvent(second, id, t);
+            }
+        } finally {
+            calls.forEach(c -> c.cancel(null));
+        }
+    }
+
+    private static BlockingQueue<ContainerEventResponse> subscribe(List<Context.CancellableContext> calls) {
+        BlockingQueue<ContainerEventResponse> events = new LinkedBlockingQueue<>();
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        calls.add(ctx);
+        Thread.ofVirtual().start(() -> ctx.run(() -> {
+            try {
+                Iterator<ContainerEventResponse> it = cri.runtime().getContainerEvents(
+                        GetEventsRequest.getDefaultInstance());
+                it.forEachRemaining(events::add);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.CANCELLED) {
+                    throw e;
+                }
+            }
+        }));
+        return events;
+    }
+
+    /** The next event of container {@code id}, which must be of {@code type}; other containers' are skipped. */
+    private static ContainerEventResponse awaitEvent(BlockingQueue<ContainerEventResponse> events, String id,
+                                                     ContainerEventType type) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            ContainerEventResponse e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e != null && e.getContainerId().equals(id)) {
+                assertThat(e.getContainerEventType()).as("event after the previous one of " + id).isEqualTo(type);
+                return e;
+            }
+        }
+        throw new AssertionError("no " + type + " for container " + id + " within 10s");
+    }
+
+    private static ContainerStats awaitStats(String id, Predicate<ContainerStats> done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        ContainerStats last = null;
+        while (System.nanoTime() < deadline) {
+            last = cri.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build())
+                    .getStats();
+            if (done.test(last)) {
+                return last;
+            }
+            Thread.sleep(1100);
+        }
+        throw new AssertionError("stats of " + id + " never got there; last: " + last);
+    }
+}
