@@ -2,8 +2,10 @@ package io.jcri.server.streaming;
 
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
+import io.jcri.cri.v1.PortForwardRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -115,27 +117,45 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void webSocket(ChannelHandlerContext ctx, FullHttpRequest req, PendingStream pending) {
-        if (pending instanceof PendingStream.PortForward) {
-            respond(ctx, HttpResponseStatus.BAD_REQUEST, "port-forward is served over SPDY only");
-            return;
-        }
-        WebSocketServerHandshaker hs = new WebSocketServerHandshakerFactory(req.uri(),
-                String.join(",", StreamProtocol.WEBSOCKET), false, MAX_WEBSOCKET_FRAME).newHandshaker(req);
+        List<String> offered = pending instanceof PendingStream.PortForward
+                ? StreamProtocol.PORT_FORWARD_WEBSOCKET : StreamProtocol.WEBSOCKET;
+        WebSocketServerHandshaker hs = new WebSocketServerHandshakerFactory(req.uri(), String.join(",", offered),
+                false, MAX_WEBSOCKET_FRAME).newHandshaker(req);
         if (hs == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }
         hs.handshake(ctx.channel(), req);
-        StreamProtocol protocol = StreamProtocol.of(hs.selectedSubprotocol());
-        RemoteCommand.Opener opener = switch (pending) {
-            case PendingStream.Exec e -> () -> backend.exec(e.request());
-            case PendingStream.Attach a -> () -> backend.attach(a.request());
-            case PendingStream.PortForward pf -> throw new IllegalStateException("unreachable");
+        String chosen = hs.selectedSubprotocol() == null ? "" : hs.selectedSubprotocol();
+        ChannelHandler session = switch (pending) {
+            case PendingStream.Exec e -> new RemoteCommandWebSocket(label(e), StreamProtocol.of(chosen),
+                    () -> backend.exec(e.request()));
+            case PendingStream.Attach a -> new RemoteCommandWebSocket(label(a), StreamProtocol.of(chosen),
+                    () -> backend.attach(a.request()));
+            case PendingStream.PortForward pf -> new PortForwardWebSocket(pf.request().getPodSandboxId(),
+                    forwardedPorts(pf.request(), req), port -> backend.portForward(pf.request().getPodSandboxId(),
+                    port), !chosen.contains("base64"));
         };
         ChannelPipeline p = ctx.pipeline();
         p.addBefore(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_FRAME));
-        p.replace(this, "ws-session", new RemoteCommandWebSocket(label(pending), protocol, opener));
-        LOG.debug("{}: WebSocket session, protocol '{}'", label(pending), protocol.id());
+        p.replace(this, "ws-session", session);
+        LOG.debug("{}: WebSocket session, protocol '{}'", label(pending), chosen);
+    }
+
+    /** The ports of the request, or (when it named none) the {@code port} query parameters of the URL. */
+    private static List<Integer> forwardedPorts(PortForwardRequest request, FullHttpRequest req) {
+        if (request.getPortCount() > 0) {
+            return request.getPortList();
+        }
+        List<Integer> ports = new ArrayList<>();
+        for (String p : new QueryStringDecoder(req.uri()).parameters().getOrDefault("port", List.of())) {
+            try {
+                ports.add(Integer.parseInt(p));
+            } catch (NumberFormatException e) {
+                LOG.debug("ignoring port parameter '{}'", p);
+            }
+        }
+        return ports;
     }
 
     private static RemoteCommandOptions options(ExecRequest r) {

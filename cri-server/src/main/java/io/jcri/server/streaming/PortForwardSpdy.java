@@ -2,14 +2,10 @@ package io.jcri.server.streaming;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import io.netty.channel.ChannelFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,24 +16,17 @@ import org.slf4j.LoggerFactory;
  */
 final class PortForwardSpdy implements SpdyConnection.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(PortForwardSpdy.class);
-    private static final int CHUNK = 32 * 1024;
-
-    /** Connects to a port in the pod. */
-    interface Connector {
-        SocketChannel connect(int port) throws IOException;
-    }
 
     private final Channel channel;
     private final String sandboxId;
-    private final Connector connector;
+    private final PortForwarding forwarding;
     /** Event loop only. */
     private final Map<String, Pair> pairs = new HashMap<>();
-    private final Set<SocketChannel> sockets = ConcurrentHashMap.newKeySet();
 
-    PortForwardSpdy(Channel channel, String sandboxId, Connector connector) {
+    PortForwardSpdy(Channel channel, String sandboxId, PortForwarding.Connector connector) {
         this.channel = channel;
         this.sandboxId = sandboxId;
-        this.connector = connector;
+        this.forwarding = new PortForwarding(channel, sandboxId, connector);
     }
 
     @Override
@@ -74,91 +63,52 @@ final class PortForwardSpdy implements SpdyConnection.Listener {
         }
         if (p.error != null && p.data != null) {
             pairs.remove(requestId);
-            String portHeader = s.header("port");
-            Thread.ofVirtual().name("portforward-" + sandboxId + "-" + requestId).start(() -> forward(p, portHeader));
+            start(p, s.header("port"));
         }
     }
 
-    private void forward(Pair p, String portHeader) {
-        int port;
-        try {
-            port = Integer.parseInt(portHeader);
-            if (port < 1 || port > 65535) {
-                throw new NumberFormatException();
+    private void start(Pair p, String portHeader) {
+        PortForwarding.Client client = new PortForwarding.Client() {
+            @Override
+            public ChannelFuture data(byte[] bytes) {
+                return p.data.write(bytes);
             }
-        } catch (NumberFormatException e) {
-            fail(p, "invalid port '" + portHeader + "'");
-            return;
-        }
-        SocketChannel socket;
-        try {
-            socket = connector.connect(port);
-        } catch (IOException | RuntimeException e) {
-            fail(p, "error forwarding port " + port + " to pod " + sandboxId + ": " + e.getMessage());
-            return;
-        }
-        LOG.debug("port-forward {}: connected to port {}", sandboxId, port);
-        sockets.add(socket);
-        if (!channel.isActive()) {
-            closeQuietly(socket);
-        }
-        try (socket) {
-            p.inbound.start(new InboundPump.Target() {
-                @Override
-                public void write(byte[] data) throws IOException {
-                    ByteBuffer b = ByteBuffer.wrap(data);
-                    while (b.hasRemaining()) {
-                        socket.write(b);
-                    }
-                }
 
-                @Override
-                public void end() throws IOException {
-                    socket.shutdownOutput();
-                }
-            });
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK);
-            while (socket.read(buf) >= 0) {
-                buf.flip();
-                if (buf.hasRemaining()) {
-                    byte[] bytes = new byte[buf.remaining()];
-                    buf.get(bytes);
-                    if (!p.data.write(bytes).awaitUninterruptibly().isSuccess()) {
-                        break;
-                    }
-                }
-                buf.clear();
+            @Override
+            public void error(String message) {
+                p.error.write(message.getBytes(StandardCharsets.UTF_8));
             }
-        } catch (IOException e) {
-            LOG.debug("port-forward {}: port {} connection ended: {}", sandboxId, port, e.getMessage());
-        } finally {
-            sockets.remove(socket);
+
+            @Override
+            public void end() {
+                p.data.finish();
+                p.error.finish();
+            }
+        };
+        int port = parsePort(portHeader);
+        if (port < 0) {
             p.inbound.stop();
+            client.error("invalid port '" + portHeader + "'");
+            client.end();
+            return;
         }
-        p.data.finish();
-        p.error.finish();
+        forwarding.start(port, p.inbound, client);
     }
 
-    private void fail(Pair p, String message) {
-        LOG.warn("port-forward {}: {}", sandboxId, message);
-        p.inbound.stop();
-        p.error.write(message.getBytes(StandardCharsets.UTF_8));
-        p.error.finish();
-        p.data.finish();
+    /** The port of a header, or -1 when it is not one. */
+    private static int parsePort(String header) {
+        try {
+            int port = Integer.parseInt(header);
+            return port >= 1 && port <= 65535 ? port : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Override
     public void closed() {
         LOG.debug("port-forward {}: client disconnected", sandboxId);
-        sockets.forEach(PortForwardSpdy::closeQuietly);
-    }
-
-    private static void closeQuietly(SocketChannel socket) {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            LOG.debug("closing a port-forward connection: {}", e.getMessage());
-        }
+        forwarding.closeAll();
     }
 
     private static final class Pair {

@@ -1,26 +1,19 @@
 package io.jcri.server.streaming;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Exec or attach over WebSocket: every message starts with its channel (0 stdin, 1 stdout, 2 stderr, 3 error,
- * 4 resize), as a byte in binary protocols or as an ASCII digit before base64 text in the base64 ones. With
+ * 4 resize; see {@link WebSocketChannels}). With
  * {@code v5.channel.k8s.io} a client closes one channel (its stdin) by sending channel 255 followed by the
  * channel's number.
  */
@@ -35,6 +28,7 @@ final class RemoteCommandWebSocket extends SimpleChannelInboundHandler<WebSocket
     private final String id;
     private final StreamProtocol protocol;
     private final RemoteCommand.Opener opener;
+    private final WebSocketChannels channels;
     private Channel channel;
     private RemoteCommand command;
 
@@ -42,6 +36,7 @@ final class RemoteCommandWebSocket extends SimpleChannelInboundHandler<WebSocket
         this.id = id;
         this.protocol = protocol;
         this.opener = opener;
+        this.channels = new WebSocketChannels(protocol.binary());
     }
 
     @Override
@@ -53,24 +48,14 @@ final class RemoteCommandWebSocket extends SimpleChannelInboundHandler<WebSocket
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        switch (frame) {
-            case BinaryWebSocketFrame b when protocol.binary() -> message(b.content());
-            case TextWebSocketFrame t when !protocol.binary() -> message(decodeBase64(t.text()));
-            case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
-            case CloseWebSocketFrame close -> ctx.writeAndFlush(close.retainedDuplicate())
-                    .addListener(ChannelFutureListener.CLOSE);
-            default -> LOG.debug("{}: ignoring {}", id, frame.getClass().getSimpleName());
+        ByteBuf content = channels.content(frame);
+        if (content != null) {
+            message(content);
+            return;
         }
-    }
-
-    private static ByteBuf decodeBase64(String text) {
-        if (text.isEmpty()) {
-            return Unpooled.EMPTY_BUFFER;
+        if (!WebSocketChannels.control(ctx, frame)) {
+            LOG.debug("{}: ignoring {}", id, frame.getClass().getSimpleName());
         }
-        byte[] payload = Base64.getDecoder().decode(text.substring(1));
-        ByteBuf b = Unpooled.buffer(payload.length + 1);
-        b.writeByte(text.charAt(0) - '0');
-        return b.writeBytes(payload);
     }
 
     private void message(ByteBuf content) {
@@ -104,7 +89,7 @@ final class RemoteCommandWebSocket extends SimpleChannelInboundHandler<WebSocket
 
     @Override
     public ChannelFuture write(int fd, byte[] data) {
-        return channel.writeAndFlush(frame(fd, data));
+        return channel.writeAndFlush(channels.frame(fd, data));
     }
 
     @Override
@@ -116,17 +101,9 @@ final class RemoteCommandWebSocket extends SimpleChannelInboundHandler<WebSocket
     public void finish(ExitStatus status) {
         byte[] payload = protocol.statusAsJson() ? status.toStatusJson() : status.toText();
         if (payload.length > 0) {
-            channel.write(frame(ERROR, payload));
+            channel.write(channels.frame(ERROR, payload));
         }
         channel.writeAndFlush(new CloseWebSocketFrame(1000, "")).addListener(ChannelFutureListener.CLOSE);
     }
 
-    private WebSocketFrame frame(int ch, byte[] data) {
-        if (protocol.binary()) {
-            ByteBuf b = Unpooled.buffer(data.length + 1);
-            b.writeByte(ch).writeBytes(data);
-            return new BinaryWebSocketFrame(b);
-        }
-        return new TextWebSocketFrame((char) ('0' + ch) + Base64.getEncoder().encodeToString(data));
-    }
 }

@@ -223,6 +223,33 @@ class StreamingServerTest {
     }
 
     @Test
+    void portForwardOverWebSocketAnnouncesThePortAndEchoes() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = echo.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                    in.transferTo(out);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            int port = echo.getLocalPort();
+            String url = server.portForward(PortForwardRequest.newBuilder().setPodSandboxId("p1").addPort(port)
+                    .build()).getUrl();
+            try (WebSocketTestClient c = WebSocketTestClient.connect(url, "v4.channel.k8s.io")) {
+                String announced = new String(new byte[] {(byte) port, (byte) (port >> 8)},
+                        java.nio.charset.StandardCharsets.ISO_8859_1);
+                c.send(0, "echoed");
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (!c.latin1(0).endsWith("echoed") && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(c.latin1(0)).isEqualTo(announced + "echoed");
+                assertThat(c.latin1(1)).isEqualTo(announced);
+            }
+        }
+    }
+
+    @Test
     void portForwardReportsAClosedPortOnTheErrorStream() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -116,6 +116,13 @@ public final class WebSocketTestClient implements AutoCloseable {
         }
     }
 
+    /** What arrived on channel {@code ch} so far, one char per byte (for binary payloads). */
+    public String latin1(int ch) {
+        synchronized (channels) {
+            return channels[ch].toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
     @Override
     public void close() {
         if (channel != null && channel.isActive()) {
