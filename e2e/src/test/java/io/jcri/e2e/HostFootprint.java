@@ -9,7 +9,7 @@ import java.util.stream.Stream;
  * What pods leave on the host, counted for one daemon with its own directory, network and cgroup parent (so other
  * daemons on the machine do not disturb the numbers): mounts under its directory, veths on its bridge, IPAM
  * reservations and iptables rules of its network (naming it or its subnet), cgroups under its parent in every hierarchy, infra processes in
- * those cgroups.
+ * those cgroups (zombies aside).
  */
 record HostFootprint(long mounts, long veths, long ipamReservations, long iptablesRules, long podCgroups,
                      long infraProcesses) {
@@ -43,7 +43,11 @@ record HostFootprint(long mounts, long veths, long ipamReservations, long iptabl
         long infra = 0;
         for (String pid : Pods.lines(Pods.exec(10, "pgrep", "-x", "catatonit").output())) {
             Path cg = Path.of("/proc", pid.strip(), "cgroup");
-            if (Files.exists(cg) && Files.readString(cg).contains(cgroupParent + "/")) {
+            // A killed infra process whose parent died with an old daemon waits as a zombie for init to reap
+            // it: it holds nothing but its pid, so it does not count.
+            String stat = Pods.exec(5, "cat", "/proc/" + pid.strip() + "/stat").output();
+            boolean zombie = stat.contains(") Z ") || stat.contains(") X ");
+            if (!zombie && Files.exists(cg) && Files.readString(cg).contains(cgroupParent + "/")) {
                 infra++;
             }
         }

@@ -134,15 +134,23 @@ class SandboxRestartTest {
     }
 
     private static String crictl(JcriProcess jcri, String... args) throws Exception {
-        String[] cmd = new String[args.length + 3];
+        // crictl's own deadline is 2s by default: too short on a busy machine.
+        String[] cmd = new String[args.length + 5];
         cmd[0] = CRICTL.toString();
         cmd[1] = "--runtime-endpoint";
         cmd[2] = jcri.endpoint();
-        System.arraycopy(args, 0, cmd, 3, args.length);
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
-        return out;
+        cmd[3] = "--timeout";
+        cmd[4] = "60s";
+        System.arraycopy(args, 0, cmd, 5, args.length);
+        Path err = Files.createTempFile("crictl-", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out + Files.readString(err)).isZero();
+            return out;
+        } finally {
+            Files.delete(err);
+        }
     }
 
     private static JsonNode info(CriClients c, String id) throws Exception {

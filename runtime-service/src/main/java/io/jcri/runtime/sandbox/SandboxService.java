@@ -2,7 +2,6 @@ package io.jcri.runtime.sandbox;
 
 import io.jcri.cni.CniConfigLoader;
 import io.jcri.cni.CniInvoker;
-import io.jcri.cni.CniResult;
 import io.jcri.cni.CniResultCache;
 import io.jcri.cni.NetworkAttacher;
 import io.jcri.cri.ErrorKind;
@@ -38,7 +37,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -251,79 +249,103 @@ public final class SandboxService {
     }
 
     private String build(String id, PodSandboxConfig config, String handler, Rollback rollback) throws IOException {
-        NamespaceOption nsOptions = config.getLinux().getSecurityContext().getNamespaceOptions();
-        boolean ownNet = nsOptions.getNetwork() != NamespaceMode.NODE;
-        boolean ownIpc = nsOptions.getIpc() != NamespaceMode.NODE;
-        boolean podPid = nsOptions.getPid() == NamespaceMode.POD;
-        Set<NsType> types = EnumSet.noneOf(NsType.class);
-        if (ownNet) {
-            types.add(NsType.NET);
-            types.add(NsType.UTS);
+        SandboxRecord record = newRecord(id, config, handler);
+        store.put(record);
+        Map<NsType, Path> pinned = pinNamespaces(record, config, rollback);
+        FaultPoints.hit("sandbox.after-netns");
+        createCgroup(record, config, rollback);
+        record = attachNetwork(record, config, rollback);
+        writeFiles(record, config, rollback);
+        if (config.getLinux().getSecurityContext().getNamespaceOptions().getPid() == NamespaceMode.POD) {
+            record = startInfra(record, pinned, rollback);
         }
-        if (ownIpc) {
-            types.add(NsType.IPC);
-        }
-        String hostname = ownNet ? podHostname(config) : hostHostname();
+        FaultPoints.hit("sandbox.before-ready");
+        store.put(record.withState(SandboxState.READY));
+        LOG.info("sandbox {}: ready ({}/{} attempt {}, handler {})", id, record.namespace(), record.name(),
+                record.attempt(), handler);
+        return id;
+    }
+
+    /** The record in state CREATING, with every path the sandbox will have, so an undo knows what to look for. */
+    private SandboxRecord newRecord(String id, PodSandboxConfig config, String handler) throws IOException {
+        NamespaceOption ns = config.getLinux().getSecurityContext().getNamespaceOptions();
+        boolean ownNet = ns.getNetwork() != NamespaceMode.NODE;
+        boolean ownIpc = ns.getIpc() != NamespaceMode.NODE;
         String parent = config.getLinux().getCgroupParent().isEmpty() ? settings.cgroupParent()
                 : config.getLinux().getCgroupParent();
-        String cgroup = cgroups.podCgroup(parent, id);
         Path dir = store.dirOf(id);
         Instant now = Instant.now();
         PodSandboxMetadata md = config.getMetadata();
-        SandboxRecord record = new SandboxRecord(id, md.getName(), md.getNamespace(), md.getUid(), md.getAttempt(),
+        return new SandboxRecord(id, md.getName(), md.getNamespace(), md.getUid(), md.getAttempt(),
                 SandboxState.CREATING, now.getEpochSecond() * 1_000_000_000L + now.getNano(), config.getLabelsMap(),
                 config.getAnnotationsMap(), config.toByteArray(), handler,
                 ownNet ? pinner.path(NsType.NET, id).toString() : null,
                 ownIpc ? pinner.path(NsType.IPC, id).toString() : null,
-                ownNet ? pinner.path(NsType.UTS, id).toString() : null, null, 0, hostname,
-                dir.resolve("hostname").toString(), dir.resolve("hosts").toString(),
-                dir.resolve("resolv.conf").toString(), ownIpc ? files.shmPath(id).toString() : null, cgroup,
+                ownNet ? pinner.path(NsType.UTS, id).toString() : null, null, 0,
+                ownNet ? podHostname(config) : hostHostname(), dir.resolve("hostname").toString(),
+                dir.resolve("hosts").toString(), dir.resolve("resolv.conf").toString(),
+                ownIpc ? files.shmPath(id).toString() : null, cgroups.podCgroup(parent, id),
                 config.getLogDirectory(), "", List.of());
-        store.put(record);
+    }
 
-        rollback.add("unpin namespaces", () -> pinner.unpin(id));
-        Map<NsType, Path> pinned = pinner.pin(id, types, hostname);
-        FaultPoints.hit("sandbox.after-netns");
+    /** The pod's own network, UTS and IPC namespaces, with its hostname and sysctls set in them. */
+    private Map<NsType, Path> pinNamespaces(SandboxRecord r, PodSandboxConfig config, Rollback rollback) {
+        Set<NsType> types = EnumSet.noneOf(NsType.class);
+        if (!r.hostNetwork()) {
+            types.add(NsType.NET);
+            types.add(NsType.UTS);
+        }
+        if (r.ipcnsPath() != null) {
+            types.add(NsType.IPC);
+        }
+        rollback.add("unpin namespaces", () -> pinner.unpin(r.id()));
+        Map<NsType, Path> pinned = pinner.pin(r.id(), types, r.hostname());
         try {
-            pinner.applySysctls(id, pinned, config.getLinux().getSysctlsMap());
+            pinner.applySysctls(r.id(), pinned, config.getLinux().getSysctlsMap());
         } catch (OciException e) {
             // The names were checked; what the kernel refuses now is the value.
-            throw RuntimeServiceException.invalid("sandbox " + id + ": " + e.getMessage());
+            throw RuntimeServiceException.invalid("sandbox " + r.id() + ": " + e.getMessage());
         }
+        return pinned;
+    }
 
-        rollback.add("remove cgroup " + cgroup, () -> cgroups.remove(cgroup));
-        cgroups.create(cgroup, resources(config.getLinux().getResources())
+    private void createCgroup(SandboxRecord r, PodSandboxConfig config, Rollback rollback) {
+        rollback.add("remove cgroup " + r.cgroupParent(), () -> cgroups.remove(r.cgroupParent()));
+        cgroups.create(r.cgroupParent(), resources(config.getLinux().getResources())
                 .plus(resources(config.getLinux().getOverhead())));
+    }
 
-        List<String> ips = List.of();
-        if (ownNet) {
-            rollback.add("CNI DEL", () -> network.detach(id));
-            CniResult result = network.attach(id, record.netnsPath(), config, podCidr.get());
-            ips = result.ips();
-            LOG.info("sandbox {}: network attached, IPs {}", id, ips);
-            FaultPoints.hit("sandbox.after-cni");
+    /** CNI ADD for a pod with its own network; the record with the IPs it got. */
+    private SandboxRecord attachNetwork(SandboxRecord r, PodSandboxConfig config, Rollback rollback) {
+        if (r.hostNetwork()) {
+            return r;
         }
-        record = record.withNetwork(ips.isEmpty() ? "" : ips.getFirst(), ips.size() > 1 ? ips.subList(1, ips.size())
+        rollback.add("CNI DEL", () -> network.detach(r.id()));
+        List<String> ips = network.attach(r.id(), r.netnsPath(), config, podCidr.get()).ips();
+        LOG.info("sandbox {}: network attached, IPs {}", r.id(), ips);
+        FaultPoints.hit("sandbox.after-cni");
+        return r.withNetwork(ips.isEmpty() ? "" : ips.getFirst(), ips.size() > 1 ? ips.subList(1, ips.size())
                 : List.of());
-        files.write(dir, hostname, record.ip(), config.getDnsConfig());
-        if (ownIpc) {
-            rollback.add("unmount shm", () -> files.unmountShm(id));
-            files.mountShm(id);
+    }
+
+    /** hostname, hosts and resolv.conf for the containers to mount, and the shm tmpfs of a pod's own IPC. */
+    private void writeFiles(SandboxRecord r, PodSandboxConfig config, Rollback rollback) throws IOException {
+        files.write(store.dirOf(r.id()), r.hostname(), r.ip(), config.getDnsConfig());
+        if (r.shmPath() != null) {
+            rollback.add("unmount shm", () -> files.unmountShm(r.id()));
+            files.mountShm(r.id());
         }
-        if (podPid) {
-            Map<NsType, Path> join = new EnumMap<>(NsType.class);
-            join.putAll(pinned);
-            rollback.add("kill infra process", () -> InfraProcess.kill(infraPid(id), infraName()));
-            int pid = InfraProcess.start(id, List.of(infraBinary(), "-P"), join);
-            store.put(record.withInfra(pid, InfraProcess.pidNamespace(pid).toString()));
-            cgroups.addProcess(cgroup, pid);
-            record = record.withInfra(pid, InfraProcess.pidNamespace(pid).toString());
-        }
-        FaultPoints.hit("sandbox.before-ready");
-        store.put(record.withState(SandboxState.READY));
-        LOG.info("sandbox {}: ready ({}/{} attempt {}, handler {})", id, md.getNamespace(), md.getName(),
-                md.getAttempt(), handler);
-        return id;
+    }
+
+    /** The infra process as PID 1 of the pod's shared PID namespace, in the pod's other namespaces and cgroup. */
+    private SandboxRecord startInfra(SandboxRecord r, Map<NsType, Path> pinned, Rollback rollback) {
+        rollback.add("kill infra process", () -> InfraProcess.kill(infraPid(r.id()), infraName()));
+        int pid = InfraProcess.start(r.id(), List.of(infraBinary(), "-P"), pinned);
+        SandboxRecord withInfra = r.withInfra(pid, InfraProcess.pidNamespace(pid).toString());
+        // Recorded before anything else can fail, so the undo (here or in recovery) finds the process.
+        store.put(withInfra);
+        cgroups.addProcess(r.cgroupParent(), pid);
+        return withInfra;
     }
 
     /** Stops what runs for the sandbox: infra process, network, shm. Every step runs; failures are returned. */
