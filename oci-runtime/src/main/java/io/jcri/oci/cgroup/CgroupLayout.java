@@ -41,6 +41,10 @@ public record CgroupLayout(boolean unified, List<Hierarchy> hierarchies) {
             String mountPoint = left[4];
             if (right[0].equals("cgroup2") && mountPoint.equals(root)) {
                 v2Root = new Hierarchy(mountPoint, Set.of());
+            } else if (right[0].equals("cgroup2") && mountPoint.startsWith(root + "/")) {
+                // Hybrid: runc makes each container's cgroup in the v2 tree too, so pod cgroups must be there
+                // and go from there, like the named systemd hierarchy's.
+                v1.add(new Hierarchy(mountPoint, Set.of()));
             } else if (right[0].equals("cgroup") && mountPoint.startsWith(root + "/")) {
                 Set<String> controllers = Set.copyOf(Arrays.stream(right[2].split(","))
                         .filter(o -> !o.equals("rw") && !o.equals("ro") && !o.startsWith("release_agent")

@@ -18,11 +18,12 @@ class CgroupNamingTest {
     private static final String UNIFIED = "30 22 0:27 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
 
     @Test
-    void parsesV1HierarchiesAndIgnoresTheEmptyUnifiedTree() {
+    void parsesV1HierarchiesAndTheHybridUnifiedTreeWhereRuncAlsoMakesCgroups() {
         CgroupLayout l = CgroupLayout.parse(HYBRID, "/sys/fs/cgroup");
         assertThat(l.unified()).isFalse();
         assertThat(l.hierarchies()).extracting(CgroupLayout.Hierarchy::mountPoint).containsExactly(
-                "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/systemd");
+                "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/systemd",
+                "/sys/fs/cgroup/unified");
         assertThat(l.hierarchies().get(2).controllers()).containsExactly("cpuset");
         assertThat(l.hierarchies().get(3).controllers()).containsExactly("name=systemd");
     }
