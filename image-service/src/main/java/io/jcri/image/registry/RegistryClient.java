@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A client of the OCI distribution API v2: fetches manifests and opens blob streams, doing the bearer-token
  * dance from {@code WWW-Authenticate}, basic auth, and redirects. Credentials go only to the registry host they
  * were given for and to the token realm it names; a redirect to another host (blob storage) goes without them.
- * Transient failures (connection errors, 429, 5xx) are retried with backoff. Thread-safe.
+ * Transient failures (connection errors, 429, 5xx) are retried with backoff. HTTPS trusts the host's CA bundle.
+ * Thread-safe.
  */
 public final class RegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +47,7 @@ public final class RegistryClient {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(30))
                 .followRedirects(HttpClient.Redirect.NEVER)
+                .sslContext(SystemTrust.context(SystemTrust.DEBIAN_BUNDLE))
                 .build();
     }
 
