@@ -35,7 +35,14 @@ final class ImageStore {
         Files.createDirectories(root);
         try (Stream<Path> s = Files.list(root)) {
             for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                ImageRecord r = JSON.readValue(p.toFile(), ImageRecord.class);
+                ImageRecord r;
+                try {
+                    r = JSON.readValue(p.toFile(), ImageRecord.class);
+                } catch (IOException e) {
+                    // one unreadable record must not keep the node from starting: the image can be pulled again
+                    LOG.error("image record {} is unreadable, ignoring it: {}", p, e.getMessage());
+                    continue;
+                }
                 byId.put(r.id(), r);
                 index(r);
             }

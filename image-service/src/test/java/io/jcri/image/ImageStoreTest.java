@@ -2,6 +2,7 @@ package io.jcri.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,13 @@ class ImageStoreTest {
         reloaded.remove(reloaded.byId(A).orElseThrow());
         assertThat(new ImageStore(dir).all()).extracting(ImageRecord::id).containsExactly(B);
         assertThat(reloaded.byTag("x.io/app:1")).isEmpty();
+    }
+
+    @Test
+    void anUnreadableRecordIsSkipped() throws Exception {
+        new ImageStore(dir).add(pulled(A, "x.io/app@sha256:1"), "x.io/app:1");
+        Files.writeString(dir.resolve("b".repeat(64) + ".json"), "{not json");
+        assertThat(new ImageStore(dir).all()).extracting(ImageRecord::id).containsExactly(A);
     }
 
     @Test
