@@ -272,7 +272,19 @@ public final class Conmon {
     /** conmon's first process exits as soon as it has forked the monitor; collect it so it leaves no zombie. */
     private static void reap(int pid) {
         int[] status = new int[1];
-        C.waitpid(pid, status, 0);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        // Polled, not a blocking waitpid: a blocking native call would pin a virtual thread's carrier.
+        while (C.waitpid(pid, status, 1 /* WNOHANG */) == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new OciException("conmon (pid " + pid + ") did not detach within 10s");
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OciException("interrupted while waiting for conmon " + pid + " to detach", e);
+            }
+        }
     }
 
     private int readPid(CreateRequest req, int fd, Path dir) {

@@ -11,7 +11,27 @@ import java.util.List;
 
 /** A throw-away OCI bundle whose rootfs is busybox-static with its applets as relative symlinks. */
 final class BusyboxBundle {
+    /** The cgroup the test containers go under; {@link #removeCgroups} takes it away again. */
+    static final String CGROUP_PARENT = "jcri-test-" + ProcessHandle.current().pid();
+
     private BusyboxBundle() {
+    }
+
+    /** Removes the test cgroup parent (emptied by the runtimes' delete) from every hierarchy. */
+    static void removeCgroups() throws IOException {
+        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path parent = h.resolve(CGROUP_PARENT);
+                if (Files.isDirectory(parent)) {
+                    try (var dirs = Files.walk(parent)) {
+                        for (Path d : dirs.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder())
+                                .toList()) {
+                            Files.delete(d);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static Path create(Path dir, List<String> args) throws IOException, InterruptedException {
@@ -37,7 +57,7 @@ final class BusyboxBundle {
                 new OciSpec.Root(rootfs.toString(), false), "busybox", OciDefaults.standardMounts(false), null,
                 new OciSpec.Linux(null, null, null,
                         new OciSpec.Resources(OciDefaults.defaultDeviceRules(), null, null, null, null, null),
-                        "/jcri-test/" + dir.getFileName(),
+                        "/" + CGROUP_PARENT + "/" + dir.getFileName(),
                         List.of(new OciSpec.Namespace("pid", null), new OciSpec.Namespace("mount", null),
                                 new OciSpec.Namespace("ipc", null), new OciSpec.Namespace("uts", null)),
                         null, null, null, OciDefaults.MASKED_PATHS, OciDefaults.READONLY_PATHS, null));

@@ -68,6 +68,7 @@ class ConmonTest {
         } finally {
             runtime.delete(id);
             conmon.forget(id);
+            BusyboxBundle.removeCgroups();
         }
     }
 }
