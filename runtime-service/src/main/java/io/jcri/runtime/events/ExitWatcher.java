@@ -34,8 +34,9 @@ public final class ExitWatcher implements AutoCloseable {
 
     /**
      * Starts watching {@code exitDir} (made if missing); {@code onExit} gets the file name of every exit file
-     * created, on the watcher's thread. Names that are not container ids (conmon's temporary files) are the
-     * callee's to ignore.
+     * created, each on its own virtual thread (a container whose lock is held by a slow stop must not delay the
+     * others), and once for every file already there, so exits between recovery and now are not missed. Names
+     * that are not container ids (conmon's temporary files) are the callee's to ignore.
      */
     public static ExitWatcher start(Path exitDir, Consumer<String> onExit) throws IOException {
         Files.createDirectories(exitDir);
@@ -43,6 +44,9 @@ public final class ExitWatcher implements AutoCloseable {
         exitDir.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
         ExitWatcher w = new ExitWatcher(exitDir, onExit, ws);
         w.thread.start();
+        try (var existing = Files.list(exitDir)) {
+            existing.forEach(f -> w.report(f.getFileName().toString()));
+        }
         return w;
     }
 
@@ -71,11 +75,13 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     private void report(String name) {
-        try {
-            onExit.accept(name);
-        } catch (RuntimeException e) {
-            LOG.warn("container {}: handling its exit file failed: {}", name, e.getMessage(), e);
-        }
+        Thread.ofVirtual().name("exit-" + name).start(() -> {
+            try {
+                onExit.accept(name);
+            } catch (RuntimeException e) {
+                LOG.warn("container {}: handling its exit file failed: {}", name, e.getMessage(), e);
+            }
+        });
     }
 
     @Override

@@ -32,4 +32,14 @@ class ExitWatcherTest {
             assertThat(name).isEqualTo("abc");
         }
     }
+
+    @Test
+    void reportsExitFilesAlreadyThereAtStart() throws IOException, InterruptedException {
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        Path exits = Files.createDirectories(dir.resolve("exits"));
+        Files.writeString(exits.resolve("old"), "0");
+        try (ExitWatcher ignored = ExitWatcher.start(exits, seen::add)) {
+            assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("old");
+        }
+    }
 }
