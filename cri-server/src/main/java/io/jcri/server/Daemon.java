@@ -114,7 +114,9 @@ public final class Daemon {
         StatsCollector stats = new StatsCollector(containers, sandboxes, new CgroupStats(hostCgroups.layout()),
                 Path.of(config.state().root(), "containers"), Clock.systemUTC());
         streaming = new StreamingServer(new RuntimeStreamingBackend(new StreamService(containers, sandboxes)),
-                Duration.ofSeconds(config.streaming().idleTimeoutSeconds()), null, Clock.systemUTC());
+                Duration.ofSeconds(config.streaming().idleTimeoutSeconds()),
+                StreamingServer.tls(config.streaming().tlsCertFile(), config.streaming().tlsKeyFile()),
+                Clock.systemUTC());
         try {
             streaming.start(config.streaming().address(), config.streaming().port());
         } catch (InterruptedException e) {

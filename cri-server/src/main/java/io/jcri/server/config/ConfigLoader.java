@@ -118,6 +118,9 @@ public final class ConfigLoader {
         if (c.streaming().idleTimeoutSeconds() <= 0) {
             problems.add("key 'streaming.idle_timeout_seconds' expects a number > 0");
         }
+        if (c.streaming().tlsCertFile().isEmpty() != c.streaming().tlsKeyFile().isEmpty()) {
+            problems.add("keys 'streaming.tls_cert_file' and 'streaming.tls_key_file' go together");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(source + ": " + String.join("; ", problems));
         }

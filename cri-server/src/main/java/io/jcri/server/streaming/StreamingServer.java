@@ -20,12 +20,16 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +60,18 @@ public final class StreamingServer implements AutoCloseable {
         this.tokens = new TokenRegistry<>(clock, TOKEN_TTL);
         this.idleTimeout = idleTimeout;
         this.tls = tls;
+    }
+
+    /** TLS from a PEM certificate and PKCS#8 key, or {@code null} (plain HTTP) when both are empty. */
+    public static SslContext tls(String certFile, String keyFile) throws IOException {
+        if (certFile.isEmpty() && keyFile.isEmpty()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(new File(certFile), new File(keyFile)).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IOException("streaming TLS from " + certFile + " and " + keyFile + ": " + e.getMessage(), e);
+        }
     }
 
     /** Binds {@code address:port} (port 0: any free port) and serves. */
