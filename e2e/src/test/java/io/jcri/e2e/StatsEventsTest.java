@@ -23,6 +23,7 @@ import io.jcri.cri.v1.ListContainerStatsRequest;
 import io.jcri.cri.v1.ListMetricDescriptorsRequest;
 import io.jcri.cri.v1.ListPodSandboxMetricsRequest;
 import io.jcri.cri.v1.Metric;
+import io.jcri.cri.v1.NetworkInterfaceUsage;
 import io.jcri.cri.v1.MetricDescriptor;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxMetrics;
@@ -168,6 +169,29 @@ class StatsEventsTest {
                 .singleElement().satisfies(m -> assertThat(m.getValue().getValue()).isGreaterThan(45 * MB));
         assertThat(metrics.getMetricsList()).extracting(Metric::getName)
                 .contains("container_network_transmit_bytes_total");
+    }
+
+    @Test
+    void podNetworkCountersRiseWithTrafficBetweenPods() throws Exception {
+        PodSandboxConfig a = Pods.config("ping-a").build();
+        PodSandboxConfig b = Pods.config("ping-b").build();
+        String podA = Pods.run(cri, a);
+        String podB = Pods.run(cri, b);
+        String pinger = Containers.run(cri, podA, a, Containers.config("pinger", IMAGE, "sleep", "1000"));
+        String ipB = Pods.status(cri, podB).getNetwork().getIp();
+        long rxBefore = defaultInterface(podB).getRxBytes().getValue();
+
+        Containers.sh(cri, pinger, "ping -c 5 -i 0.2 -s 1000 " + ipB);
+
+        // Five echo requests of more than 1000 bytes each reached pod B, and their replies left it.
+        assertThat(defaultInterface(podB).getRxBytes().getValue() - rxBefore).isGreaterThanOrEqualTo(5 * 1000);
+        assertThat(defaultInterface(podB).getTxBytes().getValue()).isGreaterThanOrEqualTo(5 * 1000);
+        assertThat(defaultInterface(podA).getTxBytes().getValue()).isGreaterThanOrEqualTo(5 * 1000);
+    }
+
+    private static NetworkInterfaceUsage defaultInterface(String podId) {
+        return cri.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(podId).build())
+                .getStats().getLinux().getNetwork().getDefaultInterface();
     }
 
     @Test
