@@ -20,6 +20,7 @@ import io.jcri.cri.v1.ImageStatusResponse;
 import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.cri.v1.RemoveImageRequest;
+import io.jcri.cri.v1.StreamImagesRequest;
 import io.jcri.e2e.ImageBuilder.Compression;
 import io.jcri.e2e.ImageBuilder.Format;
 import io.jcri.e2e.ImageBuilder.Layer;
@@ -348,6 +349,11 @@ class ImagePullTest {
                 .extracting(Image::getId).containsExactly(id);
         assertThat(cri.images().listImages(ListImagesRequest.newBuilder().setFilter(ImageFilter.newBuilder()
                 .setImage(spec("fixtures.jcri.test/none:1"))).build()).getImagesList()).isEmpty();
+        List<Image> streamed = new ArrayList<>();
+        cri.images().streamImages(StreamImagesRequest.getDefaultInstance())
+                .forEachRemaining(r -> streamed.addAll(r.getImagesList()));
+        assertThat(streamed).containsExactlyInAnyOrderElementsOf(
+                cri.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList());
 
         ImageFsInfoResponse fs = cri.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
         assertThat(fs.getImageFilesystems(0).getFsId().getMountpoint()).isEqualTo(layers().toString());
