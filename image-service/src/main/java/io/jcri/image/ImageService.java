@@ -72,10 +72,11 @@ public final class ImageService {
      *
      * @param auth          credentials from the request ({@link RegistryAuth#NONE} for none)
      * @param serverAddress the registry those credentials name, may be empty (see {@link Credentials})
+     * @param forPod        "namespace/name" of the pod the image is for, only for the log; may be empty
      */
-    public ImageRecord pull(String reference, RegistryAuth auth, String serverAddress) {
+    public ImageRecord pull(String reference, RegistryAuth auth, String serverAddress, String forPod) {
         ImageReference ref = ImageReference.parse(reference);
-        LOG.info("pulling {} ({})", ref, auth);
+        LOG.info("pulling {}{} ({})", ref, forPod.isEmpty() ? "" : " for pod " + forPod, auth);
         try {
             return puller.pull(ref, auth, serverAddress);
         } catch (ImageException e) {

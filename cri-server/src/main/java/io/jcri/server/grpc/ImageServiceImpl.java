@@ -35,7 +35,7 @@ import java.util.List;
 /**
  * The gRPC face of {@code runtime.v1.ImageService}: each method unpacks the request, calls one
  * {@link ImageService} method and packs the answer. A pull is interrupted when its call is cancelled or runs out
- * of deadline.
+ * of deadline; its sandbox config only names the pod in the log.
  */
 public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBase {
     private static final int STREAM_BATCH = 100;
@@ -54,12 +54,14 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
         AuthConfig a = request.getAuth();
         RegistryAuth auth = RegistryAuth.fromCri(a.getUsername(), a.getPassword(), a.getAuth(), a.getIdentityToken(),
                 a.getRegistryToken());
+        String pod = request.hasSandboxConfig() ? request.getSandboxConfig().getMetadata().getNamespace() + "/"
+                + request.getSandboxConfig().getMetadata().getName() : "";
         Thread handler = Thread.currentThread();
         Context.CancellationListener cancel = ctx -> handler.interrupt();
         Context.current().addListener(cancel, Runnable::run);
         ImageRecord r;
         try {
-            r = images.pull(request.getImage().getImage(), auth, a.getServerAddress());
+            r = images.pull(request.getImage().getImage(), auth, a.getServerAddress(), pod);
         } finally {
             Context.current().removeListener(cancel);
         }
