@@ -63,21 +63,6 @@ public final class NetworkAttacher {
         cache.delete(containerId, ifName);
     }
 
-    /** Whether an attachment (finished or not) is cached for the container. */
-    public boolean attached(String containerId, String ifName) {
-        return cache.get(containerId, ifName).isPresent();
-    }
-
-    /** The cached result of a finished attachment. */
-    public Optional<CniResult> result(String containerId, String ifName) {
-        return cache.get(containerId, ifName).filter(e -> e.result() != null).map(e -> CniResult.of(e.result()));
-    }
-
-    /** The conf dir's current configuration, or why there is none. */
-    public NetworkConfigList currentConfig() {
-        return loader.load();
-    }
-
     private void delete(NetworkConfigList list, CniRequest request, ObjectNode prevResult) {
         List<ObjectNode> plugins = list.plugins().reversed();
         CniException first = null;

@@ -2,12 +2,11 @@ package io.jcri.oci.ns;
 
 import io.jcri.oci.sys.Syscalls;
 
-/** The namespace kinds a pod shares, with their clone flag and their name under {@code /proc/<tid>/ns}. */
+/** The namespace kinds jcri pins for a pod, with their clone flag and their name under {@code /proc/<tid>/ns}. */
 public enum NsType {
     NET(Syscalls.CLONE_NEWNET, "net"),
     IPC(Syscalls.CLONE_NEWIPC, "ipc"),
-    UTS(Syscalls.CLONE_NEWUTS, "uts"),
-    PID(Syscalls.CLONE_NEWPID, "pid");
+    UTS(Syscalls.CLONE_NEWUTS, "uts");
 
     private final int flag;
     private final String procName;

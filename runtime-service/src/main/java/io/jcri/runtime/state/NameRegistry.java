@@ -4,7 +4,6 @@ import io.jcri.cri.ErrorKind;
 import io.jcri.runtime.RuntimeServiceException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -74,12 +73,6 @@ public final class NameRegistry {
     public void release(String name, String id) {
         synchronized (lock) {
             owners.remove(name, id);
-        }
-    }
-
-    public Optional<String> owner(String name) {
-        synchronized (lock) {
-            return Optional.ofNullable(owners.get(name));
         }
     }
 
