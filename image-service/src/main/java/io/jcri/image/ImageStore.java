@@ -5,7 +5,9 @@ import io.jcri.oci.fs.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,19 +35,38 @@ final class ImageStore {
     ImageStore(Path root) throws IOException {
         this.root = root;
         Files.createDirectories(root);
+        List<Path> files;
         try (Stream<Path> s = Files.list(root)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                ImageRecord r;
-                try {
-                    r = JSON.readValue(p.toFile(), ImageRecord.class);
-                } catch (IOException e) {
-                    // one unreadable record must not keep the node from starting: the image can be pulled again
-                    LOG.error("image record {} is unreadable, ignoring it: {}", p, e.getMessage());
-                    continue;
-                }
-                byId.put(r.id(), r);
-                index(r);
+            // oldest first: when a crash came between tagging one image and untagging another, the newer wins
+            files = s.filter(p -> p.getFileName().toString().endsWith(".json"))
+                    .sorted(Comparator.comparing(ImageStore::modified)).toList();
+        }
+        for (Path p : files) {
+            ImageRecord r;
+            try {
+                r = JSON.readValue(p.toFile(), ImageRecord.class);
+            } catch (IOException e) {
+                // one unreadable record must not keep the node from starting: the image can be pulled again
+                LOG.error("image record {} is unreadable, ignoring it: {}", p, e.getMessage());
+                continue;
             }
+            byId.put(r.id(), r);
+            index(r);
+        }
+        for (ImageRecord r : List.copyOf(byId.values())) {
+            List<String> owned = r.repoTags().stream().filter(t -> r.id().equals(tagIndex.get(t))).toList();
+            if (owned.size() != r.repoTags().size()) {
+                LOG.info("image {}: dropping tags that a newer image took: {}", r.id(), r.repoTags());
+                save(r.withRepoTags(owned));
+            }
+        }
+    }
+
+    private static FileTime modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
         }
     }
 

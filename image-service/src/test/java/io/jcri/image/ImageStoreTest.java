@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,21 @@ class ImageStoreTest {
         reloaded.remove(reloaded.byId(A).orElseThrow());
         assertThat(new ImageStore(dir).all()).extracting(ImageRecord::id).containsExactly(B);
         assertThat(reloaded.byTag("x.io/app:1")).isEmpty();
+    }
+
+    @Test
+    void aTagLeftOnTwoRecordsByACrashStaysWithTheNewerOne() throws Exception {
+        ImageStore store = new ImageStore(dir);
+        store.add(pulled(A, "x.io/app@sha256:1"), "x.io/app:latest");
+        Path older = dir.resolve("a".repeat(64) + ".json");
+        String stale = Files.readString(older);
+        store.add(pulled(B, "x.io/app@sha256:2"), "x.io/app:latest");
+        Files.writeString(older, stale);
+        Files.setLastModifiedTime(older, FileTime.fromMillis(0));
+        ImageStore reloaded = new ImageStore(dir);
+        assertThat(reloaded.byTag("x.io/app:latest").orElseThrow().id()).isEqualTo(B);
+        assertThat(reloaded.byId(A).orElseThrow().repoTags()).isEmpty();
+        assertThat(new ImageStore(dir).byId(A).orElseThrow().repoTags()).isEmpty();
     }
 
     @Test
