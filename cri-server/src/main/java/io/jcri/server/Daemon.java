@@ -107,6 +107,7 @@ public final class Daemon {
         EventBus events = new EventBus(EVENT_BUFFER);
         eventPublisher = new ContainerEventPublisher(events, PodStatuses.of(sandboxes, containers)).start();
         containers.useLifecycle(eventPublisher);
+        sandboxes.useLifecycle(eventPublisher);
         containers.recover();
         // Recovery runs after every PodContainers implementation is registered with usePodContainers.
         sandboxes.recover();

@@ -27,6 +27,7 @@ import io.jcri.cri.v1.NetworkInterfaceUsage;
 import io.jcri.cri.v1.MetricDescriptor;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxMetrics;
+import io.jcri.cri.v1.PodSandboxState;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.cri.v1.PodSandboxStatsRequest;
 import io.jcri.cri.v1.PullImageRequest;
@@ -245,6 +246,33 @@ class StatsEventsTest {
                     ContainerEventType.CONTAINER_DELETED_EVENT)) {
                 awaitEvent(second, id, t);
             }
+        } finally {
+            calls.forEach(c -> c.cancel(null));
+        }
+    }
+
+    @Test
+    void podLifecycleIsReportedAsEventsOfTheSandbox() throws Exception {
+        PodSandboxConfig probePod = Pods.config("events-probe").build();
+        String probePodId = Pods.run(cri, probePod);
+        List<Context.CancellableContext> calls = new ArrayList<>();
+        try {
+            BlockingQueue<ContainerEventResponse> events = subscribe(calls);
+            String probe = Containers.create(cri, probePodId, probePod, Containers.config("probe", IMAGE, "true"));
+            awaitEvent(events, probe, ContainerEventType.CONTAINER_CREATED_EVENT);
+
+            String podId = Pods.run(cri, Pods.config("events-pod").build());
+            ContainerEventResponse created = awaitEvent(events, podId, ContainerEventType.CONTAINER_CREATED_EVENT);
+            awaitEvent(events, podId, ContainerEventType.CONTAINER_STARTED_EVENT);
+            Pods.stopAndRemove(cri, podId);
+            awaitEvent(events, podId, ContainerEventType.CONTAINER_STOPPED_EVENT);
+            ContainerEventResponse deleted = awaitEvent(events, podId, ContainerEventType.CONTAINER_DELETED_EVENT);
+
+            // Kubelet finds the pod of an event by the uid in its pod status, also once the pod is gone.
+            assertThat(created.getPodSandboxStatus().getMetadata().getUid()).isEqualTo("uid-events-pod");
+            assertThat(created.getPodSandboxStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+            assertThat(deleted.getPodSandboxStatus().getMetadata().getUid()).isEqualTo("uid-events-pod");
+            assertThat(deleted.getPodSandboxStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
         } finally {
             calls.forEach(c -> c.cancel(null));
         }

@@ -2,6 +2,7 @@ package io.jcri.runtime.events;
 
 import io.jcri.cri.v1.ContainerEventResponse;
 import io.jcri.cri.v1.ContainerEventType;
+import io.jcri.cri.v1.PodSandboxStatus;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
@@ -17,7 +18,9 @@ public final class ContainerEventPublisher implements ContainerLifecycle, AutoCl
     /** Changes waiting for the dispatcher; far more than container operations can produce in a burst. */
     private static final int BACKLOG = 10_000;
 
-    private record Change(String containerId, String sandboxId, ContainerEventType type, long atNanos) {
+    /** One change; {@code podStatus} is null when the pod's status is to be read at publishing time. */
+    private record Change(String containerId, String sandboxId, ContainerEventType type, long atNanos,
+                          PodSandboxStatus podStatus) {
     }
 
     private final EventBus bus;
@@ -39,12 +42,21 @@ public final class ContainerEventPublisher implements ContainerLifecycle, AutoCl
 
     @Override
     public void changed(String containerId, String sandboxId, ContainerEventType type, long atNanos) {
+        enqueue(new Change(containerId, sandboxId, type, atNanos, null));
+    }
+
+    @Override
+    public void podChanged(PodSandboxStatus status, ContainerEventType type, long atNanos) {
+        enqueue(new Change(status.getId(), status.getId(), type, atNanos, status));
+    }
+
+    private void enqueue(Change c) {
         if (!bus.hasSubscribers()) {
             return;
         }
-        if (!changes.offer(new Change(containerId, sandboxId, type, atNanos))) {
-            LOG.error("container {}: {} not published, {} changes already wait for the dispatcher", containerId,
-                    type, BACKLOG);
+        if (!changes.offer(c)) {
+            LOG.error("container {}: {} not published, {} changes already wait for the dispatcher", c.containerId(),
+                    c.type(), BACKLOG);
         }
     }
 
@@ -68,7 +80,11 @@ public final class ContainerEventPublisher implements ContainerLifecycle, AutoCl
     private ContainerEventResponse event(Change c) {
         ContainerEventResponse.Builder b = ContainerEventResponse.newBuilder().setContainerId(c.containerId())
                 .setContainerEventType(c.type()).setCreatedAt(c.atNanos());
-        statuses.pod(c.sandboxId()).ifPresent(b::setPodSandboxStatus);
+        if (c.podStatus() != null) {
+            b.setPodSandboxStatus(c.podStatus());
+        } else {
+            statuses.pod(c.sandboxId()).ifPresent(b::setPodSandboxStatus);
+        }
         b.addAllContainersStatuses(statuses.containers(c.sandboxId()));
         return b.build();
     }

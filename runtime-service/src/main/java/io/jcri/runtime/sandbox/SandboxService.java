@@ -5,6 +5,7 @@ import io.jcri.cni.CniInvoker;
 import io.jcri.cni.CniResultCache;
 import io.jcri.cni.NetworkAttacher;
 import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
@@ -23,6 +24,7 @@ import io.jcri.oci.ns.InfraProcess;
 import io.jcri.oci.ns.NamespacePinner;
 import io.jcri.oci.ns.NsType;
 import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.state.Ids;
 import io.jcri.runtime.state.KeyedLocks;
 import io.jcri.runtime.state.NameRegistry;
@@ -66,6 +68,7 @@ public final class SandboxService {
     private final KeyedLocks locks = new KeyedLocks();
     private volatile PodContainers containers = PodContainers.NONE;
     private volatile Supplier<String> podCidr = () -> "";
+    private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
 
     public SandboxService(SandboxSettings settings, StateStore<SandboxRecord> store, NamespacePinner pinner,
                           CgroupManager cgroups, NetworkAttacher attacher) {
@@ -94,6 +97,11 @@ public final class SandboxService {
     /** Registers the container service's view of pod containers, used when pods stop and are removed. */
     public void usePodContainers(PodContainers podContainers) {
         this.containers = Objects.requireNonNull(podContainers);
+    }
+
+    /** Registers who hears of pods made ready, stopped and removed (GetContainerEvents). */
+    public void useLifecycle(ContainerLifecycle listener) {
+        this.lifecycle = Objects.requireNonNull(listener);
     }
 
     /** Where the node's pod CIDR (from UpdateRuntimeConfig) is read, for CNI's ipRanges capability. */
@@ -135,7 +143,10 @@ public final class SandboxService {
             FaultPoints.hit("sandbox.before-cni-del");
             List<Exception> failures = tearDown(r);
             if (r.state() != SandboxState.NOTREADY && r.state() != SandboxState.REMOVING) {
-                store.put(store.get(id).orElse(r).withState(SandboxState.NOTREADY));
+                SandboxRecord stopped = store.get(id).orElse(r).withState(SandboxState.NOTREADY);
+                store.put(stopped);
+                lifecycle.podChanged(SandboxViews.status(stopped), ContainerEventType.CONTAINER_STOPPED_EVENT,
+                        nowNanos());
             }
             throwFirst(id, "stopping", failures);
             LOG.info("sandbox {}: stopped", id);
@@ -153,6 +164,8 @@ public final class SandboxService {
             store.put(r.withState(SandboxState.REMOVING));
             containers.removeAll(id);
             destroy(r);
+            lifecycle.podChanged(SandboxViews.status(r.withState(SandboxState.NOTREADY)),
+                    ContainerEventType.CONTAINER_DELETED_EVENT, nowNanos());
             LOG.info("sandbox {}: removed", id);
         }));
     }
@@ -260,7 +273,10 @@ public final class SandboxService {
             record = startInfra(record, pinned, rollback);
         }
         FaultPoints.hit("sandbox.before-ready");
-        store.put(record.withState(SandboxState.READY));
+        SandboxRecord ready = record.withState(SandboxState.READY);
+        store.put(ready);
+        lifecycle.podChanged(SandboxViews.status(ready), ContainerEventType.CONTAINER_CREATED_EVENT, ready.createdAt());
+        lifecycle.podChanged(SandboxViews.status(ready), ContainerEventType.CONTAINER_STARTED_EVENT, nowNanos());
         LOG.info("sandbox {}: ready ({}/{} attempt {}, handler {})", id, record.namespace(), record.name(),
                 record.attempt(), handler);
         return id;
@@ -390,6 +406,11 @@ public final class SandboxService {
     private static CgroupResources resources(LinuxContainerResources r) {
         return new CgroupResources(r.getCpuShares(), r.getCpuQuota(), r.getCpuPeriod(), r.getMemoryLimitInBytes(),
                 r.getCpusetCpus(), r.getCpusetMems());
+    }
+
+    private static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private static String podHostname(PodSandboxConfig config) {
