@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -40,8 +41,13 @@ public final class JcriProcess implements AutoCloseable {
 
     /** A daemon with the default configuration plus {@code extraToml} (sections not named above). */
     public static JcriProcess start(String extraToml) throws Exception {
+        return start(extraToml, Map.of());
+    }
+
+    /** Likewise, with {@code env} added to the daemon's environment. */
+    public static JcriProcess start(String extraToml, Map<String, String> env) throws Exception {
         JcriProcess p = new JcriProcess(Files.createTempDirectory("jcri-e2e-"), extraToml);
-        p.launch();
+        p.launch(env);
         return p;
     }
 
@@ -55,8 +61,21 @@ public final class JcriProcess implements AutoCloseable {
     }
 
     public void launch() throws Exception {
-        process = command("serve").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        launch(Map.of());
+    }
+
+    /**
+     * Starts the daemon again on the same directories, with {@code env} added to its environment (a test arms
+     * fault points through it); a socket left by a killed daemon is removed first so the wait sees the new one.
+     */
+    public void launch(Map<String, String> env) throws Exception {
+        if (process != null && !process.isAlive()) {
+            Files.deleteIfExists(socket);
+        }
+        ProcessBuilder pb = command("serve").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        process = pb.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(socket)) {
             if (!process.isAlive()) {
@@ -103,6 +122,12 @@ public final class JcriProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(log unreadable: " + e.getMessage() + ")";
         }
+    }
+
+    /** SIGKILL, as the OOM killer would, and waits for the process to be gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** SIGTERM, then waits; returns the exit code. */
