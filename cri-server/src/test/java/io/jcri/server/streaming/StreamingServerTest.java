@@ -140,6 +140,22 @@ class StreamingServerTest {
     }
 
     @Test
+    void anIdleConnectionIsClosedAndItsProcessEnded() throws Exception {
+        try (StreamingServer quick = new StreamingServer(backend, Duration.ofSeconds(1), null, Clock.systemUTC())) {
+            quick.start("127.0.0.1", 0);
+            String url = quick.exec(ExecRequest.newBuilder().setContainerId("c1").addCmd("sleep").addCmd("60")
+                    .setStdout(true).build()).getUrl();
+            try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
+                stream(c, "error");
+                stream(c, "stdout");
+                c.awaitClosed(WAIT);
+            }
+            assertThat(backend.processes.getFirst().waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+        }
+    }
+
+    @Test
     void aTokenWorksOnce() throws Exception {
         String url = execUrl(false, false, "true");
         try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
