@@ -357,4 +357,15 @@ class ContainerScenarioTest {
         assertThat(Files.readString(log)).contains("stdout F line-");
         assertThat(Files.readString(rotated)).contains("stdout F line-1");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void addsTheDevicesOfTheConfig(String handler) throws Exception {
+        Pod pod = pod(handler, "devices");
+        String id = Containers.run(cri, pod.id(), pod.config(), Containers.config("devices", IMAGE, "sleep", "3600")
+                .addDevices(io.jcri.cri.v1.Device.newBuilder().setHostPath("/dev/null").setContainerPath("/dev/mynull")
+                        .setPermissions("rw")));
+        assertThat(Containers.sh(cri, id, "ls -l /dev/mynull")).startsWith("crw").contains("1,   3");
+        assertThat(Containers.sh(cri, id, "echo x > /dev/mynull && echo written")).isEqualTo("written\n");
+    }
 }
