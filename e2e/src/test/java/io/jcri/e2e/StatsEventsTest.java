@@ -32,6 +32,7 @@ import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.cri.v1.PodSandboxStatsRequest;
 import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.cri.v1.RemoveContainerRequest;
+import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.StatusResponse;
 import io.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
@@ -51,6 +52,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Stats, metrics and events through a real jcri: counters that rise while a container burns CPU and holds memory,
@@ -120,10 +123,12 @@ class StatsEventsTest {
         }
     }
 
-    @Test
-    void statsRiseWhenAContainerBurnsCpuAndHoldsMemory() throws Exception {
-        PodSandboxConfig pod = Pods.config("stats").build();
-        String podId = Pods.run(cri, pod);
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void statsRiseWhenAContainerBurnsCpuAndHoldsMemory(String handler) throws Exception {
+        PodSandboxConfig pod = Pods.config("stats-" + handler).build();
+        String podId = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod)
+                .setRuntimeHandler(handler).build()).getPodSandboxId();
         String burn = Containers.run(cri, podId, pod, Containers.config("burn", IMAGE, "sh", "-c",
                 "while :; do :; done"));
         // tail keeps everything after the last newline, and /dev/zero has none: 50 MiB held in memory. The file
