@@ -193,7 +193,7 @@ class StreamingTest {
     }
 
     @Test
-    void portForwardReachesHttpdInThePod() throws Exception {
+    void portForwardReachesHttpdInThePodOverSpdyAndWebSocket() throws Exception {
         Containers.run(cri, pod, podConfig, Containers.config("httpd", IMAGE, "/bin/busybox", "sh", "-c",
                 "/bin/busybox mkdir -p /www && echo hello-from-pod > /www/index.html && "
                         + "exec /bin/busybox httpd -f -p 8080 -h /www"));
@@ -217,6 +217,16 @@ class StreamingTest {
             }
         }
         assertThat(response).startsWith("HTTP/1.").contains("hello-from-pod");
+        String url = cri.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(pod).addPort(8080)
+                .build()).getUrl();
+        try (WebSocketTestClient c = WebSocketTestClient.connect(url, "v4.channel.k8s.io")) {
+            c.send(0, request);
+            long until = System.nanoTime() + WAIT.toNanos();
+            while (!c.latin1(0).contains("hello-from-pod") && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertThat(c.latin1(0)).startsWith("\u0090\u001fHTTP/1.").contains("hello-from-pod");
+        }
     }
 
     @Test
