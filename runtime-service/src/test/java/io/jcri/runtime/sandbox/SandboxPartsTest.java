@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jcri.cni.CniRequest;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.DNSConfig;
+import io.jcri.cri.v1.LinuxContainerResources;
+import io.jcri.cri.v1.LinuxPodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxFilter;
 import io.jcri.cri.v1.PodSandboxMetadata;
@@ -88,6 +90,30 @@ class SandboxPartsTest {
         assertThat(SandboxViews.matches(r, PodSandboxFilter.newBuilder().setState(PodSandboxStateValue
                 .newBuilder().setState(PodSandboxState.SANDBOX_NOTREADY)).build())).isFalse();
         assertThat(r.config().getMetadata().getName()).isEqualTo("p");
+    }
+
+    @Test
+    void unusableConfigsAreInvalidArgumentsBeforeAnythingIsMade() {
+        SandboxConfigCheck.check(config().setHostname("web-0").addPortMappings(PortMapping.newBuilder()
+                .setContainerPort(80).setHostPort(8080).setHostIp("127.0.0.1")).build());
+        List<PodSandboxConfig.Builder> bad = List.of(
+                config().clearMetadata(),
+                config().setHostname("a/b"),
+                config().addPortMappings(PortMapping.newBuilder().setContainerPort(70000)),
+                config().addPortMappings(PortMapping.newBuilder().setHostPort(-1)),
+                config().addPortMappings(PortMapping.newBuilder().setContainerPort(80).setHostIp("host name")),
+                config().setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("/a/../b")),
+                config().setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("x".repeat(300))),
+                config().setLinux(LinuxPodSandboxConfig.newBuilder().setResources(
+                        LinuxContainerResources.newBuilder().setCpuShares(-5))),
+                config().setLinux(LinuxPodSandboxConfig.newBuilder().setOverhead(
+                        LinuxContainerResources.newBuilder().setCpusetCpus("all"))),
+                config().setLinux(LinuxPodSandboxConfig.newBuilder().putSysctls("vm.swappiness", "1")));
+        for (PodSandboxConfig.Builder b : bad) {
+            assertThatThrownBy(() -> SandboxConfigCheck.check(b.build())).as(b.build().toString())
+                    .isInstanceOfSatisfying(RuntimeServiceException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
+        }
     }
 
     private static PodSandboxConfig.Builder config() {
