@@ -266,7 +266,17 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
     @Override
     public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
-        out.onNext(containers.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout()));
+        // A cancelled call (kubelet's probe gave up) interrupts the exec, which then ends the command it started.
+        Thread handler = Thread.currentThread();
+        io.grpc.Context.CancellationListener cancel = ctx -> handler.interrupt();
+        io.grpc.Context.current().addListener(cancel, Runnable::run);
+        ExecSyncResponse r;
+        try {
+            r = containers.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
+        } finally {
+            io.grpc.Context.current().removeListener(cancel);
+        }
+        out.onNext(r);
         out.onCompleted();
     }
 

@@ -86,7 +86,14 @@ final class Command {
             int code = status == null ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
             return new Result(timedOut ? -1 : code, stdout.bytes(), stderr.bytes(), timedOut);
         } catch (InterruptedException e) {
+            // The caller went away (a cancelled call): end what the command started as at a deadline.
+            onTimeout.run();
             Syscalls.kill(pid, 9);
+            try {
+                waitFor(pid, System.nanoTime() + 3_000_000_000L);
+            } catch (InterruptedException again) {
+                LOG.debug("interrupted again while reaping {}", pid);
+            }
             Thread.currentThread().interrupt();
             throw new OciException("interrupted while running " + String.join(" ", argv), e);
         }

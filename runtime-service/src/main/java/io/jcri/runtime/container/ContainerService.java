@@ -392,6 +392,12 @@ public final class ContainerService implements PodContainers {
                     .setStderr(com.google.protobuf.ByteString.copyFrom(res.stderr())).build();
         } catch (IOException e) {
             throw new RuntimeServiceException(ErrorKind.INTERNAL, "exec in " + r.id() + ": " + e.getMessage(), e);
+        } catch (OciException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new RuntimeServiceException(ErrorKind.CANCELLED, "exec of " + cmd + " in " + r.id()
+                        + " cancelled; the command was killed", e);
+            }
+            throw e;
         } finally {
             deleteQuietly(work);
         }
