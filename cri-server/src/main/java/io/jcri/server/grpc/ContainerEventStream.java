@@ -32,7 +32,7 @@ final class ContainerEventStream {
                 while (!call.isReady() && !call.isCancelled() && subscription.open()) {
                     Thread.sleep(READY_WAIT_MS);
                 }
-                if (!call.isCancelled()) {
+                if (subscription.open() && !call.isCancelled()) {
                     call.onNext(event.get());
                 }
             }
