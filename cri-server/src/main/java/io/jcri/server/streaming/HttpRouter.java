@@ -127,6 +127,17 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         hs.handshake(ctx.channel(), req);
         String chosen = hs.selectedSubprotocol() == null ? "" : hs.selectedSubprotocol();
+        ChannelPipeline p = ctx.pipeline();
+        p.addBefore(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_FRAME));
+        if (pending instanceof PendingStream.PortForward pf && chosen.equals(StreamProtocol.PORT_FORWARD_TUNNEL)) {
+            String sandbox = pf.request().getPodSandboxId();
+            p.addBefore(ctx.name(), "ws-tunnel", new WebSocketTunnel());
+            p.addBefore(ctx.name(), "spdy-codec", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
+            p.replace(this, "spdy-session", new SpdyConnection(new PortForwardSpdy(ctx.channel(), sandbox,
+                    port -> backend.portForward(sandbox, port))));
+            LOG.debug("{}: SPDY tunnelled in a WebSocket", label(pending));
+            return;
+        }
         ChannelHandler session = switch (pending) {
             case PendingStream.Exec e -> new RemoteCommandWebSocket(label(e), StreamProtocol.of(chosen),
                     () -> backend.exec(e.request()));
@@ -136,8 +147,6 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     forwardedPorts(pf.request(), req), port -> backend.portForward(pf.request().getPodSandboxId(),
                     port), !chosen.contains("base64"));
         };
-        ChannelPipeline p = ctx.pipeline();
-        p.addBefore(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_FRAME));
         p.replace(this, "ws-session", session);
         LOG.debug("{}: WebSocket session, protocol '{}'", label(pending), chosen);
     }

@@ -21,8 +21,11 @@ enum StreamProtocol {
     static final String PORT_FORWARD_V1 = "portforward.k8s.io";
     /** Offered over SPDY, best first (v5 over SPDY behaves as v4). */
     static final List<String> SPDY = List.of(V5.id, V4.id, V3.id, V2.id, V1.id);
-    /** Offered for port-forward over WebSocket (kubelet's channel framing, binary or base64). */
-    static final List<String> PORT_FORWARD_WEBSOCKET = List.of(V4.id, V4_BASE64.id, PORT_FORWARD_V1);
+    /** client-go's port-forward over WebSocket: SPDY/3.1 frames inside binary WebSocket messages. */
+    static final String PORT_FORWARD_TUNNEL = "SPDY/3.1+portforward.k8s.io";
+    /** Offered for port-forward over WebSocket: the SPDY tunnel, or kubelet's channel framing. */
+    static final List<String> PORT_FORWARD_WEBSOCKET = List.of(PORT_FORWARD_TUNNEL, V4.id, V4_BASE64.id,
+            PORT_FORWARD_V1);
     /** Offered over WebSocket, best first. */
     static final List<String> WEBSOCKET = List.of(V5.id, V4.id, V4_BASE64.id, V1.id, V1_BASE64.id);
 
