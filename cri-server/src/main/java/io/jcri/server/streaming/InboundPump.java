@@ -32,6 +32,7 @@ final class InboundPump {
     private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queued = new AtomicLong();
     private volatile Thread worker;
+    private volatile boolean stopped;
 
     InboundPump(Channel channel, String name) {
         this.channel = channel;
@@ -40,7 +41,7 @@ final class InboundPump {
 
     /** Queues the readable bytes of {@code data} (not released here). */
     void offer(ByteBuf data) {
-        if (!data.isReadable()) {
+        if (stopped || !data.isReadable()) {
             return;
         }
         byte[] bytes = ByteBufUtil.getBytes(data);
@@ -60,8 +61,9 @@ final class InboundPump {
         worker = Thread.ofVirtual().name("pump-" + name).start(() -> deliver(target));
     }
 
-    /** Stops delivering; what is still queued is dropped. */
+    /** Stops delivering; what is queued or still arrives is dropped. */
     void stop() {
+        stopped = true;
         Thread w = worker;
         if (w != null) {
             w.interrupt();
@@ -87,6 +89,7 @@ final class InboundPump {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             LOG.debug("{}: target closed: {}", name, e.getMessage());
+            stopped = true;
             queue.clear();
             channel.config().setAutoRead(true);
         }

@@ -130,7 +130,9 @@ final class RemoteCommand {
                 applyResize(size);
             }
             OutputStream in = s.stdin();
-            if (in != null) {
+            if (in == null) {
+                stdin.stop();
+            } else {
                 stdin.start(new InboundPump.Target() {
                     @Override
                     public void write(byte[] data) throws IOException {
