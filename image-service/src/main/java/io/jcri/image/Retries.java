@@ -40,6 +40,11 @@ public final class Retries {
                 if (Thread.currentThread().isInterrupted()) {
                     throw cancelled(what, e);
                 }
+                if (noSpace(e)) {
+                    // A full disk is still full a second later: say so at once instead of retrying.
+                    throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, what + ": no space left on device",
+                            e);
+                }
                 if (attempt >= ATTEMPTS) {
                     throw new ImageException(ErrorKind.UNAVAILABLE, what + ": " + describe(e) + " (after "
                             + attempt + " attempts)", e);
@@ -55,6 +60,15 @@ public final class Retries {
                 backoffMillis *= 2;
             }
         }
+    }
+
+    private static boolean noSpace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The message, or the exception's type when it has none (a refused connection has none). */
