@@ -7,8 +7,10 @@ import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
 import io.jcri.cri.v1.PortForwardRequest;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -211,16 +213,22 @@ class StreamingServerTest {
         }
     }
 
+    /** A loopback server that echoes one connection. */
+    private static ServerSocket echoServer() throws IOException {
+        ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            try (Socket s = echo.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return echo;
+    }
+
     @Test
     void portForwardPairsErrorAndDataStreams() throws Exception {
-        try (ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> {
-                try (Socket s = echo.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                    in.transferTo(out);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+        try (ServerSocket echo = echoServer()) {
             String url = server.portForward(PortForwardRequest.newBuilder().setPodSandboxId("p1")
                     .addPort(echo.getLocalPort()).build()).getUrl();
             try (SpdyTestClient c = SpdyTestClient.connect(url, List.of("portforward.k8s.io"))) {
@@ -240,14 +248,7 @@ class StreamingServerTest {
 
     @Test
     void portForwardOverWebSocketAnnouncesThePortAndEchoes() throws Exception {
-        try (ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> {
-                try (Socket s = echo.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                    in.transferTo(out);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+        try (ServerSocket echo = echoServer()) {
             int port = echo.getLocalPort();
             String url = server.portForward(PortForwardRequest.newBuilder().setPodSandboxId("p1").addPort(port)
                     .build()).getUrl();
