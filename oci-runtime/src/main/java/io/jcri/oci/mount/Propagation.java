@@ -29,11 +29,6 @@ public final class Propagation {
         }
     }
 
-    /** Whether the mount holding {@code source} is shared. */
-    public static boolean isShared(Path source) {
-        return mountOf(source).optional().contains("shared:");
-    }
-
     static MountInfo mountOf(Path source) {
         String path;
         try {

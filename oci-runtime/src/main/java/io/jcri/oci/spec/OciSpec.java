@@ -109,8 +109,4 @@ public record OciSpec(String ociVersion, Process process, Root root, String host
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SyscallArg(int index, long value, Long valueTwo, String op) {
     }
-
-    public OciSpec withProcess(Process newProcess) {
-        return new OciSpec(ociVersion, newProcess, root, hostname, mounts, annotations, linux);
-    }
 }
