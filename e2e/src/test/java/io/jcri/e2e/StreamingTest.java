@@ -152,6 +152,28 @@ class StreamingTest {
     }
 
     @Test
+    void aClientThatLeavesEndsItsExecProcess() throws Exception {
+        try (SpdyTestClient c = SpdyTestClient.connect(execUrl(false, false, "/bin/busybox", "sleep", "321"), V4)) {
+            stream(c, "error");
+            stream(c, "stdout");
+            stream(c, "stderr");
+            awaitProcesses("sleep 321", true);
+        }
+        awaitProcesses("sleep 321", false);
+    }
+
+    /** Waits until a process whose command line contains {@code command} runs (or no longer runs) in the shell. */
+    private static void awaitProcesses(String command, boolean running) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String ps = Containers.exec(cri, shell, 10, "/bin/busybox", "ps").getStdout().toStringUtf8();
+        while (ps.contains(command) != running && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            ps = Containers.exec(cri, shell, 10, "/bin/busybox", "ps").getStdout().toStringUtf8();
+        }
+        assertThat(ps.contains(command)).as("'%s' running in:%n%s", command, ps).isEqualTo(running);
+    }
+
+    @Test
     void webSocketV5ExecCarriesStdinAndTheExitCode() throws Exception {
         try (WebSocketTestClient c = WebSocketTestClient.connect(
                 execUrl(true, false, "/bin/busybox", "sh", "-c", "/bin/busybox cat; exit 7"), "v5.channel.k8s.io")) {
