@@ -1,5 +1,7 @@
 package io.jcri.e2e;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jcri.cri.CriClients;
@@ -22,8 +24,6 @@ import java.util.stream.Stream;
  */
 final class CountedDaemon implements AutoCloseable {
     static final String IMAGE = "fixtures.jcri.test/e2e/busybox:recovery";
-    private static final String[] HIERARCHIES = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
-        "blkio", "pids", "net_cls", "net_prio", "perf_event", "hugetlb", "systemd"};
 
     private final Path dir;
     private final LocalRegistry registry;
@@ -33,6 +33,12 @@ final class CountedDaemon implements AutoCloseable {
     private final ScratchNetwork net;
     private final String cgroupParent;
     private final JcriProcess jcri;
+
+    /** Skips the calling test where a counted daemon cannot run: without root or without docker-registry. */
+    static void assumeUsable() {
+        assumeTrue(JcriProcess.isRoot(), "e2e tests need root (namespaces, mounts, cgroups): skipped");
+        assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
+    }
 
     /** A rig whose daemon starts with {@code env} (fault points) on network {@code 10.<octet>.0.0/24}. */
     CountedDaemon(String name, int octet, Map<String, String> env) throws Exception {
@@ -149,8 +155,10 @@ final class CountedDaemon implements AutoCloseable {
             for (AutoCloseable c : new AutoCloseable[] {jcri, net, registry}) {
                 c.close();
             }
-            for (String h : HIERARCHIES) {
-                Pods.exec(10, "rmdir", "/sys/fs/cgroup/" + h + cgroupParent);
+            try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+                for (Path h : hierarchies.toList()) {
+                    Pods.exec(10, "rmdir", h + cgroupParent);
+                }
             }
         }
     }

@@ -1,7 +1,6 @@
 package io.jcri.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jcri.cri.CriClients;
 import io.jcri.cri.v1.ListContainersRequest;
@@ -31,8 +30,7 @@ class LoadTest {
 
     @Test
     void podsWithContainersRunAndGoAwayConcurrently() throws Exception {
-        assumeTrue(JcriProcess.isRoot(), "e2e load test needs root: skipped");
-        assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
+        CountedDaemon.assumeUsable();
         try (CountedDaemon rig = new CountedDaemon("load", 87, Map.of()); CriClients c = rig.client()) {
             rig.pull(c);
             CountedDaemon.Footprint before = rig.footprint();

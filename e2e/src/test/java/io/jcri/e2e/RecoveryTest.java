@@ -2,7 +2,6 @@ package io.jcri.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -36,8 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RecoveryTest {
     @BeforeEach
     void needsRoot() {
-        assumeTrue(JcriProcess.isRoot(), "e2e recovery tests need root: skipped");
-        assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
+        CountedDaemon.assumeUsable();
     }
 
     @ParameterizedTest
