@@ -215,6 +215,27 @@ class StreamingTest {
     }
 
     @Test
+    void attachToATerminalFollowsResizes() throws Exception {
+        String tty = Containers.run(cri, pod, podConfig, Containers.config("tty", IMAGE, "/bin/busybox", "sh")
+                .setStdin(true).setTty(true));
+        String url = cri.runtime().attach(AttachRequest.newBuilder().setContainerId(tty).setStdin(true)
+                .setStdout(true).setTty(true).build()).getUrl();
+        try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
+            stream(c, "error");
+            SpdyTestClient.Stream in = stream(c, "stdin");
+            SpdyTestClient.Stream out = stream(c, "stdout");
+            SpdyTestClient.Stream resize = stream(c, "resize");
+            resize.write("{\"Width\":100,\"Height\":50}");
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!out.text().contains("50 100") && System.nanoTime() < deadline) {
+                in.write("/bin/busybox stty size\r");
+                Thread.sleep(500);
+            }
+            assertThat(out.text()).contains("50 100");
+        }
+    }
+
+    @Test
     void portForwardReachesHttpdInThePodOverSpdyAndWebSocket() throws Exception {
         Containers.run(cri, pod, podConfig, Containers.config("httpd", IMAGE, "/bin/busybox", "sh", "-c",
                 "/bin/busybox mkdir -p /www && echo hello-from-pod > /www/index.html && "
