@@ -41,7 +41,7 @@ class RecoveryTest {
     @ParameterizedTest
     @ValueSource(strings = {"sandbox.after-netns", "sandbox.after-cni", "sandbox.before-ready"})
     void runPodSandboxKilledMidwayIsUndoneAndSucceedsWhenRetried(String point) throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("rec-run", 81, Map.of("JCRI_FAULT", point))) {
+        try (CountedDaemon rig = new CountedDaemon(shortName(point), octet(point), Map.of("JCRI_FAULT", point))) {
             CountedDaemon.Footprint before = rig.footprint();
             PodSandboxConfig pod = Pods.config("victim").build();
             killedBy(rig, point, c -> Pods.run(c, pod));
@@ -60,7 +60,7 @@ class RecoveryTest {
     @ParameterizedTest
     @ValueSource(strings = {"container.after-rootfs", "container.after-create"})
     void createContainerKilledMidwayIsUndoneAndSucceedsWhenRetried(String point) throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("rec-create", 82, Map.of("JCRI_FAULT", point))) {
+        try (CountedDaemon rig = new CountedDaemon(shortName(point), octet(point), Map.of("JCRI_FAULT", point))) {
             PodSandboxConfig pod = Pods.config("host").setLogDirectory(rig.jcri().dir().resolve("logs").toString())
                     .build();
             String podId;
@@ -281,6 +281,15 @@ class RecoveryTest {
         assertThat(rig.jcri().process().waitFor()).isEqualTo(137);
         assertThat(rig.jcri().logText()).contains("fault point " + point + ": halting");
         rig.jcri().launch();
+    }
+
+    /** A daemon name of its own per fault point, short enough to keep bridge names (15 characters) apart. */
+    private static String shortName(String point) {
+        return "f" + Integer.toHexString(point.hashCode() & 0xfffff);
+    }
+
+    private static int octet(String point) {
+        return 60 + Math.floorMod(point.hashCode(), 15);
     }
 
     private static io.jcri.cri.v1.ContainerConfig.Builder sleeper(String name) {
