@@ -40,7 +40,7 @@ class HardeningTest {
 
     @Test
     void socketIsOwnerAndGroupOnlyAndStreamingListensOnLoopback() throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("hard-sock", 88, Map.of()); CriClients c = rig.client()) {
+        try (CountedDaemon rig = new CountedDaemon("hsock", 88, Map.of()); CriClients c = rig.client()) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(rig.jcri().socket())))
                     .isEqualTo("rw-rw----");
             rig.pull(c);
@@ -57,7 +57,7 @@ class HardeningTest {
     void symlinksInTheImageCannotAimMountsOrWorkingDirsAtTheHost() throws Exception {
         Path host = Files.createTempDirectory("jcri-e2e-target-");
         Path volume = Files.createTempDirectory("jcri-e2e-volume-");
-        try (CountedDaemon rig = new CountedDaemon("hard-link", 89, Map.of()); CriClients c = rig.client()) {
+        try (CountedDaemon rig = new CountedDaemon("hlink", 89, Map.of()); CriClients c = rig.client()) {
             String image = rig.push("symlinks", ImageBuilder.tar().symlink("abs", host.toString())
                     .symlink("rel", "../../../../../../.." + host).dir("data", 0755)
                     .symlink("data/up", "../../../../../../../..").layer(Compression.GZIP, Format.OCI));
@@ -90,7 +90,7 @@ class HardeningTest {
 
     @Test
     void logPathsLeavingThePodLogDirectoryAreInvalid() throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("hard-log", 90, Map.of()); CriClients c = rig.client()) {
+        try (CountedDaemon rig = new CountedDaemon("hlog", 90, Map.of()); CriClients c = rig.client()) {
             rig.pull(c);
             PodSandboxConfig pod = pod(rig, "logs");
             String podId = Pods.run(c, pod);
@@ -107,7 +107,7 @@ class HardeningTest {
     /** A 20 MB tmpfs as the state root and a 32 MB image: the pull fails naming the full disk and leaves nothing. */
     @Test
     void aFullDiskFailsThePullCleanly() throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("hard-disk", 91, Map.of())) {
+        try (CountedDaemon rig = new CountedDaemon("hdisk", 91, Map.of())) {
             byte[] noise = new byte[32 << 20];
             new Random(8).nextBytes(noise);
             String image = rig.push("big", ImageBuilder.tar().file("noise", 0644, noise)

@@ -86,7 +86,7 @@ class RecoveryTest {
     @Test
     void startContainerKilledAfterTheRuntimeStartedItShowsItRunning() throws Exception {
         String point = "container.after-start";
-        try (CountedDaemon rig = new CountedDaemon("rec-start", 83, Map.of("JCRI_FAULT", point))) {
+        try (CountedDaemon rig = new CountedDaemon("rstart", 83, Map.of("JCRI_FAULT", point))) {
             PodSandboxConfig pod = Pods.config("host").setLogDirectory(rig.jcri().dir().resolve("logs").toString())
                     .build();
             String id;
@@ -111,7 +111,7 @@ class RecoveryTest {
     @Test
     void stopPodSandboxKilledBeforeNetworkTeardownFinishesWhenRetried() throws Exception {
         String point = "sandbox.before-cni-del";
-        try (CountedDaemon rig = new CountedDaemon("rec-stop", 84, Map.of("JCRI_FAULT", point))) {
+        try (CountedDaemon rig = new CountedDaemon("rstop", 84, Map.of("JCRI_FAULT", point))) {
             CountedDaemon.Footprint before = rig.footprint();
             PodSandboxConfig pod = Pods.config("victim").setLogDirectory(rig.jcri().dir().resolve("logs").toString())
                     .build();
@@ -138,7 +138,7 @@ class RecoveryTest {
     @Test
     void pullImageKilledAfterItsLayersListsNothingAndSucceedsWhenRetried() throws Exception {
         String point = "image.after-layers";
-        try (CountedDaemon rig = new CountedDaemon("rec-pull", 85, Map.of("JCRI_FAULT", point))) {
+        try (CountedDaemon rig = new CountedDaemon("rpull", 85, Map.of("JCRI_FAULT", point))) {
             killedBy(rig, point, rig::pull);
             try (CriClients c = rig.client()) {
                 assertThat(c.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList()).isEmpty();
@@ -156,7 +156,7 @@ class RecoveryTest {
      */
     @Test
     void killedDaemonFindsItsPodsAndContainersAsTheyAre() throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("rec-kill", 86, Map.of())) {
+        try (CountedDaemon rig = new CountedDaemon("rkill", 86, Map.of())) {
             CountedDaemon.Footprint before = rig.footprint();
             PodSandboxConfig pod = Pods.config("survivor")
                     .setLogDirectory(rig.jcri().dir().resolve("logs").toString()).build();
@@ -208,7 +208,7 @@ class RecoveryTest {
     /** Kubelet's retry after its own timeout joins the call still in flight and gets the same object. */
     @Test
     void aRetryWhileTheFirstCallRunsGetsTheFirstCallsResult() throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("rec-join", 79, Map.of("JCRI_FAULT",
+        try (CountedDaemon rig = new CountedDaemon("rjoin", 79, Map.of("JCRI_FAULT",
                 "sandbox.after-netns:sleep=3000,container.after-rootfs:sleep=3000"));
              CriClients c = rig.client();
              var pool = Executors.newFixedThreadPool(2)) {
@@ -234,7 +234,7 @@ class RecoveryTest {
     /** A retry after the first call failed starts afresh: no name stays reserved by a failure. */
     @Test
     void aRetryAfterTheFirstCallFailedStartsAfresh() throws Exception {
-        try (CountedDaemon rig = new CountedDaemon("rec-fresh", 78, Map.of())) {
+        try (CountedDaemon rig = new CountedDaemon("rfresh", 78, Map.of())) {
             ScratchNetwork net = rig.net();
             net.addPlugin("flaky", """
                     input=$(cat)
