@@ -17,6 +17,7 @@ import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.sandbox.SandboxSettings;
 import io.jcri.oci.runtime.OciRuntimes;
+import io.jcri.oci.sys.SdNotify;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.stream.StreamService;
 import io.jcri.oci.cgroup.CgroupStats;
@@ -152,6 +153,7 @@ public final class Daemon {
                 .start();
         guard.restrict(config.server().socketGroup());
         ready.set(true);
+        SdNotify.send("READY=1");
         LOG.info("jcri {} serving CRI v1 on unix://{} (state {}, run {})", BuildInfo.version(), socket,
                 config.state().root(), config.state().runRoot());
         for (var c : conditions.evaluate()) {
@@ -163,6 +165,7 @@ public final class Daemon {
     public void stop() {
         LOG.info("stopping: letting calls in flight finish for up to {}s", config.server().shutdownGraceSeconds());
         ready.set(false);
+        SdNotify.send("STOPPING=1");
         if (health != null) {
             health.enterTerminalState();
         }

@@ -3,6 +3,7 @@ package io.jcri.oci.exec;
 import io.jcri.oci.OciException;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.Syscalls;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,7 @@ public final class ConmonAttach implements StreamSession {
                 throw ErrnoException.last("socket", "attach " + containerId);
             }
             String path = "/proc/self/fd/" + dir + "/attach";
-            if (C.connect(fd, sockaddr(path), 2 + path.length() + 1) != 0) {
+            if (C.connect(fd, Syscalls.sockaddrUn(path.getBytes(StandardCharsets.UTF_8)), 2 + path.length() + 1) != 0) {
                 ErrnoException e = ErrnoException.last("connect", bundle.resolve("attach").toString());
                 C.close(fd);
                 throw new OciException("cannot attach to container " + containerId + ": " + e.getMessage(), e);
@@ -104,14 +105,6 @@ public final class ConmonAttach implements StreamSession {
             throw e;
         }
         return new ConmonAttach(containerId, bundle, fd, stdin, stdout, stderr);
-    }
-
-    private static byte[] sockaddr(String path) {
-        byte[] p = path.getBytes(StandardCharsets.UTF_8);
-        byte[] addr = new byte[110];
-        addr[0] = AF_UNIX;
-        System.arraycopy(p, 0, addr, 2, p.length);
-        return addr;
     }
 
     @Override

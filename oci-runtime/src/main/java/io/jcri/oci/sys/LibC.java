@@ -101,6 +101,10 @@ public interface LibC extends Library {
 
     int connect(int fd, byte[] sockaddr, int length);
 
+    int bind(int fd, byte[] sockaddr, int length);
+
+    long recv(int fd, byte[] buf, long count, int flags);
+
     int shutdown(int fd, int how);
 
     int posix_openpt(int flags);

@@ -1,5 +1,7 @@
 package io.jcri.oci.sys;
 
+import io.jcri.oci.OciException;
+
 /**
  * Thin checked wrappers over {@link LibC}: each returns on success and throws an {@link ErrnoException} naming the
  * call on failure. Constants are Linux x86_64 values.
@@ -119,6 +121,17 @@ public final class Syscalls {
     /** Whether a process with this pid exists (signal 0). */
     public static boolean alive(int pid) {
         return pid > 0 && (C.kill(pid, 0) == 0 || com.sun.jna.Native.getLastError() == 1 /* EPERM */);
+    }
+
+    /** A {@code sockaddr_un} for {@code path} (a leading NUL byte names an abstract socket). */
+    public static byte[] sockaddrUn(byte[] path) {
+        if (path.length > 107) {
+            throw new OciException("socket path too long (" + path.length + " bytes, at most 107)");
+        }
+        byte[] addr = new byte[110];
+        addr[0] = 1; // AF_UNIX, little-endian sa_family_t
+        System.arraycopy(path, 0, addr, 2, path.length);
+        return addr;
     }
 
     /** Encodes a device number the way glibc's makedev does. */
