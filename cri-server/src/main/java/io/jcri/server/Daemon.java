@@ -94,7 +94,10 @@ public final class Daemon {
         JcriConfig.Runtime rt = config.runtime();
         CgroupManager hostCgroups = CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver()));
         SandboxService sandboxes = SandboxService.open(new SandboxSettings(Path.of(config.state().runRoot()),
-                rt.handlers().keySet(), rt.defaultHandler(), rt.cgroupParent(), rt.infraBinary()),
+                rt.handlers().keySet(), rt.defaultHandler(), rt.cgroupParent(), rt.infraBinary(),
+                rt.handlers().entrySet().stream().filter(e -> OciRuntimes.supportsUserNamespaces(
+                        new OciRuntimes.HandlerConfig(e.getValue().binary(), e.getValue().root())))
+                        .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toSet())),
                 Path.of(config.state().root()), hostCgroups, cni,
                 Duration.ofSeconds(config.cni().pluginTimeoutSeconds()));
         NodeRuntimeConfig node = new NodeRuntimeConfig(rt.cgroupDriver());

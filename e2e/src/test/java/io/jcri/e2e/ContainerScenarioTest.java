@@ -136,6 +136,34 @@ class ContainerScenarioTest {
         return Containers.run(cri, pod.id(), pod.config(), Containers.config(name, IMAGE, "sleep", "3600"));
     }
 
+    @org.junit.jupiter.api.Test
+    void aPodUserNamespaceMapsRootOnCrunAndIsRefusedOnRunc() throws Exception {
+        io.jcri.cri.v1.IDMapping map = io.jcri.cri.v1.IDMapping.newBuilder().setHostId(200000).setLength(65536)
+                .build();
+        PodSandboxConfig.Builder b = Pods.config("userns").setLogDirectory(Files.createDirectories(
+                jcri.dir().resolve("logs").resolve("userns")).toString());
+        b.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setUsernsOptions(
+                io.jcri.cri.v1.UserNamespace.newBuilder().setMode(io.jcri.cri.v1.NamespaceMode.POD).addUids(map)
+                        .addGids(map));
+        PodSandboxConfig config = b.build();
+        // the pod's root (host ID 200000) must be able to reach its rootfs under the state root, as under
+        // containerd's 0711 /var/lib/containerd; the temporary directory of the test is 0700
+        Files.setPosixFilePermissions(jcri.dir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        assertThatThrownBy(() -> cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
+                .setRuntimeHandler("runc").build())).isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        String pod = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
+                .setRuntimeHandler("crun").build()).getPodSandboxId();
+        String id = Containers.run(cri, pod, config, Containers.config("userns", IMAGE, "sleep", "3600"));
+        assertThat(Containers.sh(cri, id, "cat /proc/self/uid_map").strip().split("\\s+"))
+                .containsExactly("0", "200000", "65536");
+        assertThat(Containers.sh(cri, id, "ls -ln /etc/passwd | { read m l u g r; echo $u:$g; }; touch /etc/new && echo wrote").lines())
+                .containsExactly("0:0", "wrote");
+        assertThat(cri.runtime().status(io.jcri.cri.v1.StatusRequest.getDefaultInstance()).getRuntimeHandlersList())
+                .filteredOn(h -> !h.getName().isEmpty()).allSatisfy(h -> assertThat(h.getFeatures()
+                        .getUserNamespaces()).as(h.getName()).isEqualTo(h.getName().equals("crun")));
+    }
+
     private static ContainerConfig.Builder security(ContainerConfig.Builder c,
                                                     LinuxContainerSecurityContext.Builder sc) {
         return c.setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(sc));

@@ -43,6 +43,14 @@ public final class OciRuntimes {
         return new RuncCompatibleRuntime(name, executable, root, timeout, problem);
     }
 
+    /**
+     * Whether the handler's runtime may run pods in their own user namespace: crun 1.8 can; runc 1.1 is not offered
+     * it because it silently ignores ID mappings on mounts, so volumes would show the wrong owners.
+     */
+    public static boolean supportsUserNamespaces(HandlerConfig h) {
+        return Path.of(h.binary()).getFileName().toString().equals("crun");
+    }
+
     /** The runtime of {@code handler}; empty when no such handler is configured. */
     public Optional<OciRuntime> forHandler(String handler) {
         return Optional.ofNullable(byHandler.get(handler));

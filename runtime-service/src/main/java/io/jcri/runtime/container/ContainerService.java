@@ -26,6 +26,7 @@ import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodContainers;
+import io.jcri.runtime.sandbox.PodUserNamespace;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.sandbox.SandboxState;
@@ -189,6 +190,10 @@ public final class ContainerService implements PodContainers {
             Path rootfs = RootfsOverlay.mount(dir, images.layerDirs(image));
             mounted = true;
             FaultPoints.hit("container.after-rootfs");
+            if (PodUserNamespace.own(sandbox.config())) {
+                RootfsIdShift.shift(rootfs, PodUserNamespace.uidMappings(sandbox.config()),
+                        PodUserNamespace.gidMappings(sandbox.config()));
+            }
             var sc = config.getLinux().getSecurityContext();
             UserResolver.ResolvedUser user = UserResolver.of(rootfs).resolve(sc.getRunAsUsername(),
                     sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
@@ -456,14 +461,15 @@ public final class ContainerService implements PodContainers {
 
     /**
      * The configured handlers with what they can do, for Status: both runc 1.1 and crun 1.8 apply recursive
-     * read-only mounts ("rro"); jcri does not create user-namespaced pods yet, on any handler. The default handler
-     * is listed under the empty name too, as CRI asks.
+     * read-only mounts ("rro"); only crun runs pods in their own user namespace. The default handler is listed
+     * under the empty name too, as CRI asks.
      */
     public List<io.jcri.cri.v1.RuntimeHandler> runtimeHandlers() {
         return java.util.stream.Stream.concat(java.util.stream.Stream.of(""),
                 runtimes.all().keySet().stream().sorted()).map(name -> io.jcri.cri.v1.RuntimeHandler.newBuilder()
                 .setName(name).setFeatures(io.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder()
-                        .setRecursiveReadOnlyMounts(true).setUserNamespaces(false)).build()).toList();
+                        .setRecursiveReadOnlyMounts(true).setUserNamespaces(sandboxes.userNamespaces(name)))
+                .build()).toList();
     }
 
     /** Kills what still runs in the sandbox: kubelet has given each container its grace period already. */

@@ -13,6 +13,7 @@ import io.jcri.oci.seccomp.SeccompProfiles;
 import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.sandbox.PodUserNamespace;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,7 +104,11 @@ public final class SpecBuilder {
                 new OciSpec.Capabilities(caps, caps, ambient(sc), caps, ambient(sc)),
                 node.rlimits(), sc.getNoNewPrivs() ? Boolean.TRUE : null, appArmor(sc),
                 oomScoreAdj(c.getLinux().getResources()), null);
-        OciSpec.Linux linux = new OciSpec.Linux(null, null, null, resources(c, privileged), in.cgroupsPath(),
+        boolean ownUserns = PodUserNamespace.own(in.sandbox().config());
+        OciSpec.Linux linux = new OciSpec.Linux(
+                ownUserns ? PodUserNamespace.uidMappings(in.sandbox().config()) : null,
+                ownUserns ? PodUserNamespace.gidMappings(in.sandbox().config()) : null,
+                null, resources(c, privileged), in.cgroupsPath(),
                 namespaces(in), devices(c, privileged), seccomp(sc, privileged, caps), rootfsPropagation(c),
                 privileged ? List.of() : paths(sc.getMaskedPathsList(), OciDefaults.MASKED_PATHS),
                 privileged ? List.of() : paths(sc.getReadonlyPathsList(), OciDefaults.READONLY_PATHS), null);
@@ -113,8 +118,16 @@ public final class SpecBuilder {
         annotations.put("io.kubernetes.cri.container-name", c.getMetadata().getName());
         return new OciSpec(OciSpec.VERSION, process, new OciSpec.Root(in.rootfs().toString(),
                 sc.getReadonlyRootfs() ? Boolean.TRUE : null),
-                in.sandbox().utsnsPath() == null ? null : in.sandbox().hostname(), mounts(in, privileged),
+                hostname(in.sandbox(), ownUserns), mounts(in, privileged),
                 annotations, linux);
+    }
+
+    /**
+     * The hostname the runtime sets: none when the container shares the host's UTS namespace, and none inside a
+     * pod user namespace, which does not own the pinned UTS namespace (it has the pod's hostname already).
+     */
+    private static String hostname(SandboxRecord sandbox, boolean ownUserns) {
+        return sandbox.utsnsPath() == null || ownUserns ? null : sandbox.hostname();
     }
 
     /** The runtime-spec form of new limits for a running container. */
@@ -276,6 +289,9 @@ public final class SpecBuilder {
         SandboxRecord s = in.sandbox();
         List<OciSpec.Namespace> ns = new ArrayList<>();
         ns.add(new OciSpec.Namespace("mount", null));
+        if (PodUserNamespace.own(s.config())) {
+            ns.add(new OciSpec.Namespace("user", null));
+        }
         NamespaceMode pid = in.config().getLinux().getSecurityContext().getNamespaceOptions().getPid();
         switch (pid) {
             case NODE -> { }

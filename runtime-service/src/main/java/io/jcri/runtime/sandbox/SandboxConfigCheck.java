@@ -60,6 +60,7 @@ final class SandboxConfigCheck {
                 || ns.getPid() == NamespaceMode.UNRECOGNIZED) {
             throw RuntimeServiceException.invalid("unknown namespace mode in " + ns);
         }
+        PodUserNamespace.check(config);
         SysctlPolicy.check(config.getLinux().getSysctlsMap(), ns.getNetwork() != NamespaceMode.NODE,
                 ns.getIpc() != NamespaceMode.NODE);
     }

@@ -127,8 +127,17 @@ public final class SandboxService {
             throw RuntimeServiceException.invalid("unknown runtime handler '" + handler + "'; configured: "
                     + settings.handlers().stream().sorted().toList());
         }
+        if (PodUserNamespace.own(config) && !settings.usernsHandlers().contains(handler)) {
+            throw RuntimeServiceException.invalid("runtime handler '" + handler + "' cannot run a pod in its own"
+                    + " user namespace; handlers that can: " + settings.usernsHandlers().stream().sorted().toList());
+        }
         return names.create(nameOf(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt()),
                 () -> create(config, handler));
+    }
+
+    /** Whether pods of {@code handler} (empty: the default handler) may have their own user namespace. */
+    public boolean userNamespaces(String handler) {
+        return settings.usernsHandlers().contains(handler.isEmpty() ? settings.defaultHandler() : handler);
     }
 
     /** Stops the sandbox's containers, network and infra process; unknown ids and repeated stops are fine. */

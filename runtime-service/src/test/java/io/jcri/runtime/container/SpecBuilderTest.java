@@ -93,6 +93,31 @@ class SpecBuilderTest {
     }
 
     @Test
+    void aPodUserNamespaceGivesTheContainerANewUserNamespaceWithThePodMappingsAndNoHostname() {
+        io.jcri.cri.v1.IDMapping map = io.jcri.cri.v1.IDMapping.newBuilder().setHostId(1000).setLength(100000)
+                .build();
+        PodSandboxConfig pc = PodSandboxConfig.newBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setUsernsOptions(io.jcri.cri.v1.UserNamespace
+                                .newBuilder().setMode(NamespaceMode.POD).addUids(map).addGids(map))))).build();
+        SandboxRecord s = sandbox(false);
+        SandboxRecord userns = new SandboxRecord(s.id(), s.name(), s.namespace(), s.uid(), s.attempt(), s.state(),
+                s.createdAt(), s.labels(), s.annotations(), pc.toByteArray(), "crun", s.netnsPath(), s.ipcnsPath(),
+                s.utsnsPath(), s.pidnsPath(), s.infraPid(), s.hostname(), s.hostnamePath(), s.hostsPath(),
+                s.resolvConfPath(), s.shmPath(), s.cgroupParent(), s.logDirectory(), s.ip(), s.additionalIps());
+        OciSpec spec = builder.build(new SpecBuilder.Input("cid", config().build(), userns, IMAGE,
+                tmp.resolve("rootfs"), "/jcri/pod-sb1/cid", ROOT, 0));
+        assertThat(spec.linux().namespaces()).contains(new OciSpec.Namespace("user", null));
+        assertThat(spec.linux().uidMappings()).containsExactly(new OciSpec.IdMapping(0, 1000, 100000));
+        assertThat(spec.linux().gidMappings()).containsExactly(new OciSpec.IdMapping(0, 1000, 100000));
+        assertThat(spec.hostname()).isNull();
+        OciSpec plain = build(config());
+        assertThat(plain.linux().namespaces()).extracting(OciSpec.Namespace::type).doesNotContain("user");
+        assertThat(plain.linux().uidMappings()).isNull();
+        assertThat(plain.hostname()).isEqualTo("podhost");
+    }
+
+    @Test
     void commandAndArgsFollowKubernetesRules() {
         assertThat(build(config()).process().args()).containsExactly("/entry", "default-cmd");
         assertThat(build(config().addArgs("a")).process().args()).containsExactly("/entry", "a");
