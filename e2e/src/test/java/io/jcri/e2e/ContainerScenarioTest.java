@@ -1,6 +1,5 @@
 package io.jcri.e2e;
 
-import static io.jcri.e2e.ImageBuilder.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -13,7 +12,6 @@ import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerState;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ExecSyncResponse;
-import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -21,11 +19,8 @@ import io.jcri.cri.v1.LinuxContainerSecurityContext;
 import io.jcri.cri.v1.Mount;
 import io.jcri.cri.v1.MountPropagation;
 import io.jcri.cri.v1.PodSandboxConfig;
-import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.SecurityProfile;
-import io.jcri.e2e.ImageBuilder.Compression;
-import io.jcri.e2e.ImageBuilder.Format;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,62 +42,32 @@ class ContainerScenarioTest {
     private static final List<String> APPLETS = List.of("cat", "echo", "grep", "id", "ls", "mkdir", "mount",
             "ps", "sleep", "touch", "true", "umount", "unshare", "head");
 
-    private static LocalRegistry registry;
+    private static FixtureDaemon fixture;
     private static JcriProcess jcri;
     private static CriClients cri;
-    private static Path conf;
 
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(JcriProcess.isRoot(), "e2e container tests need root: skipped");
         assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
-        registry = LocalRegistry.start();
-        ImageBuilder.Tar tar = ImageBuilder.tar().dir("bin", 0755)
-                .file("bin/busybox", 0755, Files.readAllBytes(Path.of("/bin/busybox"))).symlink("bin/sh", "busybox");
-        for (String a : APPLETS) {
-            tar.symlink("bin/" + a, "busybox");
-        }
-        tar.dir("etc", 0755).dir("tmp", 01777).dir("mnt", 0755)
-                .file("etc/passwd", 0644, utf8("root:x:0:0:root:/root:/bin/sh\napp:x:1001:1001::/:/bin/sh\n"))
-                .file("etc/group", 0644, utf8("root:x:0:\napp:x:1001:\nstaff:x:50:app\n"));
-        ImageBuilder builder = new ImageBuilder(registry.host(), null);
-        List<ImageBuilder.Layer> layers = List.of(tar.layer(Compression.GZIP, Format.OCI));
-        builder.push("e2e/busybox", "1", Format.OCI, layers, "", List.of("sh"));
-        builder.push("e2e/busybox-app", "1", Format.OCI, layers, "app", List.of("sh"));
-        conf = Files.createTempFile("jcri-registries-", ".conf");
-        Files.writeString(conf, """
-                [[registry]]
-                prefix = "fixtures.jcri.test"
-                location = "%s"
-                insecure = true
-                """.formatted(registry.host()));
-        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\n");
-        cri = jcri.client();
-        for (String image : List.of(IMAGE, APP_IMAGE)) {
-            cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image))
-                    .build());
-        }
+        fixture = FixtureDaemon.start("");
+        jcri = fixture.jcri();
+        cri = fixture.cri();
+        ImageBuilder.Layer busybox = FixtureDaemon.busybox(APPLETS,
+                "root:x:0:0:root:/root:/bin/sh\napp:x:1001:1001::/:/bin/sh\n",
+                "root:x:0:\napp:x:1001:\nstaff:x:50:app\n");
+        fixture.pushAndPull("e2e/busybox", "", busybox);
+        fixture.pushAndPull("e2e/busybox-app", "app", busybox);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (cri != null) {
-            cri.close();
-        }
-        if (jcri != null) {
-            Files.writeString(Path.of("target/ContainerScenarioTest-jcri.log"), jcri.logText());
-            String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+        if (fixture != null) {
+            fixture.keepLog("ContainerScenarioTest");
             Path dir = jcri.dir();
-            jcri.close();
-            assertThat(mounts).as("mounts left under the daemon's directory").doesNotContain(dir.toString() + "/lib");
-        }
-        for (AutoCloseable c : new AutoCloseable[] {registry}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        if (conf != null) {
-            Files.delete(conf);
+            fixture.close();
+            assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+                    .as("mounts left under the daemon's directory").doesNotContain(dir + "/lib");
         }
     }
 

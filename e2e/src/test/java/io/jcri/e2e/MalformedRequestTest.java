@@ -61,7 +61,7 @@ class MalformedRequestTest {
                     }
                 }
             }
-            for (String ref : List.of("", "UPPER/case", "a b", "busybox@sha256:1234", "x:y:z", "/abs",
+            for (String ref : List.of("", "lower/UPPER", "a b", "busybox@sha256:1234", "x:y:z", "/abs",
                     "localhost:99999/x", "-x", "a".repeat(300))) {
                 try {
                     c.images().withDeadlineAfter(10, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()

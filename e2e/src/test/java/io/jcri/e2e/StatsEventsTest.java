@@ -1,6 +1,5 @@
 package io.jcri.e2e;
 
-import static io.jcri.e2e.ImageBuilder.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -17,7 +16,6 @@ import io.jcri.cri.v1.ContainerStatsFilter;
 import io.jcri.cri.v1.ContainerStatsRequest;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.GetEventsRequest;
-import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.ListContainerStatsRequest;
 import io.jcri.cri.v1.ListMetricDescriptorsRequest;
@@ -30,16 +28,11 @@ import io.jcri.cri.v1.PodSandboxMetrics;
 import io.jcri.cri.v1.PodSandboxState;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.cri.v1.PodSandboxStatsRequest;
-import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.cri.v1.RemoveContainerRequest;
 import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.StatusResponse;
 import io.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
-import io.jcri.e2e.ImageBuilder.Compression;
-import io.jcri.e2e.ImageBuilder.Format;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -65,53 +58,26 @@ class StatsEventsTest {
     private static final List<String> APPLETS = List.of("cat", "head", "sleep", "tr", "true", "ping");
     private static final long MB = 1 << 20;
 
-    private static LocalRegistry registry;
+    private static FixtureDaemon fixture;
     private static JcriProcess jcri;
     private static CriClients cri;
-    private static Path conf;
 
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(JcriProcess.isRoot(), "e2e stats and events tests need root: skipped");
         assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
-        registry = LocalRegistry.start();
-        ImageBuilder.Tar tar = ImageBuilder.tar().dir("bin", 0755)
-                .file("bin/busybox", 0755, Files.readAllBytes(Path.of("/bin/busybox"))).symlink("bin/sh", "busybox");
-        for (String a : APPLETS) {
-            tar.symlink("bin/" + a, "busybox");
-        }
-        tar.dir("etc", 0755).dir("tmp", 01777)
-                .file("etc/passwd", 0644, utf8("root:x:0:0:root:/root:/bin/sh\n"))
-                .file("etc/group", 0644, utf8("root:x:0:\n"));
-        new ImageBuilder(registry.host(), null).push("e2e/busybox-stats", "1", Format.OCI,
-                List.of(tar.layer(Compression.GZIP, Format.OCI)), "", List.of("sh"));
-        conf = Files.createTempFile("jcri-registries-", ".conf");
-        Files.writeString(conf, """
-                [[registry]]
-                prefix = "fixtures.jcri.test"
-                location = "%s"
-                insecure = true
-                """.formatted(registry.host()));
-        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\n");
-        cri = jcri.client();
-        cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(IMAGE))
-                .build());
+        fixture = FixtureDaemon.start("");
+        jcri = fixture.jcri();
+        cri = fixture.cri();
+        fixture.pushAndPull("e2e/busybox-stats", "",
+                FixtureDaemon.busybox(APPLETS, "root:x:0:0:root:/root:/bin/sh\n", "root:x:0:\n"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (cri != null) {
-            cri.close();
-        }
-        if (jcri != null) {
-            Files.writeString(Path.of("target/StatsEventsTest-jcri.log"), jcri.logText());
-            jcri.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (conf != null) {
-            Files.delete(conf);
+        if (fixture != null) {
+            fixture.keepLog("StatsEventsTest");
+            fixture.close();
         }
     }
 

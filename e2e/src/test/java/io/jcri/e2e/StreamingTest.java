@@ -9,18 +9,14 @@ import io.grpc.StatusRuntimeException;
 import io.jcri.cri.CriClients;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
-import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PortForwardRequest;
-import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.server.streaming.SpdyTestClient;
 import io.jcri.server.streaming.WebSocketTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +33,9 @@ class StreamingTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final List<String> V4 = List.of("v4.channel.k8s.io");
 
-    private static LocalRegistry registry;
+    private static FixtureDaemon fixture;
     private static JcriProcess jcri;
     private static CriClients cri;
-    private static Path conf;
     private static PodSandboxConfig podConfig;
     private static String pod;
     private static String shell;
@@ -49,21 +44,11 @@ class StreamingTest {
     static void start() throws Exception {
         assumeTrue(JcriProcess.isRoot(), "e2e streaming tests need root: skipped");
         assumeTrue(LocalRegistry.available(), "docker-registry is not installed: skipped");
-        registry = LocalRegistry.start();
-        new ImageBuilder(registry.host(), null).push("e2e/stream-busybox", "1", ImageBuilder.Format.OCI,
-                List.of(ImageBuilder.busyboxLayer(ImageBuilder.Compression.GZIP, ImageBuilder.Format.OCI)), "",
-                List.of("sh"));
-        conf = Files.createTempFile("jcri-registries-", ".conf");
-        Files.writeString(conf, """
-                [[registry]]
-                prefix = "fixtures.jcri.test"
-                location = "%s"
-                insecure = true
-                """.formatted(registry.host()));
-        jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\n");
-        cri = jcri.client();
-        cri.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(IMAGE))
-                .build());
+        fixture = FixtureDaemon.start("");
+        jcri = fixture.jcri();
+        cri = fixture.cri();
+        fixture.pushAndPull("e2e/stream-busybox", "",
+                ImageBuilder.busyboxLayer(ImageBuilder.Compression.GZIP, ImageBuilder.Format.OCI));
         podConfig = Pods.config("streaming").setLogDirectory(jcri.dir().resolve("logs").toString()).build();
         pod = Pods.run(cri, podConfig);
         shell = Containers.run(cri, pod, podConfig, Containers.config("shell", IMAGE, "/bin/busybox", "sh", "-c",
@@ -72,20 +57,11 @@ class StreamingTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (cri != null) {
+        if (fixture != null) {
             Containers.removeAll(cri);
             Pods.removeAll(cri);
-            cri.close();
-        }
-        if (jcri != null) {
-            Files.writeString(Path.of("target/StreamingTest-jcri.log"), jcri.logText());
-            jcri.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (conf != null) {
-            Files.delete(conf);
+            fixture.keepLog("StreamingTest");
+            fixture.close();
         }
     }
 

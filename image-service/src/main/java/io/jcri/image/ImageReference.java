@@ -61,6 +61,12 @@ public record ImageReference(String domain, String path, String tag, String dige
                     throw ImageException.invalid("image reference \"" + text + "\": registry \"" + domain
                             + "\" is not a host[:port]");
                 }
+                int portAt = domain.lastIndexOf(':');
+                String port = portAt > domain.lastIndexOf(']') ? domain.substring(portAt + 1) : "";
+                if (port.length() > 5 || !port.isEmpty() && Integer.parseInt(port) > 65535) {
+                    throw ImageException.invalid("image reference \"" + text + "\": registry port " + port
+                            + " is out of range");
+                }
             }
         }
         if (domain.equals("index.docker.io")) {

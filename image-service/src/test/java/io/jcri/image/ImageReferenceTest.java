@@ -54,7 +54,7 @@ class ImageReferenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"", " ", "Busybox", "busybox:", "busybox:-x", "busybox@sha256:abc",
             "busybox@md5:" + "ab", "a//b", "/busybox", "busybox/", "bad host!/x", "x:y:z",
-            "UPPER.io/Lower", "a..b/c"})
+            "UPPER.io/Lower", "a..b/c", "localhost:99999/x", "localhost:123456789012/x"})
     void refusesBadReferences(String in) {
         assertThatThrownBy(() -> ImageReference.parse(in))
                 .isInstanceOfSatisfying(ImageException.class,
