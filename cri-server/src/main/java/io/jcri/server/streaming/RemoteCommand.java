@@ -78,14 +78,16 @@ final class RemoteCommand {
     /** Feeds bytes of the resize stream (JSON terminal sizes). */
     void resize(ByteBuf data) {
         try {
-            for (ResizeDecoder.Size size : resizes.feed(ByteBufUtil.getBytes(data))) {
-                synchronized (this) {
+            // Under the lock so that sizes reach the session in the order the client sent them, even when the
+            // session opens halfway through a message that carries several.
+            synchronized (this) {
+                for (ResizeDecoder.Size size : resizes.feed(ByteBufUtil.getBytes(data))) {
                     if (session == null) {
                         pendingSize = size;
-                        continue;
+                    } else {
+                        applyResize(size);
                     }
                 }
-                applyResize(size);
             }
         } catch (IOException e) {
             LOG.warn("{}: ignoring a malformed resize message: {}", id, e.getMessage());
@@ -116,19 +118,17 @@ final class RemoteCommand {
             out.finish(ExitStatus.error(e.getMessage()));
             return;
         }
-        ResizeDecoder.Size size;
         synchronized (this) {
             if (closed) {
                 s.close();
                 return;
             }
             session = s;
-            size = pendingSize;
+            if (pendingSize != null) {
+                applyResize(pendingSize);
+            }
         }
         try (s) {
-            if (size != null) {
-                applyResize(size);
-            }
             OutputStream in = s.stdin();
             if (in == null) {
                 stdin.stop();
@@ -163,11 +163,9 @@ final class RemoteCommand {
         }
     }
 
+    /** Called with this object's lock held and the session open. */
     private void applyResize(ResizeDecoder.Size size) {
-        StreamSession s;
-        synchronized (this) {
-            s = session;
-        }
+        StreamSession s = session;
         try {
             resizer.execute(() -> {
                 try {

@@ -114,14 +114,15 @@ class StreamingServerTest {
             SpdyTestClient.Stream resize = stream(c, "resize");
             resize.write("{\"Width\":100,\"He");
             resize.write("ight\":30}{\"Width\":80,\"Height\":24}");
-            in.write("x\n");
-            in.finish();
-            assertThat(out.awaitText(WAIT)).isEqualTo("x\n");
-            // Sizes sent before the session opened collapse into the latest one.
+            // Sizes sent before the session opened collapse into the latest one; wait for it before ending the
+            // session, as a resize after the end has nowhere to go.
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (!backend.resizes.contains("80x24") && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
+            in.write("x\n");
+            in.finish();
+            assertThat(out.awaitText(WAIT)).isEqualTo("x\n");
             assertThat(backend.resizes).endsWith("80x24").isSubsetOf("100x30", "80x24");
         }
     }
