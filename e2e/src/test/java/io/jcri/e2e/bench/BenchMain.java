@@ -11,13 +11,17 @@ import io.jcri.e2e.LocalRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The benchmark command: starts a local registry with the bench images, a jcri daemon (timing its start to the
  * first answered call) and, when Debian's containerd is installed, a containerd, then measures both through CRI
- * and prints the side-by-side table. Arguments: {@code --tiny} (CI smoke size), {@code --no-containerd}.
+ * and prints the side-by-side table. Arguments: {@code --tiny} (CI smoke size), {@code --no-containerd},
+ * {@code --only=step,...} (some groups of figures: pod-start, exec, concurrent, memory, list, pull).
  */
 public final class BenchMain {
     private BenchMain() {
@@ -25,11 +29,14 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         List<String> a = List.of(args);
-        System.out.println(run(a.contains("--tiny"), !a.contains("--no-containerd")));
+        Set<String> steps = a.stream().filter(s -> s.startsWith("--only="))
+                .flatMap(s -> Arrays.stream(s.substring("--only=".length()).split(",")))
+                .filter(s -> !s.isBlank()).collect(Collectors.toSet());
+        System.out.println(run(a.contains("--tiny"), !a.contains("--no-containerd"), steps));
     }
 
-    /** Runs the whole benchmark and returns the table. */
-    public static String run(boolean tiny, boolean withContainerd) throws Exception {
+    /** Runs the benchmark ({@code steps}: the groups of figures, empty for all) and returns the table. */
+    public static String run(boolean tiny, boolean withContainerd, Set<String> steps) throws Exception {
         try (LocalRegistry registry = LocalRegistry.start()) {
             ImageBuilder images = new ImageBuilder(registry.host(), null);
             ImageBuilder.Layer busybox = ImageBuilder.busyboxLayer(Compression.GZIP, Format.OCI);
@@ -40,7 +47,7 @@ public final class BenchMain {
             int layerBytes = tiny ? 1 << 20 : 40 << 20;
             String big = images.push("bench/big", "1", Format.OCI, ImagePullBenchmark.randomLayers(5, layerBytes), "",
                     List.of("/bin/sh")).reference();
-            BenchSettings settings = tiny ? BenchSettings.tiny(image, big) : BenchSettings.standard(image, big);
+            BenchSettings settings = tiny ? BenchSettings.tiny(image, big, steps) : BenchSettings.standard(image, big, steps);
 
             List<String> names = new ArrayList<>();
             List<Results> results = new ArrayList<>();

@@ -15,7 +15,7 @@ class BenchmarkSmokeTest {
     @Test
     void tinyBenchmarkProducesEveryFigure() throws Exception {
         assumeTrue(JcriProcess.isRoot() && LocalRegistry.available(), "needs root and docker-registry: skipped");
-        String table = BenchMain.run(true, false);
+        String table = BenchMain.run(true, false, java.util.Set.of());
         System.out.println(table);
         assertThat(table).contains("RunPodSandbox: median", "whole pod start: p95", "ExecSync true: median",
                 "pods started concurrently", "memory 2 pods: runtime+monitors", "ListContainers",

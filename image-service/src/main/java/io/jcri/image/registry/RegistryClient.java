@@ -33,8 +33,9 @@ public final class RegistryClient {
     private static final long MAX_MANIFEST_BYTES = 4 << 20;
     private static final Duration TOKEN_SLACK = Duration.ofSeconds(10);
 
-    private final HttpClient http;
     private final Duration responseTimeout;
+    /** Built at the first request: reading the system trust store takes half a second of the daemon's start. */
+    private volatile HttpClient http;
     private final Map<String, CachedToken> tokens = new ConcurrentHashMap<>();
 
     private record CachedToken(String header, Instant expires) {
@@ -43,12 +44,25 @@ public final class RegistryClient {
     /** @param responseTimeout how long to wait for response headers from a registry or token server */
     public RegistryClient(Duration responseTimeout) {
         this.responseTimeout = responseTimeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(30))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .sslContext(SystemTrust.context(SystemTrust.DEBIAN_BUNDLE))
-                .build();
+    }
+
+    private HttpClient http() {
+        HttpClient c = http;
+        if (c == null) {
+            synchronized (this) {
+                c = http;
+                if (c == null) {
+                    c = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(Duration.ofSeconds(30))
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .sslContext(SystemTrust.context(SystemTrust.DEBIAN_BUNDLE))
+                            .build();
+                    http = c;
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -136,7 +150,7 @@ public final class RegistryClient {
             if (authorization != null && hostPort(current).equals(credentialHost)) {
                 b.header("Authorization", authorization);
             }
-            HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             int s = r.statusCode();
             if (s < 300 || s >= 400 || s == 304) {
                 return r;
@@ -176,7 +190,7 @@ public final class RegistryClient {
                 b.header("Authorization", basic(auth));
             }
         }
-        HttpResponse<byte[]> r = http.send(b.timeout(responseTimeout).header("User-Agent", "jcri").build(),
+        HttpResponse<byte[]> r = http().send(b.timeout(responseTimeout).header("User-Agent", "jcri").build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() == 429 || r.statusCode() >= 500) {
             throw new Retries.Transient("token server " + hostPort(URI.create(realm)) + " answered " + r.statusCode());
