@@ -23,7 +23,7 @@ public final class JcriProcess implements AutoCloseable {
     private final Path configFile;
     private Process process;
 
-    private JcriProcess(Path dir, String extraToml) throws IOException {
+    private JcriProcess(Path dir, String logLevel, String extraToml) throws IOException {
         this.dir = dir;
         this.socket = dir.resolve("run/jcri.sock");
         this.log = dir.resolve("jcri.log");
@@ -31,12 +31,12 @@ public final class JcriProcess implements AutoCloseable {
         Files.writeString(configFile, """
                 [server]
                 socket = "%s"
-                log_level = "debug"
+                log_level = "%s"
                 shutdown_grace_seconds = 5
                 [state]
                 root = "%s"
                 run_root = "%s"
-                """.formatted(socket, dir.resolve("lib"), dir.resolve("run")) + extraToml);
+                """.formatted(socket, logLevel, dir.resolve("lib"), dir.resolve("run")) + extraToml);
     }
 
     /** A daemon with the default configuration plus {@code extraToml} (sections not named above). */
@@ -46,7 +46,19 @@ public final class JcriProcess implements AutoCloseable {
 
     /** Likewise, with {@code env} added to the daemon's environment. */
     public static JcriProcess start(String extraToml, Map<String, String> env) throws Exception {
-        JcriProcess p = new JcriProcess(Files.createTempDirectory("jcri-e2e-"), extraToml);
+        return start("debug", extraToml, env);
+    }
+
+    /**
+     * A daemon logging as deployed ({@code info}: no line per call), for measurements; tests log at debug so that
+     * a failure's log tells the whole story.
+     */
+    public static JcriProcess startAsDeployed(String extraToml) throws Exception {
+        return start("info", extraToml, Map.of());
+    }
+
+    private static JcriProcess start(String logLevel, String extraToml, Map<String, String> env) throws Exception {
+        JcriProcess p = new JcriProcess(Files.createTempDirectory("jcri-e2e-"), logLevel, extraToml);
         p.launch(env);
         return p;
     }

@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,8 @@ public final class CallInterceptor implements ServerInterceptor {
 
     private final BooleanSupplier ready;
     private final MeterRegistry meters;
+    /** The latency timer per method and status code, looked up once: a registry lookup per call costs more. */
+    private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
 
     public CallInterceptor(BooleanSupplier ready, MeterRegistry meters) {
         this.ready = ready;
@@ -43,7 +47,7 @@ public final class CallInterceptor implements ServerInterceptor {
                     new Metadata());
             return new ServerCall.Listener<>() { };
         }
-        LoggedCall<Q, R> logged = new LoggedCall<>(call, method, meters);
+        LoggedCall<Q, R> logged = new LoggedCall<>(call, method, meters, timers);
         ServerCall.Listener<Q> delegate;
         try {
             delegate = next.startCall(logged, headers);
@@ -97,14 +101,17 @@ public final class CallInterceptor implements ServerInterceptor {
     private static final class LoggedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
         private final String method;
         private final MeterRegistry meters;
+        private final ConcurrentMap<String, Timer> timers;
         private final long startNanos = System.nanoTime();
         volatile String ids = "";
         private boolean closed;
 
-        LoggedCall(ServerCall<Q, R> delegate, String method, MeterRegistry meters) {
+        LoggedCall(ServerCall<Q, R> delegate, String method, MeterRegistry meters,
+                   ConcurrentMap<String, Timer> timers) {
             super(delegate);
             this.method = method;
             this.meters = meters;
+            this.timers = timers;
         }
 
         void fail(Throwable t) {
@@ -130,10 +137,9 @@ public final class CallInterceptor implements ServerInterceptor {
             }
             long nanos = System.nanoTime() - startNanos;
             long micros = nanos / 1000;
-            Timer.builder("jcri.cri.request").description("CRI call latency")
-                    .tags("method", method, "code", status.getCode().name())
-                    .publishPercentileHistogram()
-                    .register(meters).record(Duration.ofNanos(nanos));
+            timers.computeIfAbsent(method + " " + status.getCode(), k -> Timer.builder("jcri.cri.request")
+                    .description("CRI call latency").tags("method", method, "code", status.getCode().name())
+                    .publishPercentileHistogram().register(meters)).record(Duration.ofNanos(nanos));
             if (!status.isOk()) {
                 Counter.builder("jcri.cri.errors").description("CRI calls that ended with an error status")
                         .tags("method", method, "code", status.getCode().name()).register(meters).increment();

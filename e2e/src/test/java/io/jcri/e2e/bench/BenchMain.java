@@ -55,7 +55,7 @@ public final class BenchMain {
             Files.writeString(registries, "[[registry]]\nlocation = \"%s\"\ninsecure = true\n"
                     .formatted(registry.host()));
             long t0 = System.nanoTime();
-            try (JcriProcess jcri = JcriProcess.start("[image]\nregistries_conf = \"" + registries + "\"\n");
+            try (JcriProcess jcri = JcriProcess.startAsDeployed("[image]\nregistries_conf = \"" + registries + "\"\n");
                  CriClients c = jcri.client()) {
                 c.runtime().version(VersionRequest.getDefaultInstance());
                 double startMillis = (System.nanoTime() - t0) / 1e6;

@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Debian's conmon as the monitor of each container: it runs the OCI runtime's {@code create}, holds the
@@ -100,9 +103,28 @@ public final class Conmon {
         }
     }
 
+    /**
+     * The ids of the containers whose exit conmon has recorded: one directory read, so that a list call need not
+     * look for each container's exit file.
+     */
+    public Set<String> exitedIds() {
+        try (Stream<Path> files = Files.list(exitDir)) {
+            return files.map(f -> f.getFileName().toString()).collect(Collectors.toSet());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Set.of();
+        } catch (IOException e) {
+            throw new OciException("cannot list the exit files in " + exitDir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The exit code conmon recorded, empty while the container has not exited (or conmon has not noticed). */
     public Optional<Integer> exitCode(String id) {
         Path f = exitDir.resolve(id);
+        // Checking first spares the exception that a missing file costs: status calls ask this of every container
+        // that is still running.
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
         try {
             String s = Files.readString(f).strip();
             return s.isEmpty() ? Optional.empty() : Optional.of(Integer.parseInt(s));

@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -369,8 +370,9 @@ public final class ContainerService implements PodContainers {
     }
 
     public List<Container> list(ContainerFilter filter) {
-        return store.all().stream().map(r -> refreshQuietly(r)).filter(r -> ContainerViews.matches(r, filter))
-                .map(ContainerViews::container).toList();
+        Set<String> exited = conmon.exitedIds();
+        return store.all().stream().map(r -> exited.contains(r.id()) ? refreshQuietly(r) : r)
+                .filter(r -> ContainerViews.matches(r, filter)).map(ContainerViews::container).toList();
     }
 
     public ExecSyncResponse execSync(String idOrPrefix, List<String> cmd, long timeoutSeconds) {
