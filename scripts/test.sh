@@ -8,3 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mvn -B -ntp verify "$@"
 "$root/scripts/fuzz.sh"
+# The AOT cache that build.sh and bench.sh record: proves its training run still works (root only, as it starts
+# the daemon).
+if [ "$(id -u)" = 0 ]; then
+  "$root/scripts/aot-train.sh"
+fi

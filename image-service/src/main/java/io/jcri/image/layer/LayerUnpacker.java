@@ -159,8 +159,8 @@ public final class LayerUnpacker {
             long dev = e.isFIFO() ? 0 : Syscalls.makedev(e.getDevMajor(), e.getDevMinor());
             Syscalls.mknod(target.toString(), type | (e.getMode() & 0777), dev);
         } else if (e.isFile()) {
-            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            try (OutputStream out = new WritebackOutputStream(Files.newOutputStream(target,
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), target)) {
                 tar.transferTo(out);
             }
         } else {

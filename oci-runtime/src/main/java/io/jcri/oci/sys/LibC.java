@@ -49,6 +49,8 @@ public interface LibC extends Library {
 
     int syncfs(int fd);
 
+    int sync_file_range(int fd, long offset, long nbytes, int flags);
+
     int open(String path, int flags, int mode);
 
     int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, String[] argv, String[] envp);

@@ -30,6 +30,8 @@ public final class Syscalls {
     public static final int S_IFIFO = 0010000;
     public static final int AT_FDCWD = -100;
     public static final int O_RDONLY_CLOEXEC = 02000000;
+    private static final int O_NOFOLLOW = 0400000;
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
@@ -103,6 +105,31 @@ public final class Syscalls {
             }
         } finally {
             C.close(fd);
+        }
+    }
+
+    /** A read-only descriptor of {@code path} (not following a final symlink), to be given back to {@link #close}. */
+    public static int openReadOnly(String path) {
+        int fd = C.open(path, O_RDONLY_CLOEXEC | O_NOFOLLOW, 0);
+        if (fd < 0) {
+            throw ErrnoException.last("open", path);
+        }
+        return fd;
+    }
+
+    public static void close(int fd) {
+        if (C.close(fd) != 0) {
+            throw ErrnoException.last("close", String.valueOf(fd));
+        }
+    }
+
+    /**
+     * Starts writing the dirty pages of a byte range of the file behind {@code fd} to disk without waiting for
+     * them, so that a later sync has less left to wait for.
+     */
+    public static void startWriteback(int fd, long offset, long length) {
+        if (C.sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) != 0) {
+            throw ErrnoException.last("sync_file_range", String.valueOf(fd));
         }
     }
 
