@@ -3,7 +3,6 @@ package io.jcri.oci.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.oci.OciException;
-import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.oci.sys.Syscalls;
@@ -145,7 +144,8 @@ public final class RuncCompatibleRuntime implements OciRuntime {
         Path processFile = workDir.resolve("process.json");
         Path pidFile = workDir.resolve("exec.pid");
         try {
-            AtomicFiles.write(processFile, OciSpecJson.write(process));
+            // A scratch file for this one call: no need for the fsyncs of an atomic write.
+            Files.write(processFile, OciSpecJson.write(process));
             Command.Result r = Command.run(argv("exec", "--process", processFile.toString(), "--pid-file",
                     pidFile.toString(), id), execTimeout, maxOutputBytes, () -> killExecProcess(id, pidFile));
             return new ExecResult(r.exitCode(), r.stdout(), r.stderr(), r.timedOut());
