@@ -214,14 +214,9 @@ final class ImagePuller {
             }
             // layers stream from the registry straight into their directory: one pass, no blob copy kept
             work.add(p.tasks.submit(() -> {
-                downloads.acquire();
-                try {
-                    layers.ensure(chainId, diffId, () -> new VerifyingInputStream(
-                            client.openBlob(from, layer.digest(), auth), layer.digest(), layer.size(),
-                            p::progressed));
-                } finally {
-                    downloads.release();
-                }
+                layers.ensure(chainId, diffId, () -> DownloadSlot.open(downloads, () -> new VerifyingInputStream(
+                        client.openBlob(from, layer.digest(), auth), layer.digest(), layer.size(),
+                        p::progressed)));
                 return null;
             }));
         }
