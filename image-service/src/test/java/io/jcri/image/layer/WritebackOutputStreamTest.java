@@ -32,7 +32,7 @@ class WritebackOutputStreamTest {
     }
 
     @Test
-    void aSmallFileNeedsNoDescriptor() throws Exception {
+    void aSmallFileIsWrittenWhole() throws Exception {
         Path f = dir.resolve("small");
         try (OutputStream out = new WritebackOutputStream(Files.newOutputStream(f), f)) {
             out.write("hello".getBytes());
