@@ -123,8 +123,12 @@ public final class NamespacePinner {
     private static void writeProcSys(String key, String value) throws IOException {
         // Kubernetes accepts both "net.ipv4.ip_forward" and "net/ipv4/conf/eth0.1/forwarding" (dots literal).
         String relative = key.contains("/") ? key : key.replace('.', '/');
+        // The caller validated the name; refusing '.' and '..' here too keeps a future caller from reaching a
+        // host sysctl through a name that normalizes to another group (net/../kernel/core_pattern).
+        boolean dotComponent = java.util.Arrays.stream(relative.split("/", -1))
+                .anyMatch(c -> c.isEmpty() || c.equals(".") || c.equals(".."));
         Path file = Path.of("/proc/sys").resolve(relative).normalize();
-        if (!file.startsWith("/proc/sys/") || relative.startsWith("/")) {
+        if (dotComponent || !file.startsWith("/proc/sys/") || relative.startsWith("/")) {
             throw new OciException("malformed sysctl name '" + key + "'");
         }
         try {

@@ -2,7 +2,6 @@ package io.jcri.oci.runtime;
 
 import io.jcri.oci.spec.OciSpec;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,10 +36,4 @@ public interface OciRuntime {
 
     /** Applies new resource limits to a running container. */
     void update(String id, OciSpec.Resources resources);
-
-    /**
-     * Runs a process in the container and waits for it, at most {@code timeout} (zero: no limit); output beyond
-     * {@code maxOutputBytes} per stream is dropped.
-     */
-    ExecResult exec(String id, OciSpec.Process process, Duration timeout, int maxOutputBytes, Path workDir);
 }

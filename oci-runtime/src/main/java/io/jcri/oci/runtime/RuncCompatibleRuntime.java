@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.oci.OciException;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
-import io.jcri.oci.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,34 +134,6 @@ public final class RuncCompatibleRuntime implements OciRuntime {
             }
         } catch (IOException e) {
             throw new OciException("cannot write the resources of " + id + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public ExecResult exec(String id, OciSpec.Process process, Duration execTimeout, int maxOutputBytes,
-                           Path workDir) {
-        Path processFile = workDir.resolve("process.json");
-        Path pidFile = workDir.resolve("exec.pid");
-        try {
-            // A scratch file for this one call: no need for the fsyncs of an atomic write.
-            Files.write(processFile, OciSpecJson.write(process));
-            Command.Result r = Command.run(argv("exec", "--process", processFile.toString(), "--pid-file",
-                    pidFile.toString(), id), execTimeout, maxOutputBytes, () -> killExecProcess(id, pidFile));
-            return new ExecResult(r.exitCode(), r.stdout(), r.stderr(), r.timedOut());
-        } catch (IOException e) {
-            throw new OciException("cannot prepare an exec in " + id + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void killExecProcess(String id, Path pidFile) {
-        try {
-            if (Files.exists(pidFile)) {
-                int pid = Integer.parseInt(Files.readString(pidFile).strip());
-                Syscalls.kill(pid, 9);
-            }
-        } catch (IOException | NumberFormatException e) {
-            LOG.warn("container {}: cannot read the pid of a timed-out exec from {}: {}", id, pidFile,
-                    e.getMessage());
         }
     }
 

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * Starts a process with posix_spawn so that nothing of the JVM's process state leaks into it: only the given
  * descriptors are open (the JVM keeps jar files without close-on-exec), every signal has its default disposition
- * and none is blocked, and it runs in a session of its own.
+ * and none is blocked, it runs in a session of its own, and in a working directory of the caller's choice (never
+ * the daemon's: a monitor writes files such as {@code oom} relative to the one it inherits).
  */
 public final class PosixSpawn {
     private static final LibC C = LibC.INSTANCE;
@@ -34,6 +35,12 @@ public final class PosixSpawn {
      * @return the child's pid
      */
     public static int spawn(List<String> argv, List<String> env, String outputFile, Map<Integer, Integer> inherit) {
+        return spawn(argv, env, outputFile, inherit, "/");
+    }
+
+    /** Likewise, in working directory {@code cwd}. */
+    public static int spawn(List<String> argv, List<String> env, String outputFile, Map<Integer, Integer> inherit,
+                            String cwd) {
         Memory actions = new Memory(256);
         Memory attr = new Memory(512);
         Memory sigs = new Memory(128);
@@ -69,6 +76,7 @@ public final class PosixSpawn {
                     maxTarget = Math.max(maxTarget, e.getKey());
                 }
                 check(C.posix_spawn_file_actions_addclosefrom_np(actions, maxTarget + 1), "addclosefrom_np");
+                check(C.posix_spawn_file_actions_addchdir_np(actions, cwd), "addchdir_np");
                 int[] pid = new int[1];
                 String[] args = argv.toArray(new String[0]);
                 String[] envp = env.toArray(new String[0]);

@@ -1,5 +1,6 @@
 package io.jcri.oci.sys;
 
+import com.sun.jna.Native;
 import io.jcri.oci.OciException;
 
 /**
@@ -134,6 +135,37 @@ public final class Syscalls {
     }
 
     /** Sends a signal; false when the process no longer exists. */
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_PIDFD_OPEN = 434;
+
+    /**
+     * A pidfd for {@code pid}, or -1 when no such process exists (any more). Signals sent through it reach that
+     * process and never one that reused its pid later.
+     */
+    public static int pidfdOpen(int pid) {
+        int fd = (int) C.syscall(SYS_PIDFD_OPEN, pid, 0);
+        if (fd < 0) {
+            int errno = Native.getLastError();
+            if (errno == ESRCH) {
+                return -1;
+            }
+            throw new ErrnoException("pidfd_open", String.valueOf(pid), errno);
+        }
+        return fd;
+    }
+
+    /** Signals the process behind {@code pidfd}; false when it has exited already. */
+    public static boolean pidfdKill(int pidfd, int signal) {
+        if (C.syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, null, 0) != 0) {
+            int errno = Native.getLastError();
+            if (errno == ESRCH) {
+                return false;
+            }
+            throw new ErrnoException("pidfd_send_signal", String.valueOf(pidfd), errno);
+        }
+        return true;
+    }
+
     public static boolean kill(int pid, int signal) {
         if (C.kill(pid, signal) != 0) {
             ErrnoException e = ErrnoException.last("kill", pid + " " + signal);

@@ -45,16 +45,15 @@ class ConmonTest {
             assertThat(pid).isPositive();
             assertThat(runtime.state(id).orElseThrow().status()).isEqualTo("created");
             runtime.start(id);
-            ExecResult r = runtime.exec(id, new OciSpec.Process(false, new OciSpec.User(0, 0, null, null),
-                    List.of("sh", "-c",
-                    "ls /proc/1/fd; grep -E '^Sig(Ign|Blk)' /proc/1/status; grep 'open files' /proc/1/limits"), List.of(OciDefaults.DEFAULT_PATH), "/", null, null, true, null,
-                    null, null), Duration.ofSeconds(10), 1 << 20, Files.createDirectories(tmp.resolve("x")));
+            ConmonExec exec = new ConmonExec(Path.of("/usr/bin/conmon"), tmp.resolve("conmon"));
+            ExecResult r = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("sh", "-c",
+                    "ls /proc/1/fd; grep -E '^Sig(Ign|Blk)' /proc/1/status; grep 'open files' /proc/1/limits"),
+                    Duration.ofSeconds(10), 1 << 20));
             String inside = new String(r.stdout(), StandardCharsets.UTF_8);
             assertThat(inside).isEqualTo("0\n1\n2\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
                     + "Max open files            1024                 1024                 files     \n");
-            ExecResult self = runtime.exec(id, new OciSpec.Process(false, new OciSpec.User(0, 0, null, null),
-                    List.of("grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"), List.of(OciDefaults.DEFAULT_PATH),
-                    "/", null, null, true, null, null, null), Duration.ofSeconds(10), 1 << 20, tmp.resolve("x"));
+            ExecResult self = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("grep", "-E",
+                    "^Sig(Ign|Blk)", "/proc/self/status"), Duration.ofSeconds(10), 1 << 20));
             assertThat(new String(self.stdout(), StandardCharsets.UTF_8))
                     .isEqualTo("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -69,6 +68,76 @@ class ConmonTest {
             runtime.delete(id);
             conmon.forget(id);
             BusyboxBundle.removeCgroups();
+        }
+    }
+
+    /**
+     * A probe such as {@code sh -c 'sleep 600 & echo ok'} leaves a child holding the output pipe: the exec still
+     * answers at once with the output, and leaves no descriptor or thread behind in the daemon. Also the timeout,
+     * the output cap and a command the runtime cannot start.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void execSyncEndsWithTheProcessNotWithItsBackgroundChildren(String handler) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "ConmonTest needs root: skipped");
+        OciRuntimes runtimes = OciRuntimes.create(Map.of(handler, new OciRuntimes.HandlerConfig(handler, "")),
+                tmp.resolve("run"), Duration.ofSeconds(30));
+        OciRuntime runtime = runtimes.forHandler(handler).orElseThrow();
+        Path bundle = BusyboxBundle.create(tmp.resolve("b-" + handler), List.of("sleep", "600"));
+        Conmon conmon = new Conmon(Path.of("/usr/bin/conmon"), tmp.resolve("conmon"), tmp.resolve("exits"),
+                Map.of());
+        ConmonExec exec = new ConmonExec(Path.of("/usr/bin/conmon"), tmp.resolve("conmon"));
+        String id = "jcri-exec-" + handler + "-" + ProcessHandle.current().pid();
+        try {
+            conmon.create(new Conmon.CreateRequest(id, "t", runtime, bundle, "", false, false, false,
+                    Duration.ofSeconds(30)));
+            runtime.start(id);
+            // Warm up, then count what the daemon holds.
+            exec.exec(new ConmonExec.Request(id, runtime, bundle, process("true"), Duration.ofSeconds(10), 1024));
+            long fds = openFds();
+            int threads = Thread.activeCount();
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                ExecResult r = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("sh", "-c",
+                        "sleep 600 & echo ok; exit 3"), Duration.ofSeconds(20), 1024));
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+                assertThat(new String(r.stdout(), StandardCharsets.UTF_8)).isEqualTo("ok\n");
+                assertThat(r.exitCode()).isEqualTo(3);
+                assertThat(r.timedOut()).isFalse();
+            }
+            assertThat(openFds()).isEqualTo(fds);
+            assertThat(Thread.activeCount()).isLessThanOrEqualTo(threads);
+
+            ExecResult slow = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("sleep", "30"),
+                    Duration.ofSeconds(1), 1024));
+            assertThat(slow.timedOut()).isTrue();
+
+            ExecResult big = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("sh", "-c",
+                    "head -c 100000 /dev/zero; head -c 100000 /dev/zero >&2"), Duration.ofSeconds(10), 150_000));
+            assertThat(big.stdout().length + big.stderr().length).isEqualTo(150_000);
+            assertThat(big.exitCode()).isZero();
+
+            ExecResult missing = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("no-such-command"),
+                    Duration.ofSeconds(10), 1024));
+            assertThat(missing.exitCode()).isNotZero();
+            assertThat(new String(missing.stderr(), StandardCharsets.UTF_8)).contains("no-such-command");
+            assertThat(Files.list(tmp.resolve("conmon").resolve(id)).map(p -> p.getFileName().toString()))
+                    .noneMatch(n -> n.startsWith("exec-"));
+        } finally {
+            runtime.delete(id);
+            conmon.forget(id);
+            BusyboxBundle.removeCgroups();
+        }
+    }
+
+    private static OciSpec.Process process(String... args) {
+        return new OciSpec.Process(false, new OciSpec.User(0, 0, null, null), List.of(args),
+                List.of(OciDefaults.DEFAULT_PATH), "/", null, null, true, null, null, null);
+    }
+
+    private static long openFds() throws java.io.IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
         }
     }
 }

@@ -8,15 +8,11 @@ import io.jcri.cri.v1.ContainerFilter;
 import io.jcri.cri.v1.ContainerStatusResponse;
 import io.jcri.cri.v1.ExecSyncResponse;
 import io.jcri.cri.v1.LinuxContainerResources;
-import io.jcri.cri.v1.MountPropagation;
-import io.jcri.cri.v1.NamespaceMode;
-import io.jcri.image.ImageRecord;
 import io.jcri.image.ImageService;
 import io.jcri.oci.OciException;
 import io.jcri.oci.faults.FaultPoints;
-import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.monitor.Conmon;
-import io.jcri.oci.mount.Propagation;
+import io.jcri.oci.monitor.ConmonExec;
 import io.jcri.oci.mount.RootfsOverlay;
 import io.jcri.oci.runtime.ExecResult;
 import io.jcri.oci.runtime.OciRuntime;
@@ -26,11 +22,8 @@ import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodContainers;
-import io.jcri.runtime.sandbox.PodUserNamespace;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
-import io.jcri.runtime.sandbox.SandboxState;
-import io.jcri.runtime.state.Ids;
 import io.jcri.runtime.state.KeyedLocks;
 import io.jcri.runtime.state.NameRegistry;
 import io.jcri.runtime.state.StateStore;
@@ -52,29 +45,35 @@ import org.slf4j.LoggerFactory;
  */
 public final class ContainerService implements PodContainers {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerService.class);
-    /** ExecSync output beyond this, per stream, is dropped (as containerd and CRI-O cap it). */
-    public static final int MAX_EXEC_OUTPUT = 16 << 20;
-    private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(2);
+    /**
+     * ExecSync output kept, stdout and stderr together; the rest is dropped. Kubelet receives messages of at most
+     * 16 MiB, so the response with its framing must stay below that.
+     */
+    public static final int MAX_EXEC_OUTPUT = (16 << 20) - (64 << 10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
     private final StateStore<ContainerRecord> store;
     private final NameRegistry names = new NameRegistry("container");
     private final KeyedLocks locks = new KeyedLocks();
     private final SandboxService sandboxes;
-    private final ImageService images;
     private final OciRuntimes runtimes;
     private final Conmon conmon;
+    private final ConmonExec execs;
     private final SpecBuilder specs;
+    private final ContainerExits exits;
+    private final ContainerCreator creator;
     private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
 
     public ContainerService(StateStore<ContainerRecord> store, SandboxService sandboxes, ImageService images,
-                            OciRuntimes runtimes, Conmon conmon, SpecBuilder specs) {
+                            OciRuntimes runtimes, Conmon conmon, ConmonExec execs, SpecBuilder specs) {
         this.store = store;
         this.sandboxes = sandboxes;
-        this.images = images;
         this.runtimes = runtimes;
         this.conmon = conmon;
+        this.execs = execs;
         this.specs = specs;
+        this.exits = new ContainerExits(store, conmon, () -> lifecycle);
+        this.creator = new ContainerCreator(store, images, conmon, specs, () -> lifecycle);
     }
 
     /** Opens the container store and prepares the OCI runtimes and the monitor from the settings. */
@@ -91,7 +90,8 @@ public final class ContainerService implements PodContainers {
                 new HostDevices());
         StateStore<ContainerRecord> store = StateStore.open(s.stateRoot().resolve("containers"),
                 ContainerRecord.class, ContainerRecord::id);
-        return new ContainerService(store, sandboxes, images, runtimes, conmon, specs);
+        return new ContainerService(store, sandboxes, images, runtimes, conmon,
+                new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs);
     }
 
     /** Registers who hears of containers created, started, stopped and removed (GetContainerEvents). */
@@ -106,7 +106,8 @@ public final class ContainerService implements PodContainers {
 
     /** Records the exit of container {@code id} now that its exit file appeared; unknown names are ignored. */
     public void exitObserved(String id) {
-        store.get(id).ifPresent(this::refreshQuietly);
+        store.get(id).ifPresent(r -> locks.run(r.id(), () -> store.get(r.id()).map(exits::refresh)));
+        exits.observed(id);
     }
 
     /** Brings the records found on disk up to date (containers that exited while jcri was away) and claims names. */
@@ -115,7 +116,7 @@ public final class ContainerService implements PodContainers {
         for (ContainerRecord r : store.all()) {
             names.claim(nameKey(r.name(), r.attempt(), r.sandboxId()), r.id());
             locks.run(r.id(), () -> {
-                markStartedIfRunning(refresh(r));
+                markStartedIfRunning(exits.refresh(r));
                 markExitedIfUnmonitored(r.id());
             });
         }
@@ -167,93 +168,26 @@ public final class ContainerService implements PodContainers {
         }
     }
 
+    /**
+     * Creates a container in a ready sandbox, which stays held ready until the container exists (a concurrent
+     * StopPodSandbox waits, and one that began first makes this FAILED_PRECONDITION). A retry of a create in
+     * flight for the same name joins it.
+     */
     public String create(String sandboxId, ContainerConfig config) {
-        SandboxRecord sandbox = sandboxes.require(sandboxId);
-        if (sandbox.state() != SandboxState.READY) {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + sandbox.id()
-                    + " is not ready (" + sandbox.state() + "); cannot create containers in it");
-        }
         if (config.getMetadata().getName().isEmpty()) {
             throw RuntimeServiceException.invalid("container config has no metadata name");
         }
-        return names.create(nameKey(config.getMetadata().getName(), config.getMetadata().getAttempt(), sandbox.id()),
-                () -> build(sandbox, config));
-    }
-
-    private String build(SandboxRecord sandbox, ContainerConfig config) {
-        ImageRecord image = images.require(config.getImage().getImage());
-        OciRuntime runtime = runtimeOf(sandbox);
-        String id = Ids.newId();
-        Path dir = store.dirOf(id);
-        boolean mounted = false;
-        boolean monitored = false;
-        try {
-            Path rootfs = RootfsOverlay.mount(dir, images.layerDirs(image));
-            mounted = true;
-            FaultPoints.hit("container.after-rootfs");
-            if (PodUserNamespace.own(sandbox.config())) {
-                RootfsIdShift.shift(rootfs, PodUserNamespace.uidMappings(sandbox.config()),
-                        PodUserNamespace.gidMappings(sandbox.config()));
-            }
-            var sc = config.getLinux().getSecurityContext();
-            UserResolver.ResolvedUser user = UserResolver.of(rootfs).resolve(sc.getRunAsUsername(),
-                    sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
-                    sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null, image.config().user(),
-                    sc.getSupplementalGroupsList(), sc.getSupplementalGroupsPolicyValue() == 1);
-            OciSpec spec = specs.build(new SpecBuilder.Input(id, config, sandbox, image.config(), rootfs,
-                    cgroupsPath(sandbox, id), user, targetPid(config)));
-            for (var m : config.getMountsList()) {
-                if (m.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
-                    Propagation.ensureShared(Path.of(m.getHostPath()));
-                }
-            }
-            AtomicFiles.write(dir.resolve("config.json"), OciSpecJson.write(spec));
-            String logPath = logPath(sandbox, config);
-            long now = nowNanos();
-            int stopSignal = stopSignal(config, image);
-            int pid = conmon.create(new Conmon.CreateRequest(id, config.getMetadata().getName(), runtime, dir,
-                    logPath, config.getTty(), config.getStdin(), config.getStdinOnce(), CREATE_TIMEOUT));
-            monitored = true;
-            FaultPoints.hit("container.after-create");
-            store.put(new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
-                    config.getMetadata().getAttempt(), ContainerRecord.State.CREATED, now, 0, 0, 0, "", "",
-                    config.getImage().getImage(), image.id(), imageRef(image), logPath, pid,
-                    config.getLabelsMap(), config.getAnnotationsMap(), config.toByteArray(),
-                    config.getLinux().getResources().toByteArray(), sandbox.runtimeHandler(), stopSignal,
-                    user.uid(), user.gid(), user.additionalGids()));
-            LOG.info("container {}: created {} in sandbox {} from {} (pid {}, handler {})", id,
-                    config.getMetadata().getName(), sandbox.id(), image.id(), pid, sandbox.runtimeHandler());
-            lifecycle.changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
-            return id;
-        } catch (IOException | OciException | RuntimeServiceException e) {
-            undoCreate(id, dir, runtime, mounted, monitored);
-            if (e instanceof RuntimeServiceException re) {
-                throw re;
-            }
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "creating container "
-                    + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    private void undoCreate(String id, Path dir, OciRuntime runtime, boolean mounted, boolean monitored) {
-        try {
-            if (monitored) {
-                runtime.delete(id);
-            }
-            conmon.forget(id);
-            if (mounted) {
-                RootfsOverlay.unmount(dir);
-            }
-            store.delete(id);
-        } catch (RuntimeException e) {
-            LOG.error("container {}: undoing a failed create left something behind: {}", id, e.getMessage(), e);
-        }
+        String podId = sandboxes.require(sandboxId).id();
+        return names.create(nameKey(config.getMetadata().getName(), config.getMetadata().getAttempt(), podId),
+                () -> sandboxes.whileReady(podId, sandbox -> creator.create(sandbox, runtimeOf(sandbox), config,
+                        ContainerCreator.targetPid(config, store))));
     }
 
     public void start(String idOrPrefix) {
-        String id = require(idOrPrefix).id();
-        locks.run(id, () -> {
-            ContainerRecord r = refresh(require(id));
+        ContainerRecord found = require(idOrPrefix);
+        String id = found.id();
+        sandboxes.whileReady(found.sandboxId(), sandbox -> locks.with(id, () -> {
+            ContainerRecord r = exits.refresh(require(id));
             if (r.state() != ContainerRecord.State.CREATED) {
                 throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
                         + r.state() + ", not CREATED; only a created container can start");
@@ -272,10 +206,15 @@ public final class ContainerService implements PodContainers {
             store.put(r.started(startedAt));
             lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_STARTED_EVENT, startedAt);
             LOG.info("container {}: started", id);
-        });
+            return null;
+        }));
     }
 
-    /** Stops with the container's stop signal, then SIGKILL after {@code timeoutSeconds}; a stopped one is fine. */
+    /**
+     * Stops with the container's stop signal, then SIGKILL after {@code timeoutSeconds}; a stopped one is fine.
+     * The container's lock is held only to send a signal: the waits hold nothing, so status, list and exec
+     * lookups answer during a long grace period, and a second stop joins rather than queues.
+     */
     public void stop(String idOrPrefix, long timeoutSeconds) {
         Optional<ContainerRecord> found = store.find(idOrPrefix);
         if (found.isEmpty()) {
@@ -283,51 +222,54 @@ public final class ContainerService implements PodContainers {
             return;
         }
         String id = found.get().id();
-        locks.run(id, () -> store.get(id).ifPresent(r -> stopLocked(r, timeoutSeconds)));
-    }
-
-    private void stopLocked(ContainerRecord found, long timeoutSeconds) {
-        ContainerRecord r = refresh(found);
-        if (r.state() == ContainerRecord.State.EXITED) {
-            return;
-        }
-        OciRuntime runtime = runtimeOf(r);
-        String id = r.id();
-        if (timeoutSeconds > 0 && r.state() == ContainerRecord.State.RUNNING) {
-            int signal = r.stopSignal() > 0 ? r.stopSignal() : Signals.SIGTERM;
-            LOG.info("container {}: stopping with signal {} (timeout {}s)", id, signal, timeoutSeconds);
-            runtime.kill(id, signal, false);
-            if (awaitExit(id, Duration.ofSeconds(timeoutSeconds))) {
-                refresh(require(id));
+        try {
+            if (timeoutSeconds > 0 && signalLocked(id, false) && exits.await(id, Duration.ofSeconds(timeoutSeconds))) {
+                recordExit(id);
                 return;
             }
+            if (signalLocked(id, true) && !exits.await(id, KILL_WAIT)) {
+                throw new RuntimeServiceException(ErrorKind.INTERNAL, "container " + id + " did not exit within "
+                        + KILL_WAIT.toSeconds() + "s of SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeServiceException(ErrorKind.CANCELLED, "interrupted while stopping " + id, e);
         }
-        LOG.info("container {}: killing", id);
-        runtime.kill(id, Signals.SIGKILL, true);
-        if (r.state() == ContainerRecord.State.CREATED) {
-            runtime.kill(id, Signals.SIGKILL, false);
-        }
-        if (!awaitExit(id, KILL_WAIT)) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "container " + id + " did not exit within "
-                    + KILL_WAIT.toSeconds() + "s of SIGKILL");
-        }
-        refresh(require(id));
+        recordExit(id);
     }
 
-    private boolean awaitExit(String id, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (conmon.exitCode(id).isEmpty()) {
-            if (System.nanoTime() > deadline) {
+    /**
+     * Sends the stop signal (or SIGKILL with {@code kill}) under the container's lock; false when the container
+     * is gone or has exited already, so there is nothing to wait for.
+     */
+    private boolean signalLocked(String id, boolean kill) {
+        return locks.with(id, () -> {
+            Optional<ContainerRecord> current = store.get(id).map(exits::refresh);
+            if (current.isEmpty() || current.get().state() == ContainerRecord.State.EXITED) {
                 return false;
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RuntimeServiceException(ErrorKind.CANCELLED, "interrupted while stopping " + id, e);
+            ContainerRecord r = current.get();
+            OciRuntime runtime = runtimeOf(r);
+            if (!kill) {
+                if (r.state() != ContainerRecord.State.RUNNING) {
+                    return false;
+                }
+                int signal = r.stopSignal() > 0 ? r.stopSignal() : Signals.SIGTERM;
+                LOG.info("container {}: stopping with signal {}", id, signal);
+                runtime.kill(id, signal, false);
+                return true;
             }
-        }
-        return true;
+            LOG.info("container {}: killing", id);
+            runtime.kill(id, Signals.SIGKILL, true);
+            if (r.state() == ContainerRecord.State.CREATED) {
+                runtime.kill(id, Signals.SIGKILL, false);
+            }
+            return true;
+        });
+    }
+
+    private void recordExit(String id) {
+        locks.run(id, () -> store.get(id).map(exits::refresh));
     }
 
     /** Removes the container (killing it if it runs); keeps its log file. Unknown ids are fine. */
@@ -337,14 +279,16 @@ public final class ContainerService implements PodContainers {
             return;
         }
         String id = found.get().id();
+        stop(id, 0);
         locks.run(id, () -> {
-            Optional<ContainerRecord> current = store.get(id);
+            Optional<ContainerRecord> current = store.get(id).map(exits::refresh);
             if (current.isEmpty()) {
                 return;
             }
             ContainerRecord r = current.get();
-            if (refresh(r).state() != ContainerRecord.State.EXITED) {
-                stopLocked(r, 0);
+            if (r.state() != ContainerRecord.State.EXITED) {
+                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
+                        + r.state() + " again after it was killed; not removed");
             }
             runtimeOf(r).delete(id);
             conmon.forget(id);
@@ -357,7 +301,7 @@ public final class ContainerService implements PodContainers {
     }
 
     public ContainerStatusResponse status(String idOrPrefix, boolean verbose) {
-        ContainerRecord r = current(idOrPrefix);
+        ContainerRecord r = snapshot(require(idOrPrefix));
         String spec = null;
         if (verbose) {
             try {
@@ -371,12 +315,16 @@ public final class ContainerService implements PodContainers {
 
     public List<Container> list(ContainerFilter filter) {
         Set<String> exited = conmon.exitedIds();
-        return store.all().stream().map(r -> exited.contains(r.id()) ? refreshQuietly(r) : r)
+        return store.all().stream().map(r -> exited.contains(r.id()) ? snapshot(r) : r)
                 .filter(r -> ContainerViews.matches(r, filter)).map(ContainerViews::container).toList();
     }
 
+    /**
+     * Runs {@code cmd} in the running container through conmon and returns its exit code and output (at most
+     * {@link #MAX_EXEC_OUTPUT} bytes of both together). Holds no lock: a probe never waits for a stop.
+     */
     public ExecSyncResponse execSync(String idOrPrefix, List<String> cmd, long timeoutSeconds) {
-        ContainerRecord r = current(idOrPrefix);
+        ContainerRecord r = snapshot(require(idOrPrefix));
         if (r.state() != ContainerRecord.State.RUNNING) {
             throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
                     + r.state() + ", not running");
@@ -384,12 +332,13 @@ public final class ContainerService implements PodContainers {
         if (cmd.isEmpty()) {
             throw RuntimeServiceException.invalid("exec needs a command");
         }
+        if (timeoutSeconds < 0) {
+            throw RuntimeServiceException.invalid("exec timeout must not be negative");
+        }
         OciSpec.Process process = specOf(r).process().withArgs(cmd, false);
-        Path work = conmon.dirOf(r.id()).resolve("exec-" + Ids.newId().substring(0, 12));
         try {
-            Files.createDirectories(work);
-            ExecResult res = runtimeOf(r).exec(r.id(), process, Duration.ofSeconds(timeoutSeconds), MAX_EXEC_OUTPUT,
-                    work);
+            ExecResult res = execs.exec(new ConmonExec.Request(r.id(), runtimeOf(r), store.dirOf(r.id()), process,
+                    Duration.ofSeconds(timeoutSeconds), MAX_EXEC_OUTPUT));
             if (res.timedOut()) {
                 throw new RuntimeServiceException(ErrorKind.DEADLINE_EXCEEDED, "command " + cmd + " in container "
                         + r.id() + " timed out after " + timeoutSeconds + "s");
@@ -397,16 +346,12 @@ public final class ContainerService implements PodContainers {
             return ExecSyncResponse.newBuilder().setExitCode(res.exitCode())
                     .setStdout(com.google.protobuf.ByteString.copyFrom(res.stdout()))
                     .setStderr(com.google.protobuf.ByteString.copyFrom(res.stderr())).build();
-        } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "exec in " + r.id() + ": " + e.getMessage(), e);
         } catch (OciException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new RuntimeServiceException(ErrorKind.CANCELLED, "exec of " + cmd + " in " + r.id()
                         + " cancelled; the command was killed", e);
             }
             throw e;
-        } finally {
-            deleteQuietly(work);
         }
     }
 
@@ -417,7 +362,7 @@ public final class ContainerService implements PodContainers {
 
     /** The running container {@code idOrPrefix} as a streaming target; NOT_FOUND or FAILED_PRECONDITION otherwise. */
     public StreamTarget streamTarget(String idOrPrefix) {
-        ContainerRecord r = current(idOrPrefix);
+        ContainerRecord r = snapshot(require(idOrPrefix));
         if (r.state() != ContainerRecord.State.RUNNING) {
             throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
                     + r.state() + ", not running");
@@ -428,7 +373,7 @@ public final class ContainerService implements PodContainers {
 
     /** Makes conmon reopen the log file after kubelet rotated it, and waits until the new file exists. */
     public void reopenLog(String idOrPrefix) {
-        ContainerRecord r = current(idOrPrefix);
+        ContainerRecord r = snapshot(require(idOrPrefix));
         if (r.state() != ContainerRecord.State.RUNNING) {
             throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
                     + r.state() + ", not running; its log cannot be reopened");
@@ -451,7 +396,7 @@ public final class ContainerService implements PodContainers {
     public void updateResources(String idOrPrefix, LinuxContainerResources resources) {
         String id = require(idOrPrefix).id();
         locks.run(id, () -> {
-            ContainerRecord r = refresh(require(id));
+            ContainerRecord r = exits.refresh(require(id));
             if (r.state() == ContainerRecord.State.EXITED) {
                 throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id
                         + " has exited; its resources cannot change");
@@ -493,40 +438,22 @@ public final class ContainerService implements PodContainers {
         }
     }
 
-    private ContainerRecord current(String idOrPrefix) {
-        String id = require(idOrPrefix).id();
-        return locks.with(id, () -> refresh(require(id)));
+    /**
+     * The container as a read sees it, without waiting for any transition: its record, or, when conmon has
+     * recorded an exit the record does not show yet, the exited record (stored now if nobody holds the container's
+     * lock, else by the holder or the exit watcher).
+     */
+    private ContainerRecord snapshot(ContainerRecord r) {
+        if (r.state() == ContainerRecord.State.EXITED || !exits.exited(r.id())) {
+            return r;
+        }
+        return locks.tryWith(r.id(), () -> store.get(r.id()).map(exits::refresh).orElse(r))
+                .or(() -> exits.exitedView(r)).orElse(r);
     }
 
     private ContainerRecord require(String idOrPrefix) {
         return store.find(idOrPrefix).orElseThrow(() ->
                 RuntimeServiceException.notFound("container '" + idOrPrefix + "' not found"));
-    }
-
-    /** Moves a created or running container whose exit file exists to EXITED; callers hold its lock. */
-    private ContainerRecord refresh(ContainerRecord r) {
-        if (r.state() == ContainerRecord.State.EXITED) {
-            return r;
-        }
-        Optional<Integer> code = conmon.exitCode(r.id());
-        if (code.isEmpty()) {
-            return r;
-        }
-        boolean oom = conmon.oomKilled(r.id(), store.dirOf(r.id()));
-        String reason = oom ? "OOMKilled" : code.get() == 0 ? "Completed" : "Error";
-        ContainerRecord exited = r.exited(Math.max(conmon.exitedAtNanos(r.id()), r.startedAt()), code.get(), reason,
-                "");
-        store.put(exited);
-        lifecycle.changed(r.id(), r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, exited.finishedAt());
-        LOG.info("container {}: exited with {} ({})", r.id(), code.get(), reason);
-        return exited;
-    }
-
-    private ContainerRecord refreshQuietly(ContainerRecord r) {
-        if (r.state() == ContainerRecord.State.EXITED) {
-            return r;
-        }
-        return locks.with(r.id(), () -> store.get(r.id()).map(this::refresh).orElse(r));
     }
 
     private OciSpec specOf(ContainerRecord r) {
@@ -554,46 +481,6 @@ public final class ContainerService implements PodContainers {
                 + "', which is no longer configured"));
     }
 
-    private int targetPid(ContainerConfig config) {
-        var ns = config.getLinux().getSecurityContext().getNamespaceOptions();
-        if (ns.getPid() != NamespaceMode.TARGET) {
-            return 0;
-        }
-        ContainerRecord target = store.find(ns.getTargetId()).orElseThrow(() -> RuntimeServiceException.notFound(
-                "target container '" + ns.getTargetId() + "' of the PID namespace not found"));
-        return target.state() == ContainerRecord.State.EXITED ? 0 : target.pid();
-    }
-
-    private static String cgroupsPath(SandboxRecord s, String id) {
-        String parent = s.cgroupParent() == null ? "" : s.cgroupParent();
-        return (parent.startsWith("/") ? parent : "/" + parent).replaceAll("/+$", "") + "/" + id;
-    }
-
-    private static String logPath(SandboxRecord s, ContainerConfig c) throws IOException {
-        if (s.logDirectory().isEmpty() || c.getLogPath().isEmpty()) {
-            return "";
-        }
-        Path p = Path.of(s.logDirectory()).resolve(c.getLogPath()).normalize();
-        if (!p.startsWith(Path.of(s.logDirectory()).normalize())) {
-            throw RuntimeServiceException.invalid("log path '" + c.getLogPath() + "' leaves the log directory");
-        }
-        Files.createDirectories(p.getParent());
-        return p.toString();
-    }
-
-    private static int stopSignal(ContainerConfig c, ImageRecord image) {
-        int fromConfig = Signals.of(c.getStopSignal());
-        if (fromConfig > 0) {
-            return fromConfig;
-        }
-        int fromImage = Signals.parse(image.config().stopSignal());
-        return fromImage > 0 ? fromImage : Signals.SIGTERM;
-    }
-
-    private static String imageRef(ImageRecord image) {
-        return image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
-    }
-
     /** A container name is unique within its sandbox for one attempt, as kubelet names them. */
     private static String nameKey(String name, int attempt, String sandboxId) {
         return sandboxId + "/" + name + "/" + attempt;
@@ -604,13 +491,4 @@ public final class ContainerService implements PodContainers {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    private static void deleteQuietly(Path dir) {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            LOG.warn("cannot remove {}: {}", dir, e.getMessage());
-        }
-    }
 }

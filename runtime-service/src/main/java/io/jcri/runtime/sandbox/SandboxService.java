@@ -66,6 +66,8 @@ public final class SandboxService {
     private final PodFiles files;
     private final NameRegistry names = new NameRegistry("pod sandbox");
     private final KeyedLocks locks = new KeyedLocks();
+    /** Longer than a container create may take, so a stop waits for creates in flight rather than failing. */
+    private final SandboxGates gates = new SandboxGates(Duration.ofMinutes(3));
     private volatile PodContainers containers = PodContainers.NONE;
     private volatile Supplier<String> podCidr = () -> "";
     private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
@@ -135,6 +137,23 @@ public final class SandboxService {
                 () -> create(config, handler));
     }
 
+    /**
+     * Runs {@code body} with the sandbox held ready: while it runs, the sandbox cannot begin to stop or be removed,
+     * and once it has begun, this answers FAILED_PRECONDITION (NOT_FOUND for an unknown sandbox). Creating and
+     * starting containers run inside, so none appears or starts in a pod being torn down.
+     */
+    public <T> T whileReady(String idOrPrefix, java.util.function.Function<SandboxRecord, T> body) {
+        String id = require(idOrPrefix).id();
+        return gates.whileOpen(id, () -> {
+            SandboxRecord sandbox = require(id);
+            if (sandbox.state() != SandboxState.READY) {
+                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id
+                        + " is not ready (" + sandbox.state() + "); containers cannot be created or started in it");
+            }
+            return body.apply(sandbox);
+        });
+    }
+
     /** Whether pods of {@code handler} (empty: the default handler) may have their own user namespace. */
     public boolean userNamespaces(String handler) {
         return settings.usernsHandlers().contains(handler.isEmpty() ? settings.defaultHandler() : handler);
@@ -147,6 +166,7 @@ public final class SandboxService {
             return;
         }
         String id = found.get().id();
+        gates.close(id);
         locks.run(id, () -> store.get(id).ifPresent(r -> {
             containers.stopAll(id);
             FaultPoints.hit("sandbox.before-cni-del");
@@ -169,10 +189,12 @@ public final class SandboxService {
             return;
         }
         String id = found.get().id();
+        gates.close(id);
         locks.run(id, () -> store.get(id).ifPresent(r -> {
             store.put(r.withState(SandboxState.REMOVING));
             containers.removeAll(id);
             destroy(r);
+            gates.forget(id);
             lifecycle.podChanged(SandboxViews.status(r.withState(SandboxState.NOTREADY)),
                     ContainerEventType.CONTAINER_DELETED_EVENT, nowNanos());
             LOG.info("sandbox {}: removed", id);

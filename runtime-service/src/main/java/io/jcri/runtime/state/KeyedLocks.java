@@ -30,6 +30,30 @@ public final class KeyedLocks {
         }
     }
 
+    /**
+     * Runs {@code body} holding the lock of {@code key} if nobody else holds it now; empty (and {@code body} not
+     * run) otherwise. For reads that may record what they found but must never wait behind a transition.
+     */
+    public <T> java.util.Optional<T> tryWith(String key, Supplier<T> body) {
+        Entry e = locks.compute(key, (k, v) -> {
+            Entry entry = v == null ? new Entry() : v;
+            entry.users++;
+            return entry;
+        });
+        try {
+            if (!e.lock.tryLock()) {
+                return java.util.Optional.empty();
+            }
+            try {
+                return java.util.Optional.ofNullable(body.get());
+            } finally {
+                e.lock.unlock();
+            }
+        } finally {
+            locks.computeIfPresent(key, (k, v) -> --v.users == 0 ? null : v);
+        }
+    }
+
     /** Runs {@code body} holding the lock of {@code key}. */
     public void run(String key, Runnable body) {
         with(key, () -> {

@@ -47,6 +47,22 @@ class SandboxPartsTest {
     }
 
     @Test
+    void sysctlNamesThatClimbOutOfTheirNamespaceAreRefused() {
+        for (String name : List.of("net/../kernel/core_pattern", "net/../kernel/ostype", "net/./ipv4/ip_forward",
+                "net//ipv4/ip_forward", "net.ipv4..ip_forward", "/net/ipv4/ip_forward", "net/ipv4/",
+                "net.ipv4/../../kernel/core_pattern", "net.ipv4/conf", "kernel/shmmax/../../core_pattern",
+                "fs/mqueue/../../../kernel/core_pattern", "net", "", "net.ipv4.ip_forward\0", "n".repeat(300))) {
+            assertThatThrownBy(() -> SysctlPolicy.check(Map.of(name, "1"), true, true)).as(name)
+                    .isInstanceOfSatisfying(RuntimeServiceException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
+        }
+        assertThat(SysctlPolicy.components("net/ipv4/conf/eth0.1/forwarding"))
+                .containsExactly("net", "ipv4", "conf", "eth0.1", "forwarding");
+        assertThatThrownBy(() -> SysctlPolicy.check(Map.of("kernel.shmmax", "1\0"), true, true))
+                .hasMessageContaining("NUL");
+    }
+
+    @Test
     void cniRequestCarriesPodArgsPortsBandwidthAndDns() {
         PodSandboxConfig cfg = config().addPortMappings(PortMapping.newBuilder().setProtocol(Protocol.UDP)
                         .setContainerPort(53).setHostPort(5353).setHostIp("127.0.0.1"))

@@ -1,0 +1,401 @@
+package io.jcri.oci.monitor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.oci.OciException;
+import io.jcri.oci.runtime.ExecResult;
+import io.jcri.oci.runtime.OciRuntime;
+import io.jcri.oci.spec.OciSpec;
+import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.oci.sys.ErrnoException;
+import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.PosixSpawn;
+import io.jcri.oci.sys.Syscalls;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ExecSync through conmon, as CRI-O runs it: conmon (kept as jcri's child with {@code --sync}) runs the runtime's
+ * {@code exec --detach}, becomes the reaper of the exec'd process, enforces the timeout, and reports the pid and
+ * the exit code on a sync pipe. The process writes straight into jcri's pipes ({@code -l passthrough}).
+ *
+ * <p>Running the runtime's foreground {@code exec} instead fails on a probe such as {@code sh -c 'sleep 600 &
+ * echo ok'}: the background child keeps the output pipe open, so runc waits for it until the timeout, and readers
+ * waiting for end of file never end. Here the exit is known from conmon; what is buffered is then read without
+ * waiting for end of file, for a bounded time, and every descriptor is closed. No thread is started.
+ */
+public final class ConmonExec {
+    private static final Logger LOG = LoggerFactory.getLogger(ConmonExec.class);
+    private static final LibC C = LibC.INSTANCE;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int O_NONBLOCK = 04000;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    private static final int EINTR = 4;
+    private static final int WNOHANG = 1;
+    private static final int SIGKILL = 9;
+    private static final int SYNC_FD = 3;
+    /** The longest sync message conmon sends ({"data": N, "message": "..."}); more is a broken monitor. */
+    private static final int MAX_SYNC = 64 * 1024;
+    /** After the process ended, how long buffered output may still be read (a background child may keep writing). */
+    private static final long DRAIN_NANOS = 100_000_000L;
+    /** Past the timeout conmon enforces, how long jcri waits before ending conmon itself. */
+    private static final long MONITOR_GRACE_NANOS = 5_000_000_000L;
+    /** See {@code Command}: short execs end within this, so polling every millisecond keeps latency low. */
+    private static final long FAST_POLL_NANOS = 300_000_000L;
+
+    private final Path binary;
+    private final Path runDir;
+
+    /**
+     * @param binary the conmon executable
+     * @param runDir per-container monitor directories; an exec works in a fresh directory below its container's
+     */
+    public ConmonExec(Path binary, Path runDir) {
+        this.binary = binary;
+        this.runDir = runDir;
+    }
+
+    /** One ExecSync: the container, its runtime and bundle, the process to run, and the limits. */
+    public record Request(String containerId, OciRuntime runtime, Path bundle, OciSpec.Process process,
+                          Duration timeout, int maxOutputBytes) {
+    }
+
+    /**
+     * Runs the process and returns its exit code and output; stdout and stderr together keep at most
+     * {@code maxOutputBytes}, the rest is read and dropped. A process the runtime could not start answers 255 with
+     * the runtime's message on stderr, as the runtime's own exec does.
+     *
+     * @throws OciException when conmon cannot be started or the calling thread is interrupted (the process is
+     *                      killed first)
+     */
+    public ExecResult exec(Request req) {
+        String execId = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
+        Path work = runDir.resolve(req.containerId()).resolve("exec-" + execId);
+        try {
+            Files.createDirectories(work);
+            // A scratch file for this one call: no need for the fsyncs of an atomic write.
+            Files.write(work.resolve("process.json"), OciSpecJson.write(req.process()));
+            return run(req, execId, work);
+        } catch (IOException e) {
+            throw new OciException("cannot prepare an exec in " + req.containerId() + ": " + e.getMessage(), e);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private ExecResult run(Request req, String execId, Path work) {
+        int devNull = C.open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
+        if (devNull < 0) {
+            throw ErrnoException.last("open", "/dev/null");
+        }
+        int[] out = {-1, -1};
+        int[] err = {-1, -1};
+        int[] sync = {-1, -1};
+        int pid;
+        try {
+            pipe(out);
+            pipe(err);
+            pipe(sync);
+            pid = PosixSpawn.spawn(argv(req, execId, work), env(), null,
+                    Map.of(0, devNull, 1, out[1], 2, err[1], SYNC_FD, sync[1]), work.toString());
+            closeAll(out[1], err[1], sync[1]);
+            out[1] = -1;
+            err[1] = -1;
+            sync[1] = -1;
+            nonBlocking(out[0]);
+            nonBlocking(err[0]);
+            nonBlocking(sync[0]);
+        } catch (RuntimeException e) {
+            closeAll(devNull, out[0], out[1], err[0], err[1], sync[0], sync[1]);
+            throw e;
+        }
+        C.close(devNull);
+        Session s = new Session(req, pid, out[0], err[0], sync[0]);
+        try {
+            return s.await();
+        } finally {
+            s.close();
+        }
+    }
+
+    /** The output, sync messages and reaping of one running conmon. */
+    private static final class Session {
+        private final Request req;
+        private final int conmonPid;
+        private final int outFd;
+        private final int errFd;
+        private final int syncFd;
+        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream syncBytes = new ByteArrayOutputStream();
+        private final byte[] buf = new byte[65536];
+        private int kept;
+        private int execPidfd = -1;
+        private boolean execPidSeen;
+
+        Session(Request req, int conmonPid, int outFd, int errFd, int syncFd) {
+            this.req = req;
+            this.conmonPid = conmonPid;
+            this.outFd = outFd;
+            this.errFd = errFd;
+            this.syncFd = syncFd;
+        }
+
+        ExecResult await() {
+            long start = System.nanoTime();
+            long deadline = req.timeout().isZero() ? Long.MAX_VALUE
+                    : start + req.timeout().toNanos() + MONITOR_GRACE_NANOS;
+            int[] status = new int[1];
+            boolean monitorKilled = false;
+            try {
+                while (true) {
+                    readAvailable();
+                    int rc = C.waitpid(conmonPid, status, WNOHANG);
+                    if (rc == conmonPid) {
+                        break;
+                    }
+                    if (rc < 0) {
+                        throw ErrnoException.last("waitpid", "conmon " + conmonPid);
+                    }
+                    long now = System.nanoTime();
+                    if (now > deadline) {
+                        LOG.warn("container {}: conmon did not end an exec {}s past its timeout; killing it",
+                                req.containerId(), MONITOR_GRACE_NANOS / 1_000_000_000L);
+                        killAll();
+                        monitorKilled = true;
+                        reapWithin(status, 3_000_000_000L);
+                        break;
+                    }
+                    Thread.sleep(now - start < FAST_POLL_NANOS ? 1 : 5);
+                }
+            } catch (InterruptedException e) {
+                // The caller went away (a cancelled call): the process is killed, conmon then reports and ends.
+                killAll();
+                try {
+                    reapWithin(status, 3_000_000_000L);
+                } catch (InterruptedException again) {
+                    LOG.debug("container {}: interrupted again while reaping conmon {}", req.containerId(),
+                            conmonPid);
+                }
+                Thread.currentThread().interrupt();
+                throw new OciException("exec in " + req.containerId() + " cancelled; the command was killed", e);
+            }
+            drain();
+            return result(status[0], monitorKilled);
+        }
+
+        private ExecResult result(int waitStatus, boolean monitorKilled) {
+            List<JsonNode> messages = syncMessages();
+            boolean timedOut = monitorKilled || messages.stream().anyMatch(m -> m.path("data").asInt() == -1
+                    && m.path("message").asText().contains("timed out"));
+            int code;
+            if (messages.size() >= 2 && messages.get(1).path("data").asInt(-1) >= 0) {
+                code = messages.get(1).path("data").asInt();
+            } else {
+                // No exit code: the runtime did not start the process; its own message is on stderr.
+                code = 255;
+                messages.stream().map(m -> m.path("message").asText("")).filter(m -> !m.isEmpty()).findFirst()
+                        .ifPresent(m -> appendStderr(m));
+                LOG.debug("container {}: exec reported no exit code (conmon status {})", req.containerId(),
+                        waitStatus);
+            }
+            return new ExecResult(timedOut ? -1 : code, stdout.toByteArray(), stderr.toByteArray(), timedOut);
+        }
+
+        private void appendStderr(String message) {
+            byte[] m = (message + "\n").getBytes(StandardCharsets.UTF_8);
+            keep(stderr, m, m.length);
+        }
+
+        /** The complete (newline-ended) messages conmon has sent so far. */
+        private List<JsonNode> syncMessages() {
+            List<JsonNode> r = new ArrayList<>();
+            String text = syncBytes.toString(StandardCharsets.UTF_8);
+            text = text.substring(0, text.lastIndexOf('\n') + 1);
+            for (String line : text.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    r.add(JSON.readTree(line));
+                } catch (IOException e) {
+                    throw new OciException("conmon sent an unreadable message for an exec in " + req.containerId()
+                            + ": " + line, e);
+                }
+            }
+            return r;
+        }
+
+        /** Reads whatever the pipes hold now, without waiting. */
+        private void readAvailable() {
+            readNow(outFd, stdout);
+            readNow(errFd, stderr);
+            if (readNow(syncFd, syncBytes) && !execPidSeen) {
+                openExecPidfd();
+            }
+        }
+
+        /** After conmon ended: what is still buffered, for a bounded time and without waiting for end of file. */
+        private void drain() {
+            long until = System.nanoTime() + DRAIN_NANOS;
+            boolean more = true;
+            while (more && System.nanoTime() < until) {
+                more = readNow(outFd, stdout) | readNow(errFd, stderr);
+            }
+            readNow(syncFd, syncBytes);
+        }
+
+        /** True when something was read. */
+        private boolean readNow(int fd, ByteArrayOutputStream into) {
+            boolean any = false;
+            while (true) {
+                long n = C.read(fd, buf, buf.length);
+                if (n > 0) {
+                    any = true;
+                    if (into == syncBytes) {
+                        if (syncBytes.size() + n > MAX_SYNC) {
+                            throw new OciException("conmon sent over " + MAX_SYNC + " bytes of sync messages for an "
+                                    + "exec in " + req.containerId());
+                        }
+                        syncBytes.write(buf, 0, (int) n);
+                    } else {
+                        keep(into, buf, (int) n);
+                    }
+                    continue;
+                }
+                if (n < 0 && com.sun.jna.Native.getLastError() == EINTR) {
+                    continue;
+                }
+                // 0: end of file; EAGAIN: nothing now. Any other error ends reading too: the pipe is ours.
+                return any;
+            }
+        }
+
+        private void keep(ByteArrayOutputStream into, byte[] b, int n) {
+            int room = Math.max(0, req.maxOutputBytes() - kept);
+            int k = Math.min(room, n);
+            into.write(b, 0, k);
+            kept += k;
+        }
+
+        /**
+         * The exec'd process's pid arrives first; a pidfd on it lets a cancelled call kill exactly that process.
+         * conmon is its reaper and reports the exit right after reaping, so a pidfd opened while no exit is
+         * reported (checked again after opening) names that process and not a later one with the same pid.
+         */
+        private void openExecPidfd() {
+            List<JsonNode> m = syncMessages();
+            if (m.isEmpty()) {
+                return;
+            }
+            execPidSeen = true;
+            int pid = m.getFirst().path("data").asInt(-1);
+            if (pid > 0 && m.size() == 1) {
+                execPidfd = Syscalls.pidfdOpen(pid);
+                readNow(syncFd, syncBytes);
+                if (execPidfd >= 0 && syncMessages().size() > 1) {
+                    C.close(execPidfd);
+                    execPidfd = -1;
+                }
+            }
+        }
+
+        private void killAll() {
+            if (execPidfd >= 0) {
+                Syscalls.pidfdKill(execPidfd, SIGKILL);
+            }
+            Syscalls.kill(conmonPid, SIGKILL);
+        }
+
+        private void reapWithin(int[] status, long nanos) throws InterruptedException {
+            long until = System.nanoTime() + nanos;
+            while (C.waitpid(conmonPid, status, WNOHANG) == 0) {
+                if (System.nanoTime() > until) {
+                    LOG.error("container {}: conmon {} of an exec did not end after SIGKILL", req.containerId(),
+                            conmonPid);
+                    return;
+                }
+                Thread.sleep(5);
+            }
+        }
+
+        void close() {
+            closeAll(outFd, errFd, syncFd, execPidfd);
+        }
+    }
+
+    private List<String> argv(Request req, String execId, Path work) {
+        List<String> a = new ArrayList<>(List.of(binary.toString(), "--api-version", "1",
+                "-c", req.containerId(), "-u", execId, "-n", req.containerId(),
+                "-r", req.runtime().executable().toString(),
+                "-b", req.bundle().toString(),
+                "-p", work.resolve("exec.pid").toString(),
+                "-e", "--exec-process-spec", work.resolve("process.json").toString(),
+                "-l", "passthrough",
+                "--exit-dir", work.toString(),
+                "--socket-dir-path", work.toString(),
+                "--sync", "--log-level", "error"));
+        if (!req.timeout().isZero()) {
+            a.add("-T");
+            a.add(String.valueOf(Math.max(1, req.timeout().toSeconds())));
+        }
+        for (String arg : req.runtime().globalArgs()) {
+            a.add("--runtime-arg");
+            a.add(arg);
+        }
+        return a;
+    }
+
+    private static List<String> env() {
+        return List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "_OCI_SYNCPIPE=" + SYNC_FD);
+    }
+
+    private static void pipe(int[] fds) {
+        if (C.pipe2(fds, O_CLOEXEC) != 0) {
+            throw ErrnoException.last("pipe2", "exec output");
+        }
+    }
+
+    private static void nonBlocking(int fd) {
+        int flags = C.fcntl(fd, F_GETFL, 0);
+        if (flags < 0 || C.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+            throw ErrnoException.last("fcntl(O_NONBLOCK)", "fd " + fd);
+        }
+    }
+
+    private static void closeAll(int... fds) {
+        for (int fd : fds) {
+            if (fd >= 0) {
+                C.close(fd);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot remove exec work directory {}: {}", dir, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.jcri.runtime.container;
+
+import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.cri.v1.ContainerEventType;
+import io.jcri.cri.v1.MountPropagation;
+import io.jcri.cri.v1.NamespaceMode;
+import io.jcri.image.ImageRecord;
+import io.jcri.image.ImageService;
+import io.jcri.oci.OciException;
+import io.jcri.oci.faults.FaultPoints;
+import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.monitor.Conmon;
+import io.jcri.oci.mount.Propagation;
+import io.jcri.oci.mount.RootfsOverlay;
+import io.jcri.oci.runtime.OciRuntime;
+import io.jcri.oci.spec.OciSpec;
+import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.events.ContainerLifecycle;
+import io.jcri.runtime.sandbox.PodUserNamespace;
+import io.jcri.runtime.sandbox.SandboxRecord;
+import io.jcri.runtime.state.Ids;
+import io.jcri.runtime.state.StateStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CreateContainer's steps, each with its undo: the rootfs overlay (from an image held in use until it is
+ * mounted), the OCI spec, conmon running the runtime's create, and the record. A failure at any step undoes
+ * exactly what was done, and every undo runs even when one of them fails.
+ */
+final class ContainerCreator {
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerCreator.class);
+    private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(2);
+
+    private final StateStore<ContainerRecord> store;
+    private final ImageService images;
+    private final Conmon conmon;
+    private final SpecBuilder specs;
+    private final Supplier<ContainerLifecycle> lifecycle;
+
+    ContainerCreator(StateStore<ContainerRecord> store, ImageService images, Conmon conmon, SpecBuilder specs,
+                     Supplier<ContainerLifecycle> lifecycle) {
+        this.store = store;
+        this.images = images;
+        this.conmon = conmon;
+        this.specs = specs;
+        this.lifecycle = lifecycle;
+    }
+
+    /** Creates the container in {@code sandbox}, which the caller holds ready; returns its id. */
+    String create(SandboxRecord sandbox, OciRuntime runtime, ContainerConfig config, int targetPid) {
+        String id = Ids.newId();
+        Path dir = store.dirOf(id);
+        String logPath = logPath(sandbox, config);
+        ImageRecord image = images.require(config.getImage().getImage());
+        Undo undo = new Undo(id);
+        undo.add("remove the container's directory", () -> store.delete(id));
+        try {
+            Path rootfs = RootfsOverlay.mount(dir, images.layerDirs(image));
+            undo.add("unmount the rootfs", () -> RootfsOverlay.unmount(dir));
+            FaultPoints.hit("container.after-rootfs");
+            if (PodUserNamespace.own(sandbox.config())) {
+                RootfsIdShift.shift(rootfs, PodUserNamespace.uidMappings(sandbox.config()),
+                        PodUserNamespace.gidMappings(sandbox.config()));
+            }
+            var sc = config.getLinux().getSecurityContext();
+            UserResolver.ResolvedUser user = UserResolver.of(rootfs).resolve(sc.getRunAsUsername(),
+                    sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
+                    sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null, image.config().user(),
+                    sc.getSupplementalGroupsList(), sc.getSupplementalGroupsPolicyValue() == 1);
+            OciSpec spec = specs.build(new SpecBuilder.Input(id, config, sandbox, image.config(), rootfs,
+                    cgroupsPath(sandbox, id), user, targetPid));
+            for (var m : config.getMountsList()) {
+                if (m.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
+                    Propagation.ensureShared(Path.of(m.getHostPath()));
+                }
+            }
+            AtomicFiles.write(dir.resolve("config.json"), OciSpecJson.write(spec));
+            long now = ContainerService.nowNanos();
+            int stopSignal = stopSignal(config, image);
+            undo.add("forget the monitor files", () -> conmon.forget(id));
+            undo.add("delete the runtime's container", () -> runtime.delete(id));
+            int pid = conmon.create(new Conmon.CreateRequest(id, config.getMetadata().getName(), runtime, dir,
+                    logPath, config.getTty(), config.getStdin(), config.getStdinOnce(), CREATE_TIMEOUT));
+            FaultPoints.hit("container.after-create");
+            store.put(new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
+                    config.getMetadata().getAttempt(), ContainerRecord.State.CREATED, now, 0, 0, 0, "", "",
+                    config.getImage().getImage(), image.id(), imageRef(image), logPath, pid,
+                    config.getLabelsMap(), config.getAnnotationsMap(), config.toByteArray(),
+                    config.getLinux().getResources().toByteArray(), sandbox.runtimeHandler(), stopSignal,
+                    user.uid(), user.gid(), user.additionalGids()));
+            LOG.info("container {}: created {} in sandbox {} from {} (pid {}, handler {})", id,
+                    config.getMetadata().getName(), sandbox.id(), image.id(), pid, sandbox.runtimeHandler());
+            lifecycle.get().changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
+            return id;
+        } catch (IOException | OciException | RuntimeServiceException | java.nio.file.InvalidPathException e) {
+            undo.run();
+            if (e instanceof RuntimeServiceException re) {
+                throw re;
+            }
+            if (e instanceof java.nio.file.InvalidPathException ip) {
+                throw RuntimeServiceException.invalid("container " + config.getMetadata().getName()
+                        + " names an invalid path: " + ip.getMessage());
+            }
+            throw new RuntimeServiceException(ErrorKind.INTERNAL, "creating container "
+                    + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The undo steps of one create, run in reverse; each runs even when an earlier one failed. */
+    private static final class Undo {
+        private final String id;
+        private final java.util.ArrayDeque<Runnable> steps = new java.util.ArrayDeque<>();
+
+        Undo(String id) {
+            this.id = id;
+        }
+
+        void add(String what, Runnable step) {
+            steps.push(() -> {
+                try {
+                    step.run();
+                } catch (RuntimeException e) {
+                    LOG.error("container {}: undoing a failed create could not {}: {}", id, what, e.getMessage(), e);
+                }
+            });
+        }
+
+        void run() {
+            while (!steps.isEmpty()) {
+                steps.pop().run();
+            }
+        }
+    }
+
+    static String cgroupsPath(SandboxRecord s, String id) {
+        String parent = s.cgroupParent() == null ? "" : s.cgroupParent();
+        return (parent.startsWith("/") ? parent : "/" + parent).replaceAll("/+$", "") + "/" + id;
+    }
+
+    private static String logPath(SandboxRecord s, ContainerConfig c) {
+        if (s.logDirectory().isEmpty() || c.getLogPath().isEmpty()) {
+            return "";
+        }
+        if (c.getLogPath().indexOf('\0') >= 0) {
+            throw RuntimeServiceException.invalid("log path of container " + c.getMetadata().getName()
+                    + " has a NUL byte");
+        }
+        Path p = Path.of(s.logDirectory()).resolve(c.getLogPath()).normalize();
+        if (!p.startsWith(Path.of(s.logDirectory()).normalize())) {
+            throw RuntimeServiceException.invalid("log path '" + c.getLogPath() + "' leaves the log directory");
+        }
+        try {
+            java.nio.file.Files.createDirectories(p.getParent());
+        } catch (IOException e) {
+            throw new RuntimeServiceException(ErrorKind.INTERNAL, "cannot make the log directory of "
+                    + p + ": " + e.getMessage(), e);
+        }
+        return p.toString();
+    }
+
+    private static int stopSignal(ContainerConfig c, ImageRecord image) {
+        int fromConfig = Signals.of(c.getStopSignal());
+        if (fromConfig > 0) {
+            return fromConfig;
+        }
+        int fromImage = Signals.parse(image.config().stopSignal());
+        return fromImage > 0 ? fromImage : Signals.SIGTERM;
+    }
+
+    private static String imageRef(ImageRecord image) {
+        return image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+    }
+
+    /** The pid whose PID namespace a container with namespace mode TARGET joins; 0 for any other mode. */
+    static int targetPid(ContainerConfig config, StateStore<ContainerRecord> store) {
+        var ns = config.getLinux().getSecurityContext().getNamespaceOptions();
+        if (ns.getPid() != NamespaceMode.TARGET) {
+            return 0;
+        }
+        ContainerRecord target = store.find(ns.getTargetId()).orElseThrow(() -> RuntimeServiceException.notFound(
+                "target container '" + ns.getTargetId() + "' of the PID namespace not found"));
+        return target.state() == ContainerRecord.State.EXITED ? 0 : target.pid();
+    }
+}
