@@ -4,6 +4,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+# The e2e tests that use the daemon's defaults need the default CNI network, as run.sh writes it (only when
+# /etc/cni/net.d holds none).
+"$root/scripts/default-network.sh"
 . "$root/scripts/lib/jdk.sh"
 cd "$root"
 mvn -B -ntp verify "$@"

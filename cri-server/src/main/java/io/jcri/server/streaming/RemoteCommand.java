@@ -25,6 +25,8 @@ final class RemoteCommand {
     static final int STDOUT = 1;
     static final int STDERR = 2;
     private static final int CHUNK = 32 * 1024;
+    /** After the command exited, how long its output may still be relayed before the session ends. */
+    private static final java.time.Duration OUTPUT_DRAIN = java.time.Duration.ofSeconds(2);
 
     /** Opens the runtime session once the client's streams are in place. */
     interface Opener {
@@ -149,11 +151,13 @@ final class RemoteCommand {
             Thread o = pump(s.stdout(), STDOUT);
             Thread e = pump(s.stderr(), STDERR);
             int code = s.awaitExit();
-            if (o != null) {
-                o.join();
-            }
-            if (e != null) {
-                e.join();
+            // A child the command left in the background may hold its output open for ever: the session ends
+            // with the command, after what was written before its exit had a bounded time to arrive.
+            long drainUntil = System.nanoTime() + OUTPUT_DRAIN.toNanos();
+            for (Thread t : new Thread[] {o, e}) {
+                if (t != null) {
+                    t.join(java.time.Duration.ofNanos(Math.max(1, drainUntil - System.nanoTime())));
+                }
             }
             out.finish(ExitStatus.exited(code));
         } catch (InterruptedException e) {

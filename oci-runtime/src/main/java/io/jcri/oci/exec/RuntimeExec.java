@@ -10,7 +10,8 @@ import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
 import io.jcri.oci.sys.PosixSpawn;
 import io.jcri.oci.sys.Syscalls;
-import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,6 +39,8 @@ public final class RuntimeExec implements StreamSession {
     private static final int SIGKILL = 9;
     private static final int SIGWINCH = 28;
     private static final int EINTR = 4;
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 02000000;
 
     /** Which streams the client uses. */
     public record Stdio(boolean stdin, boolean stdout, boolean stderr, boolean tty) {
@@ -50,20 +53,18 @@ public final class RuntimeExec implements StreamSession {
     private final InputStream stdout;
     private final InputStream stderr;
     private final Pty pty;
-    private final Process process;
     private boolean closed;
-    /** The runtime's pid when jcri spawned it on a terminal (not a {@link Process}). */
+    /** The runtime's pid, set right after it is spawned. */
     private volatile int runtimePid;
 
     private RuntimeExec(String containerId, Path workDir, OutputStream stdin, InputStream stdout, InputStream stderr,
-                        Pty pty, Process process) {
+                        Pty pty) {
         this.containerId = containerId;
         this.workDir = workDir;
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
         this.pty = pty;
-        this.process = process;
     }
 
     /**
@@ -101,15 +102,9 @@ public final class RuntimeExec implements StreamSession {
                 LibC.INSTANCE.close(slave);
             }
             RuntimeExec e = new RuntimeExec(id, workDir, stdio.stdin() ? pty.input("exec-stdin-" + id) : null,
-                    pty.output("exec-tty-" + id), null, pty, null);
+                    pty.output("exec-tty-" + id), null, pty);
             e.runtimePid = pid;
-            Thread.ofPlatform().daemon().name("exec-wait-" + id).start(() -> {
-                try {
-                    e.exit.complete(waitFor(pid));
-                } catch (RuntimeException ex) {
-                    e.exit.completeExceptionally(ex);
-                }
-            });
+            e.awaitOnPlatformThread(pid);
             return e;
         } catch (RuntimeException ex) {
             pty.close();
@@ -117,24 +112,66 @@ public final class RuntimeExec implements StreamSession {
         }
     }
 
+    /**
+     * The runtime on pipes, spawned like every other process of jcri's (no JVM signal dispositions or descriptors
+     * reach it); streams the client does not use are /dev/null.
+     */
     private static RuntimeExec onPipes(String id, Path workDir, List<String> argv, Stdio stdio) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().clear();
-        pb.environment().put("PATH", ENV.getFirst().substring("PATH=".length()));
-        if (!stdio.stdin()) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        int devNull = LibC.INSTANCE.open("/dev/null", O_RDWR | O_CLOEXEC, 0);
+        if (devNull < 0) {
+            throw ErrnoException.last("open", "/dev/null");
         }
-        if (!stdio.stdout()) {
-            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        int[] in = {-1, -1};
+        int[] out = {-1, -1};
+        int[] err = {-1, -1};
+        try {
+            if (stdio.stdin()) {
+                pipe(in);
+            }
+            if (stdio.stdout()) {
+                pipe(out);
+            }
+            if (stdio.stderr()) {
+                pipe(err);
+            }
+            int pid = PosixSpawn.spawn(argv, ENV, null, Map.of(0, stdio.stdin() ? in[0] : devNull,
+                    1, stdio.stdout() ? out[1] : devNull, 2, stdio.stderr() ? err[1] : devNull));
+            RuntimeExec e = new RuntimeExec(id, workDir,
+                    stdio.stdin() ? new FileOutputStream("/proc/self/fd/" + in[1]) : null,
+                    stdio.stdout() ? new FileInputStream("/proc/self/fd/" + out[0]) : null,
+                    stdio.stderr() ? new FileInputStream("/proc/self/fd/" + err[0]) : null, null);
+            e.runtimePid = pid;
+            e.awaitOnPlatformThread(pid);
+            return e;
+        } finally {
+            // The streams above hold descriptors of their own (reopened through /proc); these all go.
+            closeAll(devNull, in[0], in[1], out[0], out[1], err[0], err[1]);
         }
-        if (!stdio.stderr()) {
-            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /** Reaps the runtime on a platform thread of its own: a blocking waitpid would pin a virtual thread's carrier. */
+    private void awaitOnPlatformThread(int pid) {
+        Thread.ofPlatform().daemon().name("exec-wait-" + containerId).start(() -> {
+            try {
+                exit.complete(waitFor(pid));
+            } catch (RuntimeException ex) {
+                exit.completeExceptionally(ex);
+            }
+        });
+    }
+
+    private static void pipe(int[] fds) {
+        if (LibC.INSTANCE.pipe2(fds, O_CLOEXEC) != 0) {
+            throw ErrnoException.last("pipe2", "exec stdio");
         }
-        Process p = pb.start();
-        RuntimeExec e = new RuntimeExec(id, workDir, stdio.stdin() ? p.getOutputStream() : null,
-                stdio.stdout() ? p.getInputStream() : null, stdio.stderr() ? p.getErrorStream() : null, null, p);
-        p.onExit().thenAccept(done -> e.exit.complete(done.exitValue()));
-        return e;
+    }
+
+    private static void closeAll(int... fds) {
+        for (int fd : fds) {
+            if (fd >= 0) {
+                LibC.INSTANCE.close(fd);
+            }
+        }
     }
 
     @Override
@@ -182,35 +219,74 @@ public final class RuntimeExec implements StreamSession {
             }
             closed = true;
         }
-        if (!exit.isDone() && !killExecProcess()) {
-            // Not started yet: stopping the runtime stops the exec.
-            if (process != null) {
-                process.destroyForcibly();
-            } else if (runtimePid > 0) {
-                Syscalls.kill(runtimePid, SIGKILL);
-            }
+        if (!exit.isDone() && !killExecProcess() && runtimePid > 0) {
+            // Not started yet: stopping the runtime stops the exec. The runtime is jcri's unreaped child while
+            // exit is not done, so its pid cannot name another process.
+            Syscalls.kill(runtimePid, SIGKILL);
         }
+        closeQuietly(stdin);
+        closeQuietly(stdout);
+        closeQuietly(stderr);
         if (pty != null) {
             pty.close();
         }
         deleteTree(workDir);
     }
 
-    /** Kills the process the runtime started; false when it has not written its pid yet. */
+    /**
+     * Kills the process the runtime started; false when it has not written its pid yet. The pid comes from a file,
+     * so it is checked to still be the runtime's child through a pidfd before the signal goes out: a pid read
+     * after that process ended may by now name an unrelated one.
+     */
     private boolean killExecProcess() {
         Path pidFile = workDir.resolve("exec.pid");
+        int pid;
         try {
-            if (Files.exists(pidFile)) {
-                int pid = Integer.parseInt(Files.readString(pidFile).strip());
-                LOG.debug("container {}: killing exec process {} of a client that left", containerId, pid);
-                Syscalls.kill(pid, SIGKILL);
-                return true;
+            if (!Files.exists(pidFile)) {
+                return false;
             }
+            pid = Integer.parseInt(Files.readString(pidFile).strip());
         } catch (IOException | NumberFormatException e) {
             LOG.warn("container {}: cannot read the pid of an exec from {}: {}", containerId, pidFile,
                     e.getMessage());
+            return false;
         }
-        return false;
+        int pidfd = Syscalls.pidfdOpen(pid);
+        if (pidfd < 0) {
+            return true;
+        }
+        try {
+            // Alive now (signal 0 through the pidfd) and the runtime's child: then the parent read was its own.
+            if (parentOf(pid) == runtimePid && Syscalls.pidfdKill(pidfd, 0)) {
+                LOG.debug("container {}: killing exec process {} of a client that left", containerId, pid);
+                Syscalls.pidfdKill(pidfd, SIGKILL);
+            }
+        } finally {
+            LibC.INSTANCE.close(pidfd);
+        }
+        return true;
+    }
+
+    private static int parentOf(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // The command name in parentheses may hold spaces: fields are counted after its closing one.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Integer.parseInt(f[1]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException e) {
+            LOG.debug("closing an exec stream: {}", e.getMessage());
+        }
     }
 
     /** Reaps the runtime on the calling platform thread: its exit code, or 128 + the signal that killed it. */

@@ -110,13 +110,23 @@ public final class UserResolver {
         return passwd.stream().filter(p -> p.uid() == uid).findFirst();
     }
 
+    /** The largest /etc/passwd or /etc/group read from an image: the image, not jcri, decides their size. */
+    static final int MAX_FILE = 4 << 20;
+
     private static String read(Path rootfs, String file) {
         try {
             Path p = SecureJoin.resolve(rootfs, file);
             if (!Files.isRegularFile(p)) {
                 return "";
             }
-            return Files.readString(p, StandardCharsets.UTF_8);
+            try (var in = Files.newInputStream(p)) {
+                byte[] bytes = in.readNBytes(MAX_FILE + 1);
+                if (bytes.length > MAX_FILE) {
+                    throw RuntimeServiceException.invalid(file + " in the image is larger than " + (MAX_FILE >> 20)
+                            + " MiB; refusing to read it to look up the container's user");
+                }
+                return new String(bytes, StandardCharsets.UTF_8);
+            }
         } catch (IOException e) {
             throw RuntimeServiceException.invalid("cannot read " + file + " in the container: " + e.getMessage());
         }
