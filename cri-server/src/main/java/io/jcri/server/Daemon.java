@@ -137,7 +137,9 @@ public final class Daemon {
         health = new HealthStatusManager();
         boss = new EpollEventLoopGroup(1);
         workers = new EpollEventLoopGroup(2);
-        server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        // Assigned as soon as it runs, so that stop() shuts it down even when the socket cannot be put in place.
+        guard.bind(config.server().socketGroup(), at -> server = NettyServerBuilder.forAddress(
+                        new DomainSocketAddress(at.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -153,8 +155,7 @@ public final class Daemon {
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build()
-                .start();
-        guard.restrict(config.server().socketGroup());
+                .start());
         ready.set(true);
         SdNotify.send("READY=1");
         LOG.info("jcri {} serving CRI v1 on unix://{} (state {}, run {})", BuildInfo.version(), socket,
