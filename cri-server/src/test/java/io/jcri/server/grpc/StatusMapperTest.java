@@ -39,6 +39,12 @@ class StatusMapperTest {
                 .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         assertThat(StatusMapper.toStatus(new CniException("plugin failed")).getDescription())
                 .isEqualTo("plugin failed");
+        assertThat(StatusMapper.toStatus(new CniException("plugin failed")).getCode())
+                .isEqualTo(Status.Code.INTERNAL);
+        assertThat(StatusMapper.toStatus(new CniException("slow", true, null)).getCode())
+                .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(StatusMapper.toStatus(new CniException(ErrorKind.INVALID_ARGUMENT, "bad name")).getCode())
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
     @Test
