@@ -12,7 +12,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The one place that turns the modules' exceptions into gRPC statuses. Modules throw exceptions that carry an
  * {@link ErrorKind} (through a {@code kind()} accessor) or are runtime failures; anything else is a bug and
- * answers INTERNAL without leaking a stack trace to the client.
+ * answers INTERNAL without leaking a stack trace to the client. That includes an IllegalArgumentException: bad
+ * input is refused by the module that reads it, with INVALID_ARGUMENT, so one that gets here is jcri's own.
  */
 public final class StatusMapper {
     private StatusMapper() {
@@ -52,9 +53,6 @@ public final class StatusMapper {
         }
         if (t instanceof CancellationException || t instanceof InterruptedException) {
             return Status.CANCELLED.withDescription("the call was cancelled");
-        }
-        if (t instanceof IllegalArgumentException) {
-            return Status.INVALID_ARGUMENT.withDescription(t.getMessage());
         }
         return Status.INTERNAL.withDescription("internal error: " + t.getClass().getSimpleName()
                 + (t.getMessage() == null ? "" : ": " + t.getMessage()));

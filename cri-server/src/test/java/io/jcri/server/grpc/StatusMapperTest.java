@@ -57,6 +57,15 @@ class StatusMapperTest {
     }
 
     @Test
+    void anIllegalArgumentFromJcriItselfIsInternalNotTheCallersFault() {
+        Status s = StatusMapper.toStatus(new IllegalArgumentException("not a sha256 digest: x"));
+        assertThat(s.getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(StatusMapper.isServerFault(s)).isTrue();
+        assertThat(StatusMapper.toStatus(new NumberFormatException("For input string")).getCode())
+                .isEqualTo(Status.Code.INTERNAL);
+    }
+
+    @Test
     void hugeDescriptionsAreCutToFitAHeader() {
         Status s = StatusMapper.toStatus(
                 new KindedException(ErrorKind.INVALID_ARGUMENT, "bad name " + "x".repeat(70_000)));
