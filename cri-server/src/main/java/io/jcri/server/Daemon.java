@@ -35,6 +35,8 @@ import io.jcri.server.grpc.CallInterceptor;
 import io.jcri.server.grpc.ImageServiceImpl;
 import io.jcri.server.grpc.RuntimeServiceImpl;
 import io.jcri.server.metrics.MetricsEndpoint;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.jcri.server.status.NodeRuntimeConfig;
 import io.jcri.server.status.RuntimeConditions;
@@ -119,7 +121,9 @@ public final class Daemon {
         StatsCollector stats = new StatsCollector(containers, sandboxes, new CgroupStats(hostCgroups.layout()),
                 Path.of(config.state().root(), "containers"), Clock.systemUTC());
         streaming = new StreamingServer(new RuntimeStreamingBackend(new StreamService(containers, sandboxes)),
-                Duration.ofSeconds(config.streaming().idleTimeoutSeconds()),
+                new StreamingServer.Limits(Duration.ofSeconds(config.streaming().idleTimeoutSeconds()),
+                        Duration.ofSeconds(config.streaming().requestTimeoutSeconds()),
+                        config.streaming().maxConnections()),
                 StreamingServer.tls(config.streaming().tlsCertFile(), config.streaming().tlsKeyFile()),
                 Clock.systemUTC());
         try {
@@ -129,6 +133,12 @@ public final class Daemon {
             throw new IOException("interrupted while starting the streaming server", e);
         }
 
+        Gauge.builder("jcri.streaming.connections", streaming, StreamingServer::openConnections)
+                .description("streaming (exec, attach, port-forward) connections open").register(meters);
+        FunctionCounter.builder("jcri.streaming.connections.refused", streaming,
+                        StreamingServer::refusedConnections)
+                .description("streaming connections closed at once: streaming.max_connections were open")
+                .register(meters);
         CallInterceptor interceptor = new CallInterceptor(ready::get, meters);
         if (config.metrics().enabled()) {
             metricsEndpoint = MetricsEndpoint.start(meters, config.metrics().address(), config.metrics().port());
@@ -137,7 +147,9 @@ public final class Daemon {
         health = new HealthStatusManager();
         boss = new EpollEventLoopGroup(1);
         workers = new EpollEventLoopGroup(2);
-        server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        // Assigned as soon as it runs, so that stop() shuts it down even when the socket cannot be put in place.
+        guard.bind(config.server().socketGroup(), at -> server = NettyServerBuilder.forAddress(
+                        new DomainSocketAddress(at.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -153,8 +165,7 @@ public final class Daemon {
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build()
-                .start();
-        guard.restrict(config.server().socketGroup());
+                .start());
         ready.set(true);
         SdNotify.send("READY=1");
         LOG.info("jcri {} serving CRI v1 on unix://{} (state {}, run {})", BuildInfo.version(), socket,

@@ -9,6 +9,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -16,7 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Keeps two daemons apart: an exclusive lock on the state directory, and a check that no live server answers on
- * the socket before a stale socket file is replaced. Also gives the socket its mode and group once bound.
+ * the socket before a stale socket file is replaced. Also binds the socket so that it appears at its path with
+ * its mode and group already set.
  */
 final class SocketGuard implements AutoCloseable {
     private final Path socket;
@@ -54,16 +56,40 @@ final class SocketGuard implements AutoCloseable {
         return new SocketGuard(socket, ch, lock);
     }
 
-    /** Mode 0660 and the configured group, so that group members and root may call, and nobody else. */
-    void restrict(String group) throws IOException {
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    /** What binds and starts a server on a socket path. */
+    interface Binder {
+        void bind(Path socket) throws IOException;
+    }
+
+    /**
+     * Binds through {@code binder} with mode 0660 and group {@code group}, so that group members and root may
+     * call, and nobody else, from the first moment the socket exists at its path. A socket is created with the
+     * mode the process umask leaves (0755 as usual), and the umask cannot be narrowed around the bind without
+     * narrowing every file other threads create meanwhile; so the socket is bound in a fresh directory only root
+     * can enter, given its mode and group there, and then renamed into place.
+     */
+    void bind(String group, Binder binder) throws IOException {
         GroupPrincipal principal;
         try {
             principal = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
         } catch (IOException e) {
             throw new DaemonStartException("server.socket_group '" + group + "' is not a group on this host");
         }
-        Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(principal);
+        Path dir = socket.resolveSibling("." + socket.getFileName() + ".b");
+        Path staged = dir.resolve("s");
+        // A daemon killed while binding leaves the directory and its socket behind; we hold the state lock.
+        Files.deleteIfExists(staged);
+        Files.deleteIfExists(dir);
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try {
+            binder.bind(staged);
+            Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-rw----"));
+            Files.getFileAttributeView(staged, PosixFileAttributeView.class).setGroup(principal);
+            Files.move(staged, socket, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(staged);
+            Files.deleteIfExists(dir);
+        }
     }
 
     private static boolean answers(Path socket) {

@@ -37,7 +37,8 @@ class MetricsTest {
                     .matcher(r.body());
             assertThat(m.find()).as(r.body()).isTrue();
             assertThat(Double.parseDouble(m.group(1))).isEqualTo(3.0);
-            assertThat(r.body()).contains("jvm_memory_used_bytes");
+            assertThat(r.body()).contains("jvm_memory_used_bytes", "jcri_streaming_connections ",
+                    "jcri_streaming_connections_refused_total ");
             for (String line : r.body().split("\n")) {
                 assertThat(line).matches("^(#.*|[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*})? \\S+( \\d+)?|)$");
             }

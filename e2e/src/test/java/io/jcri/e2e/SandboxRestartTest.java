@@ -12,6 +12,7 @@ import io.jcri.cri.v1.PodSandboxState;
 import io.jcri.cri.v1.PodSandboxStatusRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -107,7 +108,12 @@ class SandboxRestartTest {
         }
     }
 
+    /**
+     * crictl is no Debian package, so this runs only when asked for ({@code -Djcri.e2e.excludedGroups=}, see
+     * e2e/pom.xml) on a machine that has it.
+     */
     @Test
+    @Tag("crictl")
     void crictlRunsListsInspectsStopsAndRemovesPods() throws Exception {
         assumeTrue(JcriProcess.isRoot(), "e2e tests need root (namespaces, mounts, cgroups): skipped");
         assumeTrue(Files.isExecutable(CRICTL), "crictl not installed at " + CRICTL + ": skipped");

@@ -118,6 +118,12 @@ public final class ConfigLoader {
         if (c.streaming().idleTimeoutSeconds() <= 0) {
             problems.add("key 'streaming.idle_timeout_seconds' expects a number > 0");
         }
+        if (c.streaming().requestTimeoutSeconds() <= 0) {
+            problems.add("key 'streaming.request_timeout_seconds' expects a number > 0");
+        }
+        if (c.streaming().maxConnections() < 1) {
+            problems.add("key 'streaming.max_connections' expects a number > 0");
+        }
         if (c.streaming().tlsCertFile().isEmpty() != c.streaming().tlsKeyFile().isEmpty()) {
             problems.add("keys 'streaming.tls_cert_file' and 'streaming.tls_key_file' go together");
         }

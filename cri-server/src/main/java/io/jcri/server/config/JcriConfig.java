@@ -17,7 +17,7 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         runtime = Objects.requireNonNullElseGet(runtime, () -> new Runtime(null, null, null, null, null, null, null));
         cni = Objects.requireNonNullElseGet(cni, () -> new Cni(null, null, null));
         image = Objects.requireNonNullElseGet(image, () -> new Image(null, null, null, null));
-        streaming = Objects.requireNonNullElseGet(streaming, () -> new Streaming(null, null, null, null, null));
+        streaming = Objects.requireNonNullElseGet(streaming, () -> new Streaming(null, null, null, null, null, null, null));
         metrics = Objects.requireNonNullElseGet(metrics, () -> new Metrics(null, null, null));
     }
 
@@ -93,16 +93,19 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
 
     /**
      * The streaming server for exec, attach and port-forward. Port 0 picks a free port. With a certificate and
-     * key (PEM; the key in PKCS#8) it serves HTTPS; empty means plain HTTP.
+     * key (PEM; the key in PKCS#8) it serves HTTPS; empty means plain HTTP. A connection must send its request
+     * within the request timeout, and at most {@code maxConnections} may be open at once.
      */
     public record Streaming(String address, Integer port, Integer idleTimeoutSeconds, String tlsCertFile,
-                            String tlsKeyFile) {
+                            String tlsKeyFile, Integer requestTimeoutSeconds, Integer maxConnections) {
         public Streaming {
             address = Objects.requireNonNullElse(address, "127.0.0.1");
             port = Objects.requireNonNullElse(port, 0);
             idleTimeoutSeconds = Objects.requireNonNullElse(idleTimeoutSeconds, 4 * 3600);
             tlsCertFile = Objects.requireNonNullElse(tlsCertFile, "");
             tlsKeyFile = Objects.requireNonNullElse(tlsKeyFile, "");
+            requestTimeoutSeconds = Objects.requireNonNullElse(requestTimeoutSeconds, 30);
+            maxConnections = Objects.requireNonNullElse(maxConnections, 256);
         }
     }
 

@@ -3,7 +3,6 @@ package io.jcri.server.grpc;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
-import io.jcri.cni.CniException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.oci.OciException;
 import java.lang.reflect.Method;
@@ -12,8 +11,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The one place that turns the modules' exceptions into gRPC statuses. Modules throw exceptions that carry an
- * {@link ErrorKind} (through a {@code kind()} accessor) or are runtime/CNI failures; anything else is a bug and
- * answers INTERNAL without leaking a stack trace to the client.
+ * {@link ErrorKind} (through a {@code kind()} accessor) or are runtime failures; anything else is a bug and
+ * answers INTERNAL without leaking a stack trace to the client. That includes an IllegalArgumentException: bad
+ * input is refused by the module that reads it, with INVALID_ARGUMENT, so one that gets here is jcri's own.
  */
 public final class StatusMapper {
     private StatusMapper() {
@@ -48,17 +48,11 @@ public final class StatusMapper {
         if (t instanceof OciException oe) {
             return (oe.timedOut() ? Status.DEADLINE_EXCEEDED : Status.INTERNAL).withDescription(oe.getMessage());
         }
-        if (t instanceof CniException ce) {
-            return (ce.timedOut() ? Status.DEADLINE_EXCEEDED : Status.INTERNAL).withDescription(ce.getMessage());
-        }
         if (t instanceof TimeoutException) {
             return Status.DEADLINE_EXCEEDED.withDescription(t.getMessage());
         }
         if (t instanceof CancellationException || t instanceof InterruptedException) {
             return Status.CANCELLED.withDescription("the call was cancelled");
-        }
-        if (t instanceof IllegalArgumentException) {
-            return Status.INVALID_ARGUMENT.withDescription(t.getMessage());
         }
         return Status.INTERNAL.withDescription("internal error: " + t.getClass().getSimpleName()
                 + (t.getMessage() == null ? "" : ": " + t.getMessage()));

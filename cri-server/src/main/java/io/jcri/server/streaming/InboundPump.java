@@ -12,12 +12,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves bytes a client sends (stdin, port-forward data) from the event loop to a blocking target on a virtual
  * thread. Data that arrives before the target exists waits in order; when too much waits, the connection stops
- * reading until the target catches up.
+ * reading (for all its streams, through its {@link ReadGate}) until the target catches up.
  */
 final class InboundPump {
     private static final Logger LOG = LoggerFactory.getLogger(InboundPump.class);
-    private static final long HIGH_WATER = 1 << 20;
-    private static final long LOW_WATER = 256 << 10;
     private static final byte[] END = new byte[0];
 
     /** Where the bytes go; {@link #end()} is the client's end of input. */
@@ -27,7 +25,7 @@ final class InboundPump {
         void end() throws IOException;
     }
 
-    private final Channel channel;
+    private final ReadGate gate;
     private final String name;
     private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queued = new AtomicLong();
@@ -35,7 +33,7 @@ final class InboundPump {
     private volatile boolean stopped;
 
     InboundPump(Channel channel, String name) {
-        this.channel = channel;
+        this.gate = ReadGate.of(channel);
         this.name = name;
     }
 
@@ -45,10 +43,19 @@ final class InboundPump {
             return;
         }
         byte[] bytes = ByteBufUtil.getBytes(data);
-        if (queued.addAndGet(bytes.length) > HIGH_WATER) {
-            channel.config().setAutoRead(false);
-        }
+        queued.addAndGet(bytes.length);
         queue.add(bytes);
+        if (stopped) {
+            // Stopped while these were being queued: they must not hold the connection back.
+            discard();
+        } else {
+            gate.update(this);
+        }
+    }
+
+    /** Bytes received and not yet delivered to the target. */
+    long pending() {
+        return queued.get();
     }
 
     /** The client will send no more. */
@@ -68,8 +75,13 @@ final class InboundPump {
         if (w != null) {
             w.interrupt();
         }
+        discard();
+    }
+
+    private void discard() {
         queue.clear();
-        channel.config().setAutoRead(true);
+        queued.set(0);
+        gate.update(this);
     }
 
     private void deliver(Target target) {
@@ -81,17 +93,15 @@ final class InboundPump {
                     return;
                 }
                 target.write(bytes);
-                if (queued.addAndGet(-bytes.length) < LOW_WATER && !channel.config().isAutoRead()) {
-                    channel.config().setAutoRead(true);
-                }
+                queued.addAndGet(-bytes.length);
+                gate.update(this);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             LOG.debug("{}: target closed: {}", name, e.getMessage());
             stopped = true;
-            queue.clear();
-            channel.config().setAutoRead(true);
+            discard();
         }
     }
 }

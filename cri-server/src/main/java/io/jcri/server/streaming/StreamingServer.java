@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The streaming server for exec, attach and port-forward. The CRI calls validate a request and get back a URL
  * with a single-use token; the client (kubelet, crictl) then connects there and upgrades to SPDY/3.1 or
- * WebSocket. Connections idle for longer than the idle timeout are closed.
+ * WebSocket. Connections idle for longer than the idle timeout are closed, and so are those that send no complete
+ * request within the request timeout and those beyond the bound on open connections.
  */
 public final class StreamingServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingServer.class);
@@ -46,19 +47,30 @@ public final class StreamingServer implements AutoCloseable {
 
     private final StreamingBackend backend;
     private final TokenRegistry<PendingStream> tokens;
-    private final Duration idleTimeout;
+    private final Limits limits;
+    private final ConnectionLimit connections;
     private final SslContext tls;
     private EventLoopGroup group;
     private Channel listener;
     private String baseUrl;
 
     /**
+     * How long a connection may stay idle and wait for its request, and how many may be open at once.
+     *
+     * @param idle    a connection on which nothing moves for this long is closed
+     * @param request a connection that has not sent its whole request this long after it was accepted is closed
+     */
+    public record Limits(Duration idle, Duration request, int maxConnections) {
+    }
+
+    /**
      * @param tls TLS for the listener, or {@code null} for plain HTTP
      */
-    public StreamingServer(StreamingBackend backend, Duration idleTimeout, SslContext tls, Clock clock) {
+    public StreamingServer(StreamingBackend backend, Limits limits, SslContext tls, Clock clock) {
         this.backend = backend;
         this.tokens = new TokenRegistry<>(clock, TOKEN_TTL);
-        this.idleTimeout = idleTimeout;
+        this.limits = limits;
+        this.connections = new ConnectionLimit(limits.maxConnections());
         this.tls = tls;
     }
 
@@ -83,14 +95,16 @@ public final class StreamingServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("limit", connections);
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toSeconds(),
-                                        TimeUnit.SECONDS))
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idle().toMillis(),
+                                        TimeUnit.MILLISECONDS))
                                 .addLast("idle-close", new IdleCloser())
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("http-aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast("request-deadline", new RequestDeadline(limits.request()))
                                 .addLast("router", new HttpRouter(tokens, backend));
                     }
                 })
@@ -105,6 +119,16 @@ public final class StreamingServer implements AutoCloseable {
     /** Where clients connect, e.g. {@code http://127.0.0.1:38211}. */
     public String baseUrl() {
         return baseUrl;
+    }
+
+    /** Streaming connections open now. */
+    public int openConnections() {
+        return connections.open();
+    }
+
+    /** Streaming connections closed at once since the start because {@link Limits#maxConnections} were open. */
+    public long refusedConnections() {
+        return connections.refused();
     }
 
     /** Validates an exec and returns the URL to stream it. */

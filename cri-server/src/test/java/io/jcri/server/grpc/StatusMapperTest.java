@@ -39,6 +39,12 @@ class StatusMapperTest {
                 .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         assertThat(StatusMapper.toStatus(new CniException("plugin failed")).getDescription())
                 .isEqualTo("plugin failed");
+        assertThat(StatusMapper.toStatus(new CniException("plugin failed")).getCode())
+                .isEqualTo(Status.Code.INTERNAL);
+        assertThat(StatusMapper.toStatus(new CniException("slow", true, null)).getCode())
+                .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(StatusMapper.toStatus(new CniException(ErrorKind.INVALID_ARGUMENT, "bad name")).getCode())
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
     @Test
@@ -48,6 +54,15 @@ class StatusMapperTest {
         assertThat(s.getDescription()).isEqualTo("internal error: NullPointerException: boom");
         assertThat(StatusMapper.isServerFault(s)).isTrue();
         assertThat(StatusMapper.isServerFault(Status.NOT_FOUND)).isFalse();
+    }
+
+    @Test
+    void anIllegalArgumentFromJcriItselfIsInternalNotTheCallersFault() {
+        Status s = StatusMapper.toStatus(new IllegalArgumentException("not a sha256 digest: x"));
+        assertThat(s.getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(StatusMapper.isServerFault(s)).isTrue();
+        assertThat(StatusMapper.toStatus(new NumberFormatException("For input string")).getCode())
+                .isEqualTo(Status.Code.INTERNAL);
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -31,8 +33,13 @@ class StreamingServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new StreamingServer(backend, Duration.ofHours(4), null, Clock.systemUTC());
+        server = new StreamingServer(backend, limits(Duration.ofHours(4)), null, Clock.systemUTC());
         server.start("127.0.0.1", 0);
+    }
+
+    /** The limits a daemon has by default, with {@code idle} as the idle timeout. */
+    static StreamingServer.Limits limits(Duration idle) {
+        return new StreamingServer.Limits(idle, Duration.ofSeconds(30), 256);
     }
 
     @AfterEach
@@ -144,7 +151,8 @@ class StreamingServerTest {
 
     @Test
     void anIdleConnectionIsClosedAndItsProcessEnded() throws Exception {
-        try (StreamingServer quick = new StreamingServer(backend, Duration.ofSeconds(1), null, Clock.systemUTC())) {
+        try (StreamingServer quick = new StreamingServer(backend, limits(Duration.ofSeconds(1)), null,
+                Clock.systemUTC())) {
             quick.start("127.0.0.1", 0);
             String url = quick.exec(ExecRequest.newBuilder().setContainerId("c1").addCmd("sleep").addCmd("60")
                     .setStdout(true).build()).getUrl();
@@ -156,6 +164,56 @@ class StreamingServerTest {
             assertThat(backend.processes.getFirst().waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
                     .isTrue();
         }
+    }
+
+    @Test
+    void aConnectionThatSendsNoRequestIsClosedAtTheRequestTimeout() throws Exception {
+        try (StreamingServer quick = new StreamingServer(backend,
+                new StreamingServer.Limits(Duration.ofHours(4), Duration.ofMillis(300), 256), null,
+                Clock.systemUTC())) {
+            quick.start("127.0.0.1", 0);
+            URI base = URI.create(quick.baseUrl());
+            try (Socket silent = new Socket(base.getHost(), base.getPort())) {
+                silent.setSoTimeout((int) WAIT.toMillis());
+                long start = System.nanoTime();
+                assertThat(silent.getInputStream().read()).isEqualTo(-1);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+            }
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheBoundAreClosedAtOnce() throws Exception {
+        try (StreamingServer small = new StreamingServer(backend,
+                new StreamingServer.Limits(Duration.ofHours(4), Duration.ofMinutes(1), 2), null,
+                Clock.systemUTC())) {
+            small.start("127.0.0.1", 0);
+            URI base = URI.create(small.baseUrl());
+            try (Socket a = new Socket(base.getHost(), base.getPort());
+                 Socket b = new Socket(base.getHost(), base.getPort())) {
+                awaitOpen(small, 2);
+                try (Socket refused = new Socket(base.getHost(), base.getPort())) {
+                    refused.setSoTimeout((int) WAIT.toMillis());
+                    assertThat(refused.getInputStream().read()).isEqualTo(-1);
+                }
+                assertThat(small.refusedConnections()).isEqualTo(1);
+                a.close();
+                awaitOpen(small, 1);
+                try (Socket admitted = new Socket(base.getHost(), base.getPort())) {
+                    admitted.setSoTimeout(300);
+                    assertThatThrownBy(() -> admitted.getInputStream().read())
+                            .isInstanceOf(SocketTimeoutException.class);
+                }
+            }
+        }
+    }
+
+    private static void awaitOpen(StreamingServer s, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (s.openConnections() != n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(s.openConnections()).isEqualTo(n);
     }
 
     @Test

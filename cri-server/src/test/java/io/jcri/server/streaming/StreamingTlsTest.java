@@ -32,7 +32,8 @@ class StreamingTlsTest {
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", key.toString(), "-out", cert.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertThat(p.waitFor()).isZero();
-        try (StreamingServer server = new StreamingServer(new ProcessBackend(), Duration.ofHours(1),
+        try (StreamingServer server = new StreamingServer(new ProcessBackend(),
+                StreamingServerTest.limits(Duration.ofHours(1)),
                 StreamingServer.tls(cert.toString(), key.toString()), Clock.systemUTC())) {
             server.start("127.0.0.1", 0);
             assertThat(server.baseUrl()).startsWith("https://127.0.0.1:");

@@ -45,26 +45,37 @@ public final class CgroupManager {
         return layout;
     }
 
-    /** The cgroup path of pod {@code id} under {@code parent} (a path, or a slice name with the systemd driver). */
-    public String podCgroup(String parent, String id) {
+    /**
+     * Why {@code parent} cannot be a pod's cgroup parent with this driver, or empty when it can; callers check a
+     * parent from a client with this before {@link #podCgroup}.
+     */
+    public Optional<String> parentProblem(String parent) {
         return switch (driver) {
-            case CGROUPFS -> {
-                if (parent.endsWith(".slice")) {
-                    throw new IllegalArgumentException("cgroup parent '" + parent
-                            + "' is a systemd slice but the cgroup driver is cgroupfs");
-                }
-                yield (parent.endsWith("/") ? parent : parent + "/") + "pod-" + id;
-            }
+            case CGROUPFS -> parent.endsWith(".slice") ? Optional.of("cgroup parent '" + parent
+                    + "' is a systemd slice but the cgroup driver is cgroupfs") : Optional.empty();
             case SYSTEMD -> {
-                // The configured default is a path ("/jcri"); one plain component stands for its slice.
-                String slice = parent.matches("/[A-Za-z0-9_]+") ? parent.substring(1) + ".slice" : parent;
-                if (!slice.endsWith(".slice")) {
-                    throw new IllegalArgumentException("cgroup parent '" + parent
-                            + "' must be a slice name (like jcri.slice) with the systemd cgroup driver");
-                }
-                yield SystemdSlices.expand(SystemdSlices.child(slice, "pod" + id));
+                String slice = slice(parent);
+                yield slice.endsWith(".slice") && SystemdSlices.isValid(slice) ? Optional.empty()
+                        : Optional.of("cgroup parent '" + parent
+                        + "' must be a slice name (like jcri.slice) with the systemd cgroup driver");
             }
         };
+    }
+
+    /** The cgroup path of pod {@code id} under {@code parent} (a path, or a slice name with the systemd driver). */
+    public String podCgroup(String parent, String id) {
+        parentProblem(parent).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
+        return switch (driver) {
+            case CGROUPFS -> (parent.endsWith("/") ? parent : parent + "/") + "pod-" + id;
+            case SYSTEMD -> SystemdSlices.expand(SystemdSlices.child(slice(parent), "pod" + id));
+        };
+    }
+
+    /** The configured default is a path ("/jcri"); one plain component stands for its slice. */
+    private static String slice(String parent) {
+        return parent.matches("/[A-Za-z0-9_]+") ? parent.substring(1) + ".slice" : parent;
     }
 
     /** Creates {@code path} in every hierarchy and applies {@code resources}; all or nothing. */

@@ -5,18 +5,24 @@ public final class SystemdSlices {
     private SystemdSlices() {
     }
 
+    /** Whether {@code slice} is a slice unit name that {@link #expand} takes. */
+    public static boolean isValid(String slice) {
+        if (!slice.endsWith(".slice")) {
+            return false;
+        }
+        String name = slice.substring(0, slice.length() - ".slice".length());
+        return name.equals("-") || !(name.isEmpty() || name.startsWith("-") || name.endsWith("-")
+                || name.contains("--") || name.contains("/"));
+    }
+
     /** The cgroup path of a slice unit name; {@code -.slice} is the root. */
     public static String expand(String slice) {
-        if (!slice.endsWith(".slice")) {
-            throw new IllegalArgumentException("'" + slice + "' is not a slice name (it must end in .slice)");
+        if (!isValid(slice)) {
+            throw new IllegalArgumentException("'" + slice + "' is not a valid slice name");
         }
         String name = slice.substring(0, slice.length() - ".slice".length());
         if (name.equals("-")) {
             return "/";
-        }
-        if (name.isEmpty() || name.startsWith("-") || name.endsWith("-") || name.contains("--")
-                || name.contains("/")) {
-            throw new IllegalArgumentException("'" + slice + "' is not a valid slice name");
         }
         StringBuilder path = new StringBuilder();
         int dash = name.indexOf('-');

@@ -61,6 +61,19 @@ class CgroupNamingTest {
     }
 
     @Test
+    void aParentTheDriverCannotUseIsAProblemToReportBeforeAnyPodCgroupIsNamed() {
+        CgroupLayout l = new CgroupLayout(false, List.of());
+        CgroupManager systemd = new CgroupManager(l, CgroupDriver.SYSTEMD);
+        CgroupManager cgroupfs = new CgroupManager(l, CgroupDriver.CGROUPFS);
+        assertThat(systemd.parentProblem("jcri.slice")).isEmpty();
+        assertThat(systemd.parentProblem("/jcri")).isEmpty();
+        assertThat(systemd.parentProblem("a--b.slice")).get().asString().contains("slice name");
+        assertThat(systemd.parentProblem("/a/b")).isPresent();
+        assertThat(cgroupfs.parentProblem("/kubepods/burstable")).isEmpty();
+        assertThat(cgroupfs.parentProblem("kubepods.slice")).get().asString().contains("cgroupfs");
+    }
+
+    @Test
     void overheadAddsToLimitsButNeverLimitsTheUnlimited() {
         CgroupResources pod = new CgroupResources(1024, 50_000, 100_000, 100, "", "");
         CgroupResources overhead = new CgroupResources(2, 10_000, 0, 10, "", "");

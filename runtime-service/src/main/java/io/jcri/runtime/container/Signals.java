@@ -21,6 +21,8 @@ public final class Signals {
             Map.entry("PROF", 27), Map.entry("WINCH", 28), Map.entry("IO", 29), Map.entry("POLL", 29),
             Map.entry("PWR", 30), Map.entry("SYS", 31), Map.entry("RTMIN", 34), Map.entry("RTMAX", 64));
 
+    private static final int MAX_SIGNAL = 64;
+
     private Signals() {
     }
 
@@ -30,16 +32,15 @@ public final class Signals {
             return 0;
         }
         String s = signal.strip().toUpperCase(Locale.ROOT);
-        if (s.matches("\\d+")) {
-            return Integer.parseInt(s);
+        Integer n;
+        if (s.matches("\\d{1,2}")) {
+            n = Integer.parseInt(s);
+        } else {
+            s = s.startsWith("SIG") ? s.substring(3) : s;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("RTMIN\\+(\\d{1,2})").matcher(s);
+            n = m.matches() ? Integer.valueOf(34 + Integer.parseInt(m.group(1))) : NUMBERS.get(s);
         }
-        s = s.startsWith("SIG") ? s.substring(3) : s;
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("RTMIN\\+(\\d+)").matcher(s);
-        if (m.matches()) {
-            return 34 + Integer.parseInt(m.group(1));
-        }
-        Integer n = NUMBERS.get(s);
-        if (n == null) {
+        if (n == null || n > MAX_SIGNAL) {
             throw RuntimeServiceException.invalid("unknown signal '" + signal + "'");
         }
         return n;

@@ -18,6 +18,8 @@ import java.util.Set;
  * through a link to the host's files).
  */
 public final class UserResolver {
+    private static final long MAX_ID = 0xFFFF_FFFFL;
+
     private final List<Passwd> passwd;
     private final List<Group> groups;
 
@@ -68,7 +70,7 @@ public final class UserResolver {
             entry = byUid(uid);
         } else if (!imageUser.isEmpty()) {
             String[] ug = imageUser.split(":", 2);
-            if (ug[0].matches("\\d+")) {
+            if (isId(ug[0])) {
                 resolvedUid = Long.parseLong(ug[0]);
                 entry = byUid(resolvedUid);
             } else {
@@ -95,7 +97,7 @@ public final class UserResolver {
     }
 
     private long groupId(String group) {
-        if (group.matches("\\d+")) {
+        if (isId(group)) {
             return Long.parseLong(group);
         }
         return groups.stream().filter(g -> g.name().equals(group)).findFirst().map(Group::gid).orElseThrow(() ->
@@ -132,11 +134,16 @@ public final class UserResolver {
         }
     }
 
+    /** Whether {@code s} is a decimal uid or gid: digits of a number that fits the kernel's 32-bit ids. */
+    private static boolean isId(String s) {
+        return s.matches("\\d{1,10}") && Long.parseLong(s) <= MAX_ID;
+    }
+
     private static List<Passwd> parsePasswd(String text) {
         List<Passwd> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             String[] f = line.split(":", -1);
-            if (f.length >= 4 && f[2].matches("\\d+") && f[3].matches("\\d+")) {
+            if (f.length >= 4 && isId(f[2]) && isId(f[3])) {
                 out.add(new Passwd(f[0], Long.parseLong(f[2]), Long.parseLong(f[3])));
             }
         }
@@ -147,7 +154,7 @@ public final class UserResolver {
         List<Group> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             String[] f = line.split(":", -1);
-            if (f.length >= 3 && f[2].matches("\\d+")) {
+            if (f.length >= 3 && isId(f[2])) {
                 List<String> members = f.length >= 4 && !f[3].isBlank() ? List.of(f[3].strip().split(","))
                         : List.of();
                 out.add(new Group(f[0], Long.parseLong(f[2]), members));

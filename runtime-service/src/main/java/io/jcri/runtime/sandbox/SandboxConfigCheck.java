@@ -1,5 +1,6 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.cni.CniRequest;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
@@ -27,6 +28,7 @@ final class SandboxConfigCheck {
         if (md.getName().isEmpty() || md.getNamespace().isEmpty() || md.getUid().isEmpty()) {
             throw RuntimeServiceException.invalid("pod sandbox metadata needs a name, a namespace and a uid");
         }
+        CniRequest.checkArgs(SandboxNetwork.podArgs(md));
         if (config.getHostname().length() > MAX_HOSTNAME || config.getHostname().chars()
                 .anyMatch(c -> c <= ' ' || c == '/' || c > '~')) {
             throw RuntimeServiceException.invalid("hostname '" + abbreviate(config.getHostname())

@@ -4,9 +4,11 @@ import io.jcri.cni.CniRequest;
 import io.jcri.cni.CniResult;
 import io.jcri.cni.NetworkAttacher;
 import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PortMapping;
 import io.jcri.runtime.RuntimeServiceException;
 import java.math.BigDecimal;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,11 +37,16 @@ final class SandboxNetwork {
         attacher.detach(id, IFNAME);
     }
 
+    /** The CNI_ARGS that come from the pod's metadata, as the client sent it. */
+    static Map<String, String> podArgs(PodSandboxMetadata md) {
+        return Map.of("K8S_POD_NAMESPACE", md.getNamespace(), "K8S_POD_NAME", md.getName(),
+                "K8S_POD_UID", md.getUid());
+    }
+
     /** @param podCidr the node's pod CIDR, empty when kubelet has sent none */
     static CniRequest request(String id, String netnsPath, PodSandboxConfig config, String podCidr) {
-        Map<String, String> args = Map.of("K8S_POD_NAMESPACE", config.getMetadata().getNamespace(),
-                "K8S_POD_NAME", config.getMetadata().getName(), "K8S_POD_INFRA_CONTAINER_ID", id,
-                "K8S_POD_UID", config.getMetadata().getUid());
+        Map<String, String> args = new HashMap<>(podArgs(config.getMetadata()));
+        args.put("K8S_POD_INFRA_CONTAINER_ID", id);
         Map<String, Object> caps = new LinkedHashMap<>();
         // A mapping without a host port only documents the container port: there is nothing to forward.
         List<Map<String, Object>> ports = config.getPortMappingsList().stream().filter(p -> p.getHostPort() > 0)

@@ -129,6 +129,9 @@ public final class SandboxService {
             throw RuntimeServiceException.invalid("unknown runtime handler '" + handler + "'; configured: "
                     + settings.handlers().stream().sorted().toList());
         }
+        cgroups.parentProblem(cgroupParent(config)).ifPresent(problem -> {
+            throw RuntimeServiceException.invalid(problem);
+        });
         if (PodUserNamespace.own(config) && !settings.usernsHandlers().contains(handler)) {
             throw RuntimeServiceException.invalid("runtime handler '" + handler + "' cannot run a pod in its own"
                     + " user namespace; handlers that can: " + settings.usernsHandlers().stream().sorted().toList());
@@ -313,13 +316,17 @@ public final class SandboxService {
         return id;
     }
 
+    private String cgroupParent(PodSandboxConfig config) {
+        return config.getLinux().getCgroupParent().isEmpty() ? settings.cgroupParent()
+                : config.getLinux().getCgroupParent();
+    }
+
     /** The record in state CREATING, with every path the sandbox will have, so an undo knows what to look for. */
     private SandboxRecord newRecord(String id, PodSandboxConfig config, String handler) throws IOException {
         NamespaceOption ns = config.getLinux().getSecurityContext().getNamespaceOptions();
         boolean ownNet = ns.getNetwork() != NamespaceMode.NODE;
         boolean ownIpc = ns.getIpc() != NamespaceMode.NODE;
-        String parent = config.getLinux().getCgroupParent().isEmpty() ? settings.cgroupParent()
-                : config.getLinux().getCgroupParent();
+        String parent = cgroupParent(config);
         Path dir = store.dirOf(id);
         Instant now = Instant.now();
         PodSandboxMetadata md = config.getMetadata();

@@ -294,6 +294,10 @@ class SpecBuilderTest {
         assertThat(Signals.of(io.jcri.cri.v1.Signal.SIGNAL_SIGUSR1)).isEqualTo(10);
         assertThat(Signals.toCri(15)).isEqualTo(io.jcri.cri.v1.Signal.SIGNAL_SIGTERM);
         assertThatThrownBy(() -> Signals.parse("SIGNOPE")).isInstanceOf(RuntimeServiceException.class);
+        // An image's STOPSIGNAL is hostile: numbers out of range are refused, not a NumberFormatException.
+        for (String bad : List.of("99999999999", "65", "RTMIN+99999999999", "RTMIN+31")) {
+            assertThatThrownBy(() -> Signals.parse(bad)).as(bad).isInstanceOf(RuntimeServiceException.class);
+        }
     }
 
     @Test
@@ -311,6 +315,15 @@ class SpecBuilderTest {
         assertThat(r.resolve("", null, null, "4242", List.of(), false))
                 .isEqualTo(new UserResolver.ResolvedUser(4242, 0, List.of(0L)));
         assertThatThrownBy(() -> r.resolve("ghost", null, null, "", List.of(), false))
+                .isInstanceOf(RuntimeServiceException.class);
+        // Ids in an image that do not fit a uid are refused as bad input, not a NumberFormatException.
+        assertThatThrownBy(() -> r.resolve("", null, null, "99999999999999999999", List.of(), false))
+                .isInstanceOf(RuntimeServiceException.class);
+        assertThatThrownBy(() -> r.resolve("", null, null, "0:99999999999999999999", List.of(), false))
+                .isInstanceOf(RuntimeServiceException.class);
+        UserResolver huge = new UserResolver("big:x:99999999999999999999:0::/:/bin/sh\n",
+                "big:x:99999999999999999999:\n");
+        assertThatThrownBy(() -> huge.resolve("big", null, null, "", List.of(), false))
                 .isInstanceOf(RuntimeServiceException.class);
     }
 

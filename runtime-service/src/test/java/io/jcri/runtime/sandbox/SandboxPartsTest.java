@@ -3,6 +3,7 @@ package io.jcri.runtime.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cni.CniException;
 import io.jcri.cni.CniRequest;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.DNSConfig;
@@ -128,6 +129,19 @@ class SandboxPartsTest {
         for (PodSandboxConfig.Builder b : bad) {
             assertThatThrownBy(() -> SandboxConfigCheck.check(b.build())).as(b.build().toString())
                     .isInstanceOfSatisfying(RuntimeServiceException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
+        }
+    }
+
+    @Test
+    void metadataThatWouldInjectCniArgsIsAnInvalidArgumentBeforeAnythingIsMade() {
+        List<PodSandboxMetadata.Builder> bad = List.of(
+                PodSandboxMetadata.newBuilder().setName("x;IgnoreUnknown=false").setNamespace("ns").setUid("u"),
+                PodSandboxMetadata.newBuilder().setName("p").setNamespace("ns;K8S_POD_NAME=other").setUid("u"),
+                PodSandboxMetadata.newBuilder().setName("p").setNamespace("ns").setUid("u=1"));
+        for (PodSandboxMetadata.Builder md : bad) {
+            assertThatThrownBy(() -> SandboxConfigCheck.check(config().setMetadata(md).build())).as(md.toString())
+                    .isInstanceOfSatisfying(CniException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         }
     }
