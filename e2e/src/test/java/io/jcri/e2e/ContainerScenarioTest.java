@@ -169,6 +169,9 @@ class ContainerScenarioTest {
         assertThat(s.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
         assertThat(s.getReason()).isEqualTo("OOMKilled");
         assertThat(s.getExitCode()).isEqualTo(137);
+        // conmon writes an "oom" marker relative to its working directory: that must be the bundle, never the
+        // directory the daemon was started from.
+        assertThat(Path.of("/proc/" + jcri.process().pid() + "/cwd/oom")).doesNotExist();
     }
 
     @ParameterizedTest
