@@ -3,7 +3,7 @@ package io.jcri.server.status;
 import io.jcri.cni.CniConfigLoader;
 import io.jcri.cni.CniException;
 import io.jcri.cri.v1.RuntimeCondition;
-import io.jcri.oci.RuntimeBinaryProbe;
+import io.jcri.oci.runtime.RuntimeBinaryProbe;
 import java.util.List;
 import java.util.Optional;
 

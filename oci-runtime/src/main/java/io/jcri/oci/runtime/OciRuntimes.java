@@ -1,7 +1,6 @@
 package io.jcri.oci.runtime;
 
 import io.jcri.oci.Executables;
-import io.jcri.oci.RuntimeBinaryProbe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -25,8 +24,19 @@ public final class OciRuntimes {
      *                {@code <runRoot>/runtime/<handler>}
      */
     public static OciRuntimes create(Map<String, HandlerConfig> handlers, Path runRoot, Duration timeout) {
+        // Each handler is probed by running its binary: side by side, as they do not depend on each other and
+        // the daemon's start waits for them.
+        Map<String, java.util.concurrent.Future<OciRuntime>> made = new LinkedHashMap<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            handlers.forEach((name, h) -> made.put(name, pool.submit(() -> make(name, h, runRoot, timeout))));
+        }
         Map<String, OciRuntime> m = new LinkedHashMap<>();
-        handlers.forEach((name, h) -> m.put(name, make(name, h, runRoot, timeout)));
+        made.forEach((name, f) -> {
+            if (f.state() == java.util.concurrent.Future.State.FAILED && f.exceptionNow() instanceof RuntimeException e) {
+                throw e;
+            }
+            m.put(name, f.resultNow());
+        });
         return new OciRuntimes(Map.copyOf(m));
     }
 
