@@ -143,6 +143,23 @@ class PodSafetyTest {
     }
 
     @Test
+    void aHostPathWithANulByteIsRefusedAndLeavesNoMount() throws Exception {
+        try (CountedDaemon rig = new CountedDaemon("pnul", 124, Map.of()); CriClients c = rig.client()) {
+            rig.pull(c);
+            PodSandboxConfig pod = Pods.config("nul").build();
+            String podId = Pods.run(c, pod);
+            CountedDaemon.Footprint before = rig.footprint();
+            assertThatThrownBy(() -> Containers.create(c, podId, pod, Containers.config("c", CountedDaemon.IMAGE,
+                    "sleep", "1000").addMounts(io.jcri.cri.v1.Mount.newBuilder().setContainerPath("/data")
+                    .setHostPath("/tmp/x\0y")))).isInstanceOfSatisfying(StatusRuntimeException.class,
+                    s -> assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+            assertThat(rig.footprint()).isEqualTo(before);
+            assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+                    .doesNotContain(rig.jcri().dir().resolve("lib/containers").toString());
+        }
+    }
+
+    @Test
     void sysctlNamesThatClimbOutOfThePodAreRefusedBeforeAnythingIsWritten() throws Exception {
         Path corePattern = Path.of("/proc/sys/kernel/core_pattern");
         String before = Files.readString(corePattern);
