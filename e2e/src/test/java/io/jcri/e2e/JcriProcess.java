@@ -136,6 +136,19 @@ public final class JcriProcess implements AutoCloseable {
         }
     }
 
+    /** SIGHUP: the daemon reads its configuration file again. */
+    public void hangup() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -HUP " + process.pid() + " failed");
+        }
+    }
+
+    /** The configuration file the daemon reads (a test rewrites it before {@link #hangup()}). */
+    public Path configFile() {
+        return configFile;
+    }
+
     /** SIGKILL, as the OOM killer would, and waits for the process to be gone. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

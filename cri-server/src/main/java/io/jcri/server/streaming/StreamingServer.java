@@ -47,7 +47,8 @@ public final class StreamingServer implements AutoCloseable {
     private final StreamingBackend backend;
     private final TokenRegistry<PendingStream> tokens;
     private final Duration idleTimeout;
-    private final SslContext tls;
+    /** Looked up per connection, so that {@link #useTls} applies to the next ones. */
+    private volatile SslContext tls;
     private EventLoopGroup group;
     private Channel listener;
     private String baseUrl;
@@ -83,8 +84,9 @@ public final class StreamingServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (tls != null) {
-                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        SslContext current = tls;
+                        if (current != null) {
+                            ch.pipeline().addLast("tls", current.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toSeconds(),
                                         TimeUnit.SECONDS))
@@ -100,6 +102,18 @@ public final class StreamingServer implements AutoCloseable {
         baseUrl = (tls != null ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host)
                 + ":" + bound.getPort();
         LOG.info("streaming server on {}", baseUrl);
+    }
+
+    /**
+     * Serves new connections with {@code next} (a rotated certificate). TLS cannot be turned on or off this way:
+     * the URLs already handed out name the scheme.
+     */
+    public void useTls(SslContext next) {
+        if ((tls == null) != (next == null)) {
+            throw new IllegalStateException("streaming TLS cannot be turned " + (next == null ? "off" : "on")
+                    + " while serving");
+        }
+        tls = next;
     }
 
     /** Where clients connect, e.g. {@code http://127.0.0.1:38211}. */
