@@ -38,12 +38,7 @@ class InspectApiTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (fixture != null) {
-            fixture.keepLog("InspectApiTest");
-            Containers.removeAll(fixture.cri());
-            Pods.removeAll(fixture.cri());
-            fixture.close();
-        }
+        SampleWorkload.close(fixture, "InspectApiTest");
     }
 
     record Response(int code, String head, String body) {

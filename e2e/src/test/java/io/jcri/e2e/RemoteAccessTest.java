@@ -136,6 +136,7 @@ class RemoteAccessTest {
         try (CriClients c = client(ca.expiredClient("client-a"))) {
             assertRefused(c);
         }
+        assertThat(jcri.logText()).containsPattern("refused a client with subject CN=client-a: .*(validity|expired)");
     }
 
     @Test
@@ -143,7 +144,9 @@ class RemoteAccessTest {
         try (CriClients c = client(ca.client("client-z"))) {
             assertRefused(c);
         }
-        assertThat(jcri.logText()).doesNotContain("subject CN=client-z");
+        assertThat(jcri.logText()).doesNotContainPattern("remote \\w+ from \\S+ subject CN=client-z")
+                .contains("refused a client with subject CN=client-z: client subject CN client-z is not in "
+                        + "remote.allowed_subjects");
     }
 
     @Test

@@ -38,4 +38,18 @@ record SampleWorkload(String image, String podId, String podName, String contain
         }
         return new SampleWorkload(image, podId, pod.getMetadata().getName(), containerId, containerName, log);
     }
+
+    /** Keeps the daemon's log as {@code target/<testName>-jcri.log}, removes every container and pod, stops all. */
+    static void close(FixtureDaemon fixture, String testName) throws Exception {
+        if (fixture == null) {
+            return;
+        }
+        fixture.keepLog(testName);
+        try {
+            Containers.removeAll(fixture.cri());
+            Pods.removeAll(fixture.cri());
+        } finally {
+            fixture.close();
+        }
+    }
 }

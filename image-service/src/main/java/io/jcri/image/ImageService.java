@@ -68,7 +68,8 @@ public final class ImageService {
         RegistryConfig registries = RegistryConfig.load(s.registriesConf());
         puller = newPuller(s, registries);
         LOG.info("registries from {}: {} rules; credentials from {}; {} parallel layer downloads, progress timeout {}s",
-                s.registriesConf(), registries.registries().size(), s.authFile(), s.maxConcurrentDownloads(),
+                s.registriesConf(), registries.registries().size(),
+                s.authFile().toString().isEmpty() ? "(none)" : s.authFile(), s.maxConcurrentDownloads(),
                 s.pullProgressTimeout().toSeconds());
     }
 

@@ -19,7 +19,8 @@ public final class PodsVerb extends ClientVerb {
         long now = System.currentTimeMillis() * 1_000_000L;
         Table t = new Table("POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT", "RUNTIME");
         for (PodSandbox p : r.getItemsList()) {
-            t.row(Table.shortId(p.getId()), Table.ago(p.getCreatedAt(), now), p.getState().name().replace("SANDBOX_", ""),
+            t.row(Table.shortId(p.getId()), Table.ago(p.getCreatedAt(), now),
+                    p.getState().name().replace("SANDBOX_", ""),
                     p.getMetadata().getName(), p.getMetadata().getNamespace(), p.getMetadata().getAttempt(),
                     p.getRuntimeHandler().isEmpty() ? "(default)" : p.getRuntimeHandler());
         }

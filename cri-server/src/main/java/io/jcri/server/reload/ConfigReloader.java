@@ -14,9 +14,11 @@ import io.jcri.server.streaming.StreamingServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,8 @@ public final class ConfigReloader {
     private final RuntimeConditions conditions;
     private volatile JcriConfig running;
     private volatile String runningJson;
+    /** The keys (or sections) of this reload whose new values could not be applied; each was logged. */
+    private final Set<String> failed = new HashSet<>();
 
     /**
      * @param remote the remote listener, or {@code null} when none runs
@@ -74,6 +78,7 @@ public final class ConfigReloader {
             return false;
         }
         JcriConfig cur = running;
+        failed.clear();
         JcriConfig applied = new JcriConfig(
                 new JcriConfig.Server(cur.server().socket(), cur.server().socketGroup(),
                         cur.server().shutdownGraceSeconds(), logLevel(cur, next)),
@@ -91,9 +96,10 @@ public final class ConfigReloader {
             }
         }
         for (var e : wanted.entrySet()) {
-            if (!Objects.equals(after.get(e.getKey()), e.getValue())) {
-                LOG.warn("reload: {} = {} in {} is not applied: it needs a restart (or its file is unusable; "
-                        + "see above), {} stays", e.getKey(), e.getValue(), file, after.get(e.getKey()));
+            boolean failedAbove = failed.stream().anyMatch(f -> e.getKey().startsWith(f));
+            if (!failedAbove && !Objects.equals(after.get(e.getKey()), e.getValue())) {
+                LOG.warn("reload: {} = {} in {} needs a restart; {} stays until then", e.getKey(), e.getValue(),
+                        file, after.get(e.getKey()));
             }
         }
         for (RuntimeCondition c : conditions.evaluate()) {
@@ -111,9 +117,10 @@ public final class ConfigReloader {
         runningJson = ConfigLoader.toJson(config);
     }
 
-    private static String logLevel(JcriConfig cur, JcriConfig next) {
+    private String logLevel(JcriConfig cur, JcriConfig next) {
         String level = next.server().logLevel();
         if (!level.equals(cur.server().logLevel()) && !LogLevels.set(level)) {
+            failed.add("server.log_level");
             return cur.server().logLevel();
         }
         return level;
@@ -129,6 +136,7 @@ public final class ConfigReloader {
             return i;
         } catch (RuntimeException e) {
             LOG.error("reload: image settings stay as they were: {}", e.getMessage());
+            failed.add("image.");
             return cur.image();
         }
     }
@@ -146,6 +154,7 @@ public final class ConfigReloader {
                     n.tlsKeyFile());
         } catch (IOException e) {
             LOG.error("reload: streaming TLS stays as it was: {}", e.getMessage());
+            failed.add("streaming.tls_");
             return c;
         }
     }
@@ -157,6 +166,7 @@ public final class ConfigReloader {
         } catch (IOException e) {
             LOG.error("reload: metrics endpoint on {}:{} failed, it is off now: {}", next.metrics().address(),
                     next.metrics().port(), e.getMessage());
+            failed.add("metrics.");
             return new JcriConfig.Metrics(false, next.metrics().address(), next.metrics().port());
         }
     }
@@ -172,6 +182,7 @@ public final class ConfigReloader {
             return n;
         } catch (IOException e) {
             LOG.error("reload: remote TLS stays as it was: {}", e.getMessage());
+            failed.add("remote.");
             return c;
         }
     }

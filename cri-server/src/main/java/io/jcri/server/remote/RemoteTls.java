@@ -119,7 +119,7 @@ final class RemoteTls {
     /** A server context that requires a client certificate and speaks TLS 1.3 or 1.2. */
     SslContext serverContext() throws SSLException {
         return GrpcSslContexts.configure(SslContextBuilder.forServer(keys), SslProvider.JDK)
-                .trustManager(trust)
+                .trustManager(new RefusalLog(trust))
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols(PROTOCOLS)
                 .build();
