@@ -30,7 +30,6 @@ import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.server.streaming.RuntimeStreamingBackend;
 import io.jcri.server.streaming.StreamingServer;
 import io.jcri.runtime.container.ContainerSettings;
-import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
 import io.jcri.server.grpc.CallInterceptor;
 import io.jcri.server.grpc.ContainerLogsImpl;

@@ -177,6 +177,25 @@ class RemoteAccessTest {
         }
     }
 
+    /** {@code openssl s_client} with a good client certificate and {@code protocol}; its output. */
+    private static String handshake(String protocol) throws Exception {
+        Certificates.Issued good = ca.client("client-a");
+        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-brief", protocol,
+                "-CAfile", ca.cert().toString(), "-cert", good.cert().toString(), "-key", good.key().toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    @Test
+    void theListenerSpeaksTls13AndTls12Only() throws Exception {
+        assertThat(handshake("-tls1_3")).contains("Protocol version: TLSv1.3", "Verification: OK");
+        assertThat(handshake("-tls1_2")).contains("Protocol version: TLSv1.2");
+        assertThat(handshake("-tls1_1")).doesNotContain("Protocol version");
+    }
+
     @Test
     void aRemoteAddressWithoutTlsFilesCannotBeConfigured() throws Exception {
         Path conf = dir.resolve("plain.toml");
