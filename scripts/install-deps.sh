@@ -11,6 +11,7 @@ declare -A want=(
   [/usr/bin/docker-registry]=docker-registry [/bin/busybox]=busybox-static [/usr/bin/htpasswd]=apache2-utils
   [/usr/bin/mvn]=maven [/usr/bin/jq]=jq [/usr/bin/curl]=curl [/usr/bin/zstd]=zstd [/usr/bin/gcc]=gcc
   [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev [/usr/sbin/ip]=iproute2 [/usr/bin/sha256sum]=coreutils
+  [/usr/bin/openssl]=openssl
 )
 missing=()
 for f in "${!want[@]}"; do [ -e "$f" ] || missing+=("${want[$f]}"); done

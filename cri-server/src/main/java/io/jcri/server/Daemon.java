@@ -2,6 +2,7 @@ package io.jcri.server;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -29,12 +30,16 @@ import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.server.streaming.RuntimeStreamingBackend;
 import io.jcri.server.streaming.StreamingServer;
 import io.jcri.runtime.container.ContainerSettings;
-import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
 import io.jcri.server.grpc.CallInterceptor;
+import io.jcri.server.grpc.ContainerLogsImpl;
 import io.jcri.server.grpc.ImageServiceImpl;
 import io.jcri.server.grpc.RuntimeServiceImpl;
+import io.jcri.server.inspect.InspectServer;
 import io.jcri.server.metrics.MetricsEndpoint;
+import io.jcri.server.metrics.MetricsSwitch;
+import io.jcri.server.reload.ConfigReloader;
+import io.jcri.server.remote.RemoteListener;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -45,6 +50,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +69,7 @@ public final class Daemon {
     private static final int EVENT_BUFFER = 1000;
 
     private final JcriConfig config;
+    private final Path configFile;
     private final AtomicBoolean ready = new AtomicBoolean();
     private final ExecutorService callExecutor = Executors.newVirtualThreadPerTaskExecutor();
     private SocketGuard guard;
@@ -71,13 +78,18 @@ public final class Daemon {
     private Server server;
     private HealthStatusManager health;
     private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry();
-    private MetricsEndpoint metricsEndpoint;
+    private final MetricsSwitch metrics = new MetricsSwitch(meters);
+    private RemoteListener remote;
+    private InspectServer inspect;
+    private ConfigReloader reloader;
     private StreamingServer streaming;
     private ContainerEventPublisher eventPublisher;
     private ExitWatcher exitWatcher;
 
-    public Daemon(JcriConfig config) {
+    /** @param configFile the file {@code config} was read from, read again by {@link #reload()} */
+    public Daemon(JcriConfig config, Path configFile) {
         this.config = config;
+        this.configFile = configFile;
     }
 
     /** Starts serving; returns once the socket accepts calls. */
@@ -88,7 +100,6 @@ public final class Daemon {
                 config.cni().binDirs().stream().map(Path::of).toList());
         String defaultBinary = config.runtime().handlers().get(config.runtime().defaultHandler()).binary();
         RuntimeConditions conditions = new RuntimeConditions(defaultBinary, cni);
-        String configJson = ConfigLoader.toJson(config);
         ImageService images = ImageService.open(new ImageService.Settings(Path.of(config.state().root()),
                 Path.of(config.image().registriesConf()), Path.of(config.image().authFile()),
                 config.image().maxConcurrentDownloads(),
@@ -140,32 +151,36 @@ public final class Daemon {
                 .description("streaming connections closed at once: streaming.max_connections were open")
                 .register(meters);
         CallInterceptor interceptor = new CallInterceptor(ready::get, meters);
-        if (config.metrics().enabled()) {
-            metricsEndpoint = MetricsEndpoint.start(meters, config.metrics().address(), config.metrics().port());
-            LOG.info("metrics on http://{}:{}/metrics", config.metrics().address(), metricsEndpoint.port());
-        }
+        metrics.apply(config.metrics());
         health = new HealthStatusManager();
         boss = new EpollEventLoopGroup(1);
         workers = new EpollEventLoopGroup(2);
+        RuntimeServiceImpl runtimeApi = new RuntimeServiceImpl(conditions, () -> reloader.runningJson(), node,
+                sandboxes, containers, streaming, stats, events);
+        ImageServiceImpl imageApi = new ImageServiceImpl(images, Path.of(config.state().root(), "containers"));
+        List<ServerServiceDefinition> cri = List.of(runtimeApi.bindService(), imageApi.bindService(),
+                new ContainerLogsImpl(containers).bindService());
+        if (config.remote().enabled()) {
+            remote = RemoteListener.start(config.remote(), cri, interceptor, callExecutor);
+        }
+        reloader = new ConfigReloader(configFile, config, images, remote, streaming, metrics, conditions);
         // Assigned as soon as it runs, so that stop() shuts it down even when the socket cannot be put in place.
-        guard.bind(config.server().socketGroup(), at -> server = NettyServerBuilder.forAddress(
-                        new DomainSocketAddress(at.toString()))
-                .channelType(EpollServerDomainSocketChannel.class)
-                .bossEventLoopGroup(boss)
-                .workerEventLoopGroup(workers)
-                .executor(callExecutor)
-                .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(
-                        new RuntimeServiceImpl(conditions, () -> configJson,
-                                node, sandboxes, containers,
-                                streaming, stats, events),
-                        interceptor))
-                .addService(ServerInterceptors.intercept(new ImageServiceImpl(images,
-                        Path.of(config.state().root(), "containers")), interceptor))
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .build()
-                .start());
+        guard.bind(config.server().socketGroup(), at -> {
+            NettyServerBuilder unix = NettyServerBuilder.forAddress(new DomainSocketAddress(at.toString()))
+                    .channelType(EpollServerDomainSocketChannel.class)
+                    .bossEventLoopGroup(boss)
+                    .workerEventLoopGroup(workers)
+                    .executor(callExecutor)
+                    .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
+                    .addService(health.getHealthService())
+                    .addService(ProtoReflectionServiceV1.newInstance());
+            cri.forEach(service -> unix.addService(ServerInterceptors.intercept(service, interceptor)));
+            server = unix.build().start();
+        });
+        if (config.inspect().enabled()) {
+            inspect = InspectServer.start(Path.of(config.inspectSocket()), config.server().socketGroup(), runtimeApi,
+                    imageApi, reloader::runningJson, Path.of(config.state().root(), "containers"));
+        }
         ready.set(true);
         SdNotify.send("READY=1");
         LOG.info("jcri {} serving CRI v1 on unix://{} (state {}, run {})", BuildInfo.version(), socket,
@@ -175,6 +190,11 @@ public final class Daemon {
         }
     }
 
+    /** Reads the configuration file again and applies what can change while running (SIGHUP). */
+    public boolean reload() {
+        return reloader != null && reloader.reload();
+    }
+
     /** Stops accepting calls, lets calls in flight finish within the grace period, then releases everything. */
     public void stop() {
         LOG.info("stopping: letting calls in flight finish for up to {}s", config.server().shutdownGraceSeconds());
@@ -182,6 +202,12 @@ public final class Daemon {
         SdNotify.send("STOPPING=1");
         if (health != null) {
             health.enterTerminalState();
+        }
+        if (inspect != null) {
+            inspect.close();
+        }
+        if (remote != null) {
+            remote.shutdown();
         }
         if (server != null) {
             server.shutdown();
@@ -193,6 +219,9 @@ public final class Daemon {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (remote != null) {
+            remote.close();
         }
         for (EventLoopGroup g : Arrays.asList(boss, workers)) {
             if (g != null) {
@@ -212,9 +241,7 @@ public final class Daemon {
                 }
             }
         }
-        if (metricsEndpoint != null) {
-            metricsEndpoint.close();
-        }
+        metrics.close();
         if (guard != null) {
             try {
                 guard.close();

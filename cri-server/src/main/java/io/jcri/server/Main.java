@@ -1,5 +1,14 @@
 package io.jcri.server;
 
+import io.jcri.server.cli.ClientOptions;
+import io.jcri.server.cli.ImagesVerb;
+import io.jcri.server.cli.InfoVerb;
+import io.jcri.server.cli.InspectVerb;
+import io.jcri.server.cli.LogsVerb;
+import io.jcri.server.cli.PodsVerb;
+import io.jcri.server.cli.PsVerb;
+import io.jcri.server.cli.StatsVerb;
+import io.jcri.server.cli.VersionVerb;
 import io.jcri.server.config.ConfigException;
 import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
@@ -8,15 +17,24 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
-/** The {@code jcri} command: {@code serve}, {@code config}, {@code version}. */
+/**
+ * The {@code jcri} command: the daemon ({@code serve}), its configuration ({@code config}), and the client verbs
+ * that call a daemon on its socket or remotely ({@code version}, {@code info}, {@code ps}, ...).
+ */
 @Command(name = "jcri", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "A Kubernetes CRI runtime service.",
-        subcommands = {Main.Serve.class, Main.PrintConfig.class, Main.PrintVersion.class})
+        description = "A Kubernetes CRI runtime service, and a client for it.",
+        subcommands = {Main.Serve.class, Main.PrintConfig.class, VersionVerb.class, InfoVerb.class, PsVerb.class,
+                PodsVerb.class, ImagesVerb.class, InspectVerb.class, LogsVerb.class, StatsVerb.class})
 public final class Main implements Callable<Integer> {
     static final String DEFAULT_CONFIG = "/etc/jcri/jcri.toml";
+
+    /** Where the client verbs connect; read by them through their parent command. */
+    @Mixin(name = "client")
+    ClientOptions client;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -49,10 +67,11 @@ public final class Main implements Callable<Integer> {
                 return 2;
             }
             configureLogging(cfg.server().logLevel());
-            Daemon daemon = new Daemon(cfg);
+            Daemon daemon = new Daemon(cfg, config);
             CountDownLatch stop = new CountDownLatch(1);
             Signal.handle(new Signal("TERM"), s -> stop.countDown());
             Signal.handle(new Signal("INT"), s -> stop.countDown());
+            Signal.handle(new Signal("HUP"), s -> daemon.reload());
             try {
                 daemon.start();
             } catch (DaemonStartException e) {
@@ -82,16 +101,6 @@ public final class Main implements Callable<Integer> {
                 System.err.println("jcri: " + e.getMessage());
                 return 2;
             }
-        }
-    }
-
-    /** Prints the version. */
-    @Command(name = "version", description = "Print the version.")
-    static final class PrintVersion implements Callable<Integer> {
-        @Override
-        public Integer call() {
-            System.out.println(BuildInfo.NAME + " " + BuildInfo.version() + " (CRI v1)");
-            return 0;
         }
     }
 

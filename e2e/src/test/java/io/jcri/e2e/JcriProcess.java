@@ -28,7 +28,15 @@ public final class JcriProcess implements AutoCloseable {
         this.socket = dir.resolve("run/jcri.sock");
         this.log = dir.resolve("jcri.log");
         this.configFile = dir.resolve("jcri.toml");
-        Files.writeString(configFile, """
+        Files.writeString(configFile, baseToml(logLevel) + extraToml);
+    }
+
+    /**
+     * The [server] and [state] sections that keep this daemon to its own directories, logging at {@code logLevel};
+     * a test that rewrites the configuration file starts from them.
+     */
+    public String baseToml(String logLevel) {
+        return """
                 [server]
                 socket = "%s"
                 log_level = "%s"
@@ -36,7 +44,7 @@ public final class JcriProcess implements AutoCloseable {
                 [state]
                 root = "%s"
                 run_root = "%s"
-                """.formatted(socket, logLevel, dir.resolve("lib"), dir.resolve("run")) + extraToml);
+                """.formatted(socket, logLevel, dir.resolve("lib"), dir.resolve("run"));
     }
 
     /** A daemon with the default configuration plus {@code extraToml} (sections not named above). */
@@ -134,6 +142,19 @@ public final class JcriProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(log unreadable: " + e.getMessage() + ")";
         }
+    }
+
+    /** SIGHUP: the daemon reads its configuration file again. */
+    public void hangup() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -HUP " + process.pid() + " failed");
+        }
+    }
+
+    /** The configuration file the daemon reads (a test rewrites it before {@link #hangup()}). */
+    public Path configFile() {
+        return configFile;
     }
 
     /** SIGKILL, as the OOM killer would, and waits for the process to be gone. */

@@ -33,7 +33,8 @@ public final class ImageService {
     private final LayerStore layers;
     private final ImageStore images;
     private final InUse inUse = new InUse();
-    private final ImagePuller puller;
+    /** Replaced whole by {@link #reconfigure}; a pull keeps the puller it started with. */
+    private volatile ImagePuller puller;
 
     /**
      * @param stateRoot              jcri's persistent state directory
@@ -50,8 +51,26 @@ public final class ImageService {
         content = new ContentStore(s.stateRoot().resolve("content"));
         layers = new LayerStore(s.stateRoot().resolve("layers"), new LayerUnpacker(true));
         images = new ImageStore(s.stateRoot().resolve("images"));
-        puller = new ImagePuller(registries, Credentials.load(s.authFile()), new RegistryClient(Duration.ofMinutes(1)),
+        puller = newPuller(s, registries);
+    }
+
+    private ImagePuller newPuller(Settings s, RegistryConfig registries) {
+        return new ImagePuller(registries, Credentials.load(s.authFile()), new RegistryClient(Duration.ofMinutes(1)),
                 content, layers, images, inUse, s.maxConcurrentDownloads(), s.pullProgressTimeout());
+    }
+
+    /**
+     * Reads the registries configuration and credentials again and takes the pull limits of {@code s} (its state
+     * root is ignored) for pulls that start from now on; pulls in progress finish as they began. A file that
+     * cannot be used changes nothing and fails with INVALID_ARGUMENT naming it.
+     */
+    public void reconfigure(Settings s) {
+        RegistryConfig registries = RegistryConfig.load(s.registriesConf());
+        puller = newPuller(s, registries);
+        LOG.info("registries from {}: {} rules; credentials from {}; {} parallel layer downloads, progress timeout {}s",
+                s.registriesConf(), registries.registries().size(),
+                s.authFile().toString().isEmpty() ? "(none)" : s.authFile(), s.maxConcurrentDownloads(),
+                s.pullProgressTimeout().toSeconds());
     }
 
     /** Opens the store, cleaning what a crash left half-done, and reads the registries configuration. */

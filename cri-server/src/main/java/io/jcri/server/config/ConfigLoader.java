@@ -127,8 +127,38 @@ public final class ConfigLoader {
         if (c.streaming().tlsCertFile().isEmpty() != c.streaming().tlsKeyFile().isEmpty()) {
             problems.add("keys 'streaming.tls_cert_file' and 'streaming.tls_key_file' go together");
         }
+        validateRemote(problems, c.remote());
+        if (!c.inspect().socket().isEmpty()) {
+            requireAbsolute(problems, "inspect.socket", c.inspect().socket());
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(source + ": " + String.join("; ", problems));
+        }
+    }
+
+    /** TCP is served with mutual TLS only: an address without its three files is refused, never served plain. */
+    private static void validateRemote(List<String> problems, JcriConfig.Remote r) {
+        if (!r.enabled()) {
+            return;
+        }
+        int colon = r.address().lastIndexOf(':');
+        String port = colon < 0 ? "" : r.address().substring(colon + 1);
+        if (colon <= 0 || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535) {
+            problems.add("key 'remote.address' expects host:port, got '" + r.address() + "'");
+        }
+        for (var key : List.of(List.of("remote.tls_cert_file", r.tlsCertFile()),
+                List.of("remote.tls_key_file", r.tlsKeyFile()), List.of("remote.client_ca_file", r.clientCaFile()))) {
+            if (key.get(1).isEmpty()) {
+                problems.add("key '" + key.get(0) + "' is required when remote.address is set: the remote "
+                        + "listener serves mutual TLS only, never plaintext");
+            } else {
+                requireAbsolute(problems, key.get(0), key.get(1));
+            }
+        }
+        for (String subject : r.allowedSubjects()) {
+            if (subject.isBlank()) {
+                problems.add("key 'remote.allowed_subjects' holds an empty subject");
+            }
         }
     }
 

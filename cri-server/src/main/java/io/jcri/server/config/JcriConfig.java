@@ -9,7 +9,7 @@ import java.util.Objects;
  * {@link ConfigLoader}; keys are the snake_case forms of the component names below (see docs/config.md).
  */
 public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, Image image, Streaming streaming,
-                         Metrics metrics) {
+                         Metrics metrics, Remote remote, Inspect inspect) {
 
     public JcriConfig {
         server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null));
@@ -19,11 +19,13 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         image = Objects.requireNonNullElseGet(image, () -> new Image(null, null, null, null));
         streaming = Objects.requireNonNullElseGet(streaming, () -> new Streaming(null, null, null, null, null, null, null));
         metrics = Objects.requireNonNullElseGet(metrics, () -> new Metrics(null, null, null));
+        remote = Objects.requireNonNullElseGet(remote, () -> new Remote(null, null, null, null, null));
+        inspect = Objects.requireNonNullElseGet(inspect, () -> new Inspect(null, null));
     }
 
     /** All defaults: what jcri runs with when there is no configuration file. */
     public static JcriConfig defaults() {
-        return new JcriConfig(null, null, null, null, null, null, null);
+        return new JcriConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** The CRI socket and the daemon's own behaviour. */
@@ -116,5 +118,41 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
             address = Objects.requireNonNullElse(address, "127.0.0.1");
             port = Objects.requireNonNullElse(port, 9099);
         }
+    }
+
+    /**
+     * The remote CRI listener: gRPC over TCP with mutual TLS only. An empty address (the default) means off; with
+     * an address, the server certificate, its key and the CA that signs client certificates are required.
+     * {@code allowedSubjects}, when not empty, lists the client certificate subject CNs that may connect.
+     */
+    public record Remote(String address, String tlsCertFile, String tlsKeyFile, String clientCaFile,
+                         List<String> allowedSubjects) {
+        public Remote {
+            address = Objects.requireNonNullElse(address, "");
+            tlsCertFile = Objects.requireNonNullElse(tlsCertFile, "");
+            tlsKeyFile = Objects.requireNonNullElse(tlsKeyFile, "");
+            clientCaFile = Objects.requireNonNullElse(clientCaFile, "");
+            allowedSubjects = List.copyOf(Objects.requireNonNullElseGet(allowedSubjects, List::of));
+        }
+
+        public boolean enabled() {
+            return !address.isEmpty();
+        }
+    }
+
+    /**
+     * The read-only HTTP inspect API on a UNIX socket. An empty socket path means {@code jcri-inspect.sock} in the
+     * run root, so that daemons with their own run roots never share one.
+     */
+    public record Inspect(Boolean enabled, String socket) {
+        public Inspect {
+            enabled = Objects.requireNonNullElse(enabled, true);
+            socket = Objects.requireNonNullElse(socket, "");
+        }
+    }
+
+    /** Where the inspect API listens: the configured socket, or {@code jcri-inspect.sock} in the run root. */
+    public String inspectSocket() {
+        return inspect.socket().isEmpty() ? state.runRoot() + "/jcri-inspect.sock" : inspect.socket();
     }
 }

@@ -49,7 +49,8 @@ public final class StreamingServer implements AutoCloseable {
     private final TokenRegistry<PendingStream> tokens;
     private final Limits limits;
     private final ConnectionLimit connections;
-    private final SslContext tls;
+    /** Looked up per connection, so that {@link #useTls} applies to the next ones. */
+    private volatile SslContext tls;
     private EventLoopGroup group;
     private Channel listener;
     private String baseUrl;
@@ -96,8 +97,9 @@ public final class StreamingServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast("limit", connections);
-                        if (tls != null) {
-                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        SslContext current = tls;
+                        if (current != null) {
+                            ch.pipeline().addLast("tls", current.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idle().toMillis(),
                                         TimeUnit.MILLISECONDS))
@@ -114,6 +116,18 @@ public final class StreamingServer implements AutoCloseable {
         baseUrl = (tls != null ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host)
                 + ":" + bound.getPort();
         LOG.info("streaming server on {}", baseUrl);
+    }
+
+    /**
+     * Serves new connections with {@code next} (a rotated certificate). TLS cannot be turned on or off this way:
+     * the URLs already handed out name the scheme.
+     */
+    public void useTls(SslContext next) {
+        if ((tls == null) != (next == null)) {
+            throw new IllegalStateException("streaming TLS cannot be turned " + (next == null ? "off" : "on")
+                    + " while serving");
+        }
+        tls = next;
     }
 
     /** Where clients connect, e.g. {@code http://127.0.0.1:38211}. */

@@ -86,4 +86,50 @@ class ConfigLoaderTest {
         JcriConfig d = JcriConfig.defaults();
         assertThat(ConfigLoader.parse(ConfigLoader.toToml(d), "printed")).isEqualTo(d);
     }
+
+    @Test
+    void remoteIsOffAndInspectOnUnderTheRunRootByDefault() {
+        JcriConfig c = ConfigLoader.parse("[state]\nrun_root = \"/tmp/r\"\n", "t");
+        assertThat(c.remote().enabled()).isFalse();
+        assertThat(c.inspect().enabled()).isTrue();
+        assertThat(c.inspectSocket()).isEqualTo("/tmp/r/jcri-inspect.sock");
+        assertThat(JcriConfig.defaults().inspectSocket()).isEqualTo("/run/jcri/jcri-inspect.sock");
+    }
+
+    @Test
+    void aRemoteAddressWithoutTlsFilesIsRefusedNamingEachKey() {
+        assertThatThrownBy(() -> ConfigLoader.parse("[remote]\naddress = \"0.0.0.0:10010\"\n", "f.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'remote.tls_cert_file' is required")
+                .hasMessageContaining("'remote.tls_key_file' is required")
+                .hasMessageContaining("'remote.client_ca_file' is required")
+                .hasMessageContaining("never plaintext");
+    }
+
+    @Test
+    void remoteAddressAndFilesAreChecked() {
+        String files = "tls_cert_file = \"/c.pem\"\ntls_key_file = \"/k.pem\"\nclient_ca_file = \"ca.pem\"\n";
+        assertThatThrownBy(() -> ConfigLoader.parse("[remote]\naddress = \"10010\"\n" + files, "f.toml"))
+                .hasMessageContaining("key 'remote.address' expects host:port")
+                .hasMessageContaining("'remote.client_ca_file' expects an absolute path");
+        assertThatThrownBy(() -> ConfigLoader.parse("[remote]\naddress = \"h:99999\"\n" + files, "f.toml"))
+                .hasMessageContaining("remote.address");
+        assertThatThrownBy(() -> ConfigLoader.parse("[inspect]\nsocket = \"x.sock\"\n", "f.toml"))
+                .hasMessageContaining("inspect.socket");
+    }
+
+    @Test
+    void aCompleteRemoteSectionParses() {
+        JcriConfig c = ConfigLoader.parse("""
+                [remote]
+                address = "[::1]:10010"
+                tls_cert_file = "/etc/jcri/tls/server.pem"
+                tls_key_file = "/etc/jcri/tls/server-key.pem"
+                client_ca_file = "/etc/jcri/tls/ca.pem"
+                allowed_subjects = ["kubelet-node1", "ops"]
+                """, "t");
+        assertThat(c.remote().enabled()).isTrue();
+        assertThat(c.remote().allowedSubjects()).containsExactly("kubelet-node1", "ops");
+        assertThat(ConfigLoader.parse(ConfigLoader.toToml(c), "printed")).isEqualTo(c);
+    }
 }

@@ -1,0 +1,111 @@
+package io.jcri.server.remote;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.jcri.cri.CriClients;
+import io.jcri.server.DaemonStartException;
+import io.jcri.server.config.JcriConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CRI services on TCP, for remote clients, with mutual TLS and nothing else: a client must present a
+ * certificate that chains to {@code remote.client_ca_file} (and, with {@code remote.allowed_subjects}, carries an
+ * allowed CN) or the handshake fails. The certificates are re-read by {@link #reload}.
+ */
+public final class RemoteListener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteListener.class);
+
+    private final Server server;
+    private final RemoteTls tls;
+
+    private RemoteListener(Server server, RemoteTls tls) {
+        this.server = server;
+        this.tls = tls;
+    }
+
+    /**
+     * Binds {@code remote.address} and serves {@code services}, each wrapped in {@code interceptor} (the same one
+     * as on the socket) and the remote call log.
+     */
+    public static RemoteListener start(JcriConfig.Remote remote, List<ServerServiceDefinition> services,
+                                       ServerInterceptor interceptor, Executor executor) {
+        RemoteTls tls;
+        try {
+            tls = RemoteTls.load(remote);
+        } catch (IOException e) {
+            throw new DaemonStartException(e.getMessage());
+        }
+        SslContext context;
+        try {
+            context = tls.serverContext();
+        } catch (SSLException e) {
+            throw new DaemonStartException("remote TLS: " + e.getMessage());
+        }
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(socketAddress(remote.address()))
+                .sslContext(context)
+                .executor(executor)
+                .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
+                .handshakeTimeout(10, TimeUnit.SECONDS);
+        RemoteCallLog log = new RemoteCallLog();
+        for (ServerServiceDefinition s : services) {
+            builder.addService(ServerInterceptors.intercept(s, interceptor, log));
+        }
+        Server server = builder.build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new DaemonStartException("remote.address " + remote.address() + ": cannot listen: "
+                    + e.getMessage());
+        }
+        LOG.info("serving CRI v1 remotely on tcp://{} (mutual TLS; client CA {}{})", remote.address(),
+                remote.clientCaFile(), remote.allowedSubjects().isEmpty() ? ""
+                        : "; subjects " + remote.allowedSubjects());
+        return new RemoteListener(server, tls);
+    }
+
+    /** Where {@code host:port} (an IPv6 host in brackets) points. */
+    static InetSocketAddress socketAddress(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
+    }
+
+    /** Re-reads the certificate, key, client CA and allowed subjects; the listener and its address stay. */
+    public void reload(JcriConfig.Remote remote) throws IOException {
+        tls.reload(remote);
+    }
+
+    /** The bound port (the configured one, or the one picked for port 0). */
+    public int port() {
+        return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+    }
+
+    /** Stops taking new calls; those in flight go on until {@link #close}. */
+    public void shutdown() {
+        server.shutdown();
+    }
+
+    /** Cancels the calls still running and waits (briefly) for the listener to be gone. */
+    @Override
+    public void close() {
+        try {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
