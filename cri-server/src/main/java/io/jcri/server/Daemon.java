@@ -103,7 +103,8 @@ public final class Daemon {
         ImageService images = ImageService.open(new ImageService.Settings(Path.of(config.state().root()),
                 Path.of(config.image().registriesConf()), Path.of(config.image().authFile()),
                 config.image().maxConcurrentDownloads(),
-                Duration.ofSeconds(config.image().pullProgressTimeoutSeconds())));
+                Duration.ofSeconds(config.image().pullProgressTimeoutSeconds()),
+                config.image().maxLayerUnpackedBytes()));
         JcriConfig.Runtime rt = config.runtime();
         CgroupManager hostCgroups = CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver()));
         SandboxService sandboxes = SandboxService.open(new SandboxSettings(Path.of(config.state().runRoot()),

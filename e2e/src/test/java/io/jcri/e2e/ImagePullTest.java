@@ -63,6 +63,7 @@ class ImagePullTest {
     private static CriClients cri;
     private static ImageBuilder builder;
     private static Path conf;
+    private static String confText;
 
     @BeforeAll
     static void start() throws Exception {
@@ -74,7 +75,9 @@ class ImagePullTest {
         stalling = new StallingProxy(open.host());
         builder = new ImageBuilder(open.host(), null);
         conf = Files.createTempFile("jcri-registries-", ".conf");
-        Files.writeString(conf, """
+        // late.jcri.test leads nowhere until a test rewrites it; plainhttp.jcri.test asks a plain-HTTP registry for
+        // HTTPS under a name that is not a loopback one (Linux reaches 0.0.0.0 on this machine)
+        confText = """
                 unqualified-search-registries = ["docker.io"]
                 [[registry]]
                 prefix = "fixtures.jcri.test"
@@ -102,7 +105,16 @@ class ImagePullTest {
                 prefix = "stalling.jcri.test"
                 location = "%4$s"
                 insecure = true
-                """.formatted(open.host(), locked.host(), tokenProxy.host(), stalling.host()));
+                [[registry]]
+                prefix = "late.jcri.test"
+                location = "127.0.0.1:9"
+                insecure = true
+                [[registry]]
+                prefix = "plainhttp.jcri.test"
+                location = "0.0.0.0:%5$s"
+                """.formatted(open.host(), locked.host(), tokenProxy.host(), stalling.host(),
+                open.host().substring(open.host().indexOf(':') + 1));
+        Files.writeString(conf, confText);
         jcri = JcriProcess.start("[image]\nregistries_conf = \"" + conf + "\"\npull_progress_timeout_seconds = 4\n");
         cri = jcri.client();
     }
@@ -297,11 +309,64 @@ class ImagePullTest {
                 .file("only-via-token", 0644, utf8("t")).layer(Compression.GZIP, Format.OCI)), "", List.of("token"));
         assertThatThrownBy(() -> pull("token.jcri.test/fixtures/tokened:1"))
                 .isInstanceOf(StatusRuntimeException.class);
+        int tokensBefore = tokenProxy.tokensIssued.get();
         assertThat(pull("token.jcri.test/fixtures/tokened:1", userPassword)).isEqualTo(q.configDigest());
         assertThat(tokenProxy.storageRequests.get()).isPositive();
         assertThat(tokenProxy.credentialsLeakedToStorage.get()).isZero();
-        assertThat(tokenProxy.tokensIssued.get()).isEqualTo(1);
+        assertThat(tokenProxy.tokensIssued.get()).isEqualTo(tokensBefore + 1);
         assertThat(jcri.logText()).doesNotContain(PASSWORD).doesNotContain(encoded.getAuth());
+    }
+
+    @Test
+    void aPullWithoutCredentialsNeverUsesATokenAnotherPullObtained() throws Exception {
+        Pushed p = builder.push("fixtures/tenant", "1", Format.OCI, List.of(ImageBuilder.tar()
+                .file("private", 0644, utf8("p")).layer(Compression.GZIP, Format.OCI)), "", List.of("sh"));
+        AuthConfig auth = AuthConfig.newBuilder().setUsername(USER).setPassword(PASSWORD).build();
+        assertThat(pull("token.jcri.test/fixtures/tenant:1", auth)).isEqualTo(p.configDigest());
+        cri.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(p.configDigest())).build());
+        assertThatThrownBy(() -> pull("token.jcri.test/fixtures/tenant:1"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).contains("without credentials");
+                });
+        assertThat(status("token.jcri.test/fixtures/tenant:1").hasImage()).isFalse();
+    }
+
+    @Test
+    void aRegistriesConfRuleChangedWhileJcriRunsAppliesToTheNextPull() throws Exception {
+        Pushed p = builder.push("fixtures/late", "1", Format.OCI, List.of(ImageBuilder.tar()
+                .file("late", 0644, utf8("l")).layer(Compression.GZIP, Format.OCI)), "", List.of("sh"));
+        try {
+            Files.writeString(conf, confText.replace("location = \"127.0.0.1:9\"",
+                    "location = \"" + open.host() + "\""));
+            assertThat(pull("late.jcri.test/fixtures/late:1")).isEqualTo(p.configDigest());
+        } finally {
+            Files.writeString(conf, confText);
+        }
+        assertThat(jcri.logText()).contains("registries configuration " + conf + " changed");
+    }
+
+    @Test
+    void aLoopbackRegistryWithoutAnyRuleIsPulledOverPlainHttp() throws Exception {
+        Pushed p = builder.push("fixtures/loopback", "1", Format.OCI, List.of(ImageBuilder.tar()
+                .file("loop", 0644, utf8("l")).layer(Compression.GZIP, Format.OCI)), "", List.of("sh"));
+        assertThat(confText).doesNotContain("prefix = \"" + open.host());
+        assertThat(pull(open.host() + "/fixtures/loopback:1")).isEqualTo(p.configDigest());
+        assertThat(jcri.logText()).contains("registry " + open.host() + " is on loopback");
+    }
+
+    @Test
+    void aRegistryAnsweringPlainHttpToHttpsFailsAtOnceSayingWhatToChange() throws Exception {
+        builder.push("fixtures/plain", "1", Format.OCI, List.of(ImageBuilder.tar()
+                .file("plain", 0644, utf8("p")).layer(Compression.GZIP, Format.OCI)), "", List.of("sh"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> pull("plainhttp.jcri.test/fixtures/plain:1"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).contains("answered plain HTTP to an HTTPS request")
+                            .contains("insecure");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
     @Test

@@ -35,6 +35,11 @@ public record ImageConfig(List<String> entrypoint, List<String> cmd, List<String
                 labels, keys(c.path("ExposedPorts")), keys(c.path("Volumes")));
     }
 
+    /** This config with other labels. */
+    public ImageConfig withLabels(Map<String, String> other) {
+        return new ImageConfig(entrypoint, cmd, env, workingDir, user, stopSignal, other, exposedPorts, volumes);
+    }
+
     /** The numeric uid of {@link #user()} when it names one ("1000" or "1000:1000"), else null. */
     public Long uid() {
         String u = userPart();

@@ -29,6 +29,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +43,11 @@ final class ImagePuller {
     private static final Logger LOG = LoggerFactory.getLogger(ImagePuller.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration LOG_EVERY = Duration.ofSeconds(10);
+    /** What containers/image accepts: an image config is read whole into memory. */
+    static final long MAX_CONFIG_BYTES = 4 << 20;
 
-    private final RegistryConfig registries;
-    private final Credentials credentials;
+    private final Supplier<RegistryConfig> registries;
+    private final Supplier<Credentials> credentials;
     private final RegistryClient client;
     private final ContentStore content;
     private final LayerStore layers;
@@ -58,8 +61,13 @@ final class ImagePuller {
      */
     private final AtomicLong anyProgress = new AtomicLong(System.nanoTime());
 
-    ImagePuller(RegistryConfig registries, Credentials credentials, RegistryClient client, ContentStore content, LayerStore layers,
-                ImageStore images, InUse inUse, int maxConcurrentDownloads, Duration progressTimeout) {
+    /**
+     * @param registries  the registries configuration as it is at the start of each pull
+     * @param credentials the credentials file as it is at the start of each pull
+     */
+    ImagePuller(Supplier<RegistryConfig> registries, Supplier<Credentials> credentials, RegistryClient client,
+                ContentStore content, LayerStore layers, ImageStore images, InUse inUse, int maxConcurrentDownloads,
+                Duration progressTimeout) {
         this.registries = registries;
         this.credentials = credentials;
         this.client = client;
@@ -74,6 +82,8 @@ final class ImagePuller {
     /** State of one pull shared by its tasks. */
     private final class Pull {
         final ImageReference ref;
+        final RegistryConfig registries = ImagePuller.this.registries.get();
+        final Credentials credentials = ImagePuller.this.credentials.get();
         final RegistryAuth requestAuth;
         final String serverAddress;
         final AtomicLong bytes = new AtomicLong();
@@ -151,7 +161,7 @@ final class ImagePuller {
     }
 
     private ImageRecord run(Pull p) throws Exception {
-        List<RegistryEndpoint> endpoints = registries.endpointsFor(p.ref);
+        List<RegistryEndpoint> endpoints = p.registries.endpointsFor(p.ref);
         Manifest top = null;
         RegistryEndpoint ep = null;
         ImageException last = null;
@@ -188,6 +198,15 @@ final class ImagePuller {
         RegistryEndpoint from = ep;
         RegistryAuth auth = p.authFor(ep);
         Descriptor configDesc = manifest.config();
+        if (configDesc.size() < 0) {
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + manifest.digest()
+                    + " gives its config no size");
+        }
+        if (configDesc.size() > MAX_CONFIG_BYTES) {
+            throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "image config " + configDesc.digest() + " of "
+                    + p.ref + " is " + configDesc.size() + " bytes; jcri reads configs of at most "
+                    + MAX_CONFIG_BYTES + " bytes");
+        }
         p.claim(configDesc.digest());
         blobs.add(configDesc.digest());
         content.ensure(configDesc.digest(), configDesc.size(),
@@ -227,8 +246,10 @@ final class ImagePuller {
         Map<String, String> annotations = new LinkedHashMap<>();
         JSON.readTree(manifest.bytes()).path("annotations").properties()
                 .forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
+        ImageConfig runConfig = ImageConfig.fromImageConfigJson(config);
+        runConfig = runConfig.withLabels(MetadataBudget.fit(runConfig.labels(), "config labels", p.ref));
         ImageRecord pulled = new ImageRecord(configDesc.digest(), List.of(), List.of(p.ref.digestedName(top.digest())),
-                size, ImageConfig.fromImageConfigJson(config), chainIds, blobs, false, annotations);
+                size, runConfig, chainIds, blobs, false, MetadataBudget.fit(annotations, "manifest annotations", p.ref));
         try {
             return images.add(pulled, p.ref.taggedName());
         } catch (IOException e) {

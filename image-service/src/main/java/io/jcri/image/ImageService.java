@@ -7,10 +7,12 @@ import io.jcri.image.registry.Credentials;
 import io.jcri.image.registry.RegistryAuth;
 import io.jcri.image.registry.RegistryClient;
 import io.jcri.image.registry.RegistryConfig;
+import io.jcri.image.registry.WatchedFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The image operations of a node: pull, look up, list, remove, and report disk usage; plus what the runtime
- * service needs to start a container from an image ({@link #require}, {@link #layerDirs}). State lives under
- * {@code <state root>/content}, {@code layers} and {@code images}.
+ * service needs to start a container from an image ({@link #lease}). State lives under
+ * {@code <state root>/content}, {@code layers} and {@code images}. The registries configuration and the
+ * credentials file are read again when they change on disk (at the next pull) or on {@link #reloadRegistries()}.
  */
 public final class ImageService {
     private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
@@ -35,6 +38,8 @@ public final class ImageService {
     private final InUse inUse = new InUse();
     /** Replaced whole by {@link #reconfigure}; a pull keeps the puller it started with. */
     private volatile ImagePuller puller;
+    private volatile WatchedFile<RegistryConfig> registries;
+    private volatile WatchedFile<Credentials> credentials;
 
     /**
      * @param stateRoot              jcri's persistent state directory
@@ -42,20 +47,29 @@ public final class ImageService {
      * @param authFile               a containers-auth.json credentials file (read when it exists)
      * @param maxConcurrentDownloads layers downloaded in parallel per pull
      * @param pullProgressTimeout    a pull moving no bytes this long fails with DEADLINE_EXCEEDED
+     * @param maxLayerUnpackedBytes  a layer whose uncompressed tar (sparse holes included) exceeds this is refused
+     *                               with RESOURCE_EXHAUSTED
      */
     public record Settings(Path stateRoot, Path registriesConf, Path authFile, int maxConcurrentDownloads,
-                           Duration pullProgressTimeout) {
+                           Duration pullProgressTimeout, long maxLayerUnpackedBytes) {
+        /** The default of {@link #maxLayerUnpackedBytes}: 64 GiB. */
+        public static final long DEFAULT_MAX_LAYER_UNPACKED_BYTES = 64L << 30;
     }
 
-    private ImageService(Settings s, RegistryConfig registries) throws IOException {
+    private ImageService(Settings s) throws IOException {
+        registries = new WatchedFile<>("registries configuration", s.registriesConf(), RegistryConfig::load);
+        credentials = new WatchedFile<>("credentials file", s.authFile(), Credentials::load);
         content = new ContentStore(s.stateRoot().resolve("content"));
-        layers = new LayerStore(s.stateRoot().resolve("layers"), new LayerUnpacker(true));
+        layers = new LayerStore(s.stateRoot().resolve("layers"),
+                new LayerUnpacker(true, s.maxLayerUnpackedBytes()));
         images = new ImageStore(s.stateRoot().resolve("images"));
-        puller = newPuller(s, registries);
+        puller = newPuller(s);
     }
 
-    private ImagePuller newPuller(Settings s, RegistryConfig registries) {
-        return new ImagePuller(registries, Credentials.load(s.authFile()), new RegistryClient(Duration.ofMinutes(1)),
+    private ImagePuller newPuller(Settings s) {
+        WatchedFile<RegistryConfig> r = registries;
+        WatchedFile<Credentials> c = credentials;
+        return new ImagePuller(r::current, c::current, new RegistryClient(Duration.ofMinutes(1)),
                 content, layers, images, inUse, s.maxConcurrentDownloads(), s.pullProgressTimeout());
     }
 
@@ -65,24 +79,43 @@ public final class ImageService {
      * cannot be used changes nothing and fails with INVALID_ARGUMENT naming it.
      */
     public void reconfigure(Settings s) {
-        RegistryConfig registries = RegistryConfig.load(s.registriesConf());
-        puller = newPuller(s, registries);
+        WatchedFile<RegistryConfig> r = s.registriesConf().equals(registries.path()) ? registries
+                : new WatchedFile<>("registries configuration", s.registriesConf(), RegistryConfig::load);
+        WatchedFile<Credentials> c = s.authFile().equals(credentials.path()) ? credentials
+                : new WatchedFile<>("credentials file", s.authFile(), Credentials::load);
+        if (r == registries) {
+            r.reload();
+        }
+        if (c == credentials) {
+            c.reload();
+        }
+        registries = r;
+        credentials = c;
+        puller = newPuller(s);
         LOG.info("registries from {}: {} rules; credentials from {}; {} parallel layer downloads, progress timeout {}s",
-                s.registriesConf(), registries.registries().size(),
+                s.registriesConf(), r.current().registries().size(),
                 s.authFile().toString().isEmpty() ? "(none)" : s.authFile(), s.maxConcurrentDownloads(),
                 s.pullProgressTimeout().toSeconds());
     }
 
     /** Opens the store, cleaning what a crash left half-done, and reads the registries configuration. */
     public static ImageService open(Settings s) throws IOException {
-        RegistryConfig registries = RegistryConfig.load(s.registriesConf());
-        ImageService service = new ImageService(s, registries);
+        ImageService service = new ImageService(s);
         service.content.cleanIngest();
         service.layers.cleanLeftovers();
         service.collectGarbage();
         LOG.info("image store {}: {} images; registries from {}: {} rules", s.stateRoot(), service.images.all().size(),
-                s.registriesConf(), registries.registries().size());
+                s.registriesConf(), service.registries.current().registries().size());
         return service;
+    }
+
+    /**
+     * Reads the registries configuration and the credentials file again now, whether they changed or not (for
+     * SIGHUP). A file that became invalid is logged and the previous configuration stays in force.
+     */
+    public void reloadRegistries() {
+        registries.reload();
+        credentials.reload();
     }
 
     /**
@@ -155,6 +188,36 @@ public final class ImageService {
     /** The overlay lower dirs of an image, lowest layer first. */
     public List<Path> layerDirs(ImageRecord image) {
         return image.chainIds().stream().map(layers::diffDir).toList();
+    }
+
+    /**
+     * Looks up an image like {@link #require} and holds its layers and blobs until the lease is closed: a
+     * RemoveImage meanwhile removes the record and tags, but no garbage collection deletes what the lease holds.
+     * For creating a container: lease, mount the layers, close.
+     */
+    public ImageLease lease(String reference) {
+        // collection decides under this monitor: it sees either no record or the claims
+        synchronized (inUse) {
+            ImageRecord r = require(reference);
+            List<String> held = new ArrayList<>(r.chainIds());
+            held.addAll(r.blobs());
+            held.add(r.id());
+            held.forEach(inUse::claim);
+            return new ImageLease(r, layerDirs(r), () -> release(r, held));
+        }
+    }
+
+    private void release(ImageRecord image, List<String> held) {
+        inUse.release(held);
+        if (images.byId(image.id()).isEmpty()) {
+            // removed while leased: its removal left what the lease held, which goes now unless a rootfs uses it
+            try {
+                collectGarbage();
+            } catch (IOException e) {
+                LOG.error("image {}: collecting its layers after its lease ended failed: {}", image.id(),
+                        e.getMessage());
+            }
+        }
     }
 
     /** The image config document as stored (what {@code crictl inspecti} shows). */

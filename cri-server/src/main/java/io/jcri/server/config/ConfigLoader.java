@@ -113,6 +113,9 @@ public final class ConfigLoader {
         if (c.image().pullProgressTimeoutSeconds() <= 0) {
             problems.add("key 'image.pull_progress_timeout_seconds' expects a number > 0");
         }
+        if (c.image().maxLayerUnpackedBytes() <= 0) {
+            problems.add("key 'image.max_layer_unpacked_bytes' expects a number > 0");
+        }
         requirePort(problems, "streaming.port", c.streaming().port());
         requirePort(problems, "metrics.port", c.metrics().port());
         if (c.streaming().idleTimeoutSeconds() <= 0) {

@@ -16,7 +16,7 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         state = Objects.requireNonNullElseGet(state, () -> new State(null, null));
         runtime = Objects.requireNonNullElseGet(runtime, () -> new Runtime(null, null, null, null, null, null, null));
         cni = Objects.requireNonNullElseGet(cni, () -> new Cni(null, null, null));
-        image = Objects.requireNonNullElseGet(image, () -> new Image(null, null, null, null));
+        image = Objects.requireNonNullElseGet(image, () -> new Image(null, null, null, null, null));
         streaming = Objects.requireNonNullElseGet(streaming, () -> new Streaming(null, null, null, null, null, null, null));
         metrics = Objects.requireNonNullElseGet(metrics, () -> new Metrics(null, null, null));
         remote = Objects.requireNonNullElseGet(remote, () -> new Remote(null, null, null, null, null));
@@ -84,8 +84,9 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
 
     /** Image pulls, the registries configuration and the credentials file. */
     public record Image(String registriesConf, Integer maxConcurrentDownloads, Integer pullProgressTimeoutSeconds,
-                        String authFile) {
+                        String authFile, Long maxLayerUnpackedBytes) {
         public Image {
+            maxLayerUnpackedBytes = Objects.requireNonNullElse(maxLayerUnpackedBytes, 64L << 30);
             registriesConf = Objects.requireNonNullElse(registriesConf, "/etc/containers/registries.conf");
             authFile = Objects.requireNonNullElse(authFile, "");
             maxConcurrentDownloads = Objects.requireNonNullElse(maxConcurrentDownloads, 3);

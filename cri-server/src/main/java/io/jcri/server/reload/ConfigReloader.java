@@ -130,10 +130,13 @@ public final class ConfigReloader {
         JcriConfig.Image i = next.image();
         try {
             // registries.conf and auth.json may have changed even when their paths did not
+            // The unpacked-size limit belongs to the layer store made at start: it needs a restart.
+            long maxLayer = cur.image().maxLayerUnpackedBytes();
             images.reconfigure(new ImageService.Settings(Path.of(cur.state().root()), Path.of(i.registriesConf()),
                     Path.of(i.authFile()), i.maxConcurrentDownloads(),
-                    Duration.ofSeconds(i.pullProgressTimeoutSeconds())));
-            return i;
+                    Duration.ofSeconds(i.pullProgressTimeoutSeconds()), maxLayer));
+            return new JcriConfig.Image(i.registriesConf(), i.maxConcurrentDownloads(),
+                    i.pullProgressTimeoutSeconds(), i.authFile(), maxLayer);
         } catch (RuntimeException e) {
             LOG.error("reload: image settings stay as they were: {}", e.getMessage());
             failed.add("image.");

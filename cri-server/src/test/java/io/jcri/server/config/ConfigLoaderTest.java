@@ -29,6 +29,9 @@ class ConfigLoaderTest {
         assertThat(c.server().shutdownGraceSeconds()).isEqualTo(10);
         assertThat(c.image().maxConcurrentDownloads()).isEqualTo(5);
         assertThat(c.image().pullProgressTimeoutSeconds()).isEqualTo(300);
+        assertThat(c.image().maxLayerUnpackedBytes()).isEqualTo(64L << 30);
+        assertThat(ConfigLoader.parse("[image]\nmax_layer_unpacked_bytes = 1073741824\n", "test").image()
+                .maxLayerUnpackedBytes()).isEqualTo(1L << 30);
     }
 
     @Test
@@ -57,6 +60,8 @@ class ConfigLoaderTest {
     void outOfRangeValuesAreRefused() {
         assertThatThrownBy(() -> ConfigLoader.parse("[streaming]\nport = 70000\n", "f.toml"))
                 .hasMessageContaining("streaming.port");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmax_layer_unpacked_bytes = 0\n", "f.toml"))
+                .hasMessageContaining("image.max_layer_unpacked_bytes");
         assertThatThrownBy(() -> ConfigLoader.parse("[server]\nsocket = \"relative.sock\"\n", "f.toml"))
                 .hasMessageContaining("absolute path");
         assertThatThrownBy(() -> ConfigLoader.parse("[runtime]\ndefault_handler = \"kata\"\n", "f.toml"))

@@ -10,17 +10,17 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -34,7 +34,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * whiteout (character device 0/0) and {@code .wh..wh..opq} marks its directory opaque.
  *
  * <p>Hostile input is refused: absolute names, {@code ..} components, entries reached through a symlink and hard
- * links to anything outside the layer. The caller removes the directory when this throws.
+ * links to anything outside the layer. What a layer costs is bounded ({@link TarBudget}): its unpacked size, the
+ * metadata of each entry, and the memory its directories take ({@link DirectoryTimes}). Runs of zeros of at least a
+ * block (sparse files' holes among them) are left as holes. The caller removes the directory when this throws.
  */
 public final class LayerUnpacker {
     private static final String WHITEOUT = ".wh.";
@@ -43,18 +45,28 @@ public final class LayerUnpacker {
     private static final String PAX_XATTR = "SCHILY.xattr.";
     private static final String PAX_XATTR_B64 = "LIBARCHIVE.xattr.";
 
-    private final boolean applyOwnership;
+    /** Zero runs shorter than a filesystem block are written: they could not become a hole. */
+    private static final int HOLE_MIN = 4096;
+    private static final int COPY_BUFFER = 64 << 10;
+    private static final byte[] ZEROS = new byte[COPY_BUFFER];
+    /** Extended PAX records an entry may carry (global ones included, which the tar reader accumulates). */
+    private static final int MAX_EXTRA_PAX_BYTES = TarBudget.MAX_ENTRY_METADATA;
+    private static final int MAX_SPARSE_REGIONS = 1 << 16;
 
-    /** @param applyOwnership chown entries to their tar uid/gid (needs root; off for unprivileged tests) */
-    public LayerUnpacker(boolean applyOwnership) {
+    private final boolean applyOwnership;
+    private final long maxUnpackedBytes;
+
+    /**
+     * @param applyOwnership   chown entries to their tar uid/gid (needs root; off for unprivileged tests)
+     * @param maxUnpackedBytes a layer whose uncompressed tar plus sparse holes exceeds this is refused
+     */
+    public LayerUnpacker(boolean applyOwnership, long maxUnpackedBytes) {
         this.applyOwnership = applyOwnership;
+        this.maxUnpackedBytes = maxUnpackedBytes;
     }
 
     /** What unpacking produced. @param diffId digest of the uncompressed tar, to check against the image config */
     public record Result(String diffId, long entries) {
-    }
-
-    private record DirTime(Path dir, FileTime mtime) {
     }
 
     /**
@@ -63,35 +75,58 @@ public final class LayerUnpacker {
      */
     public Result unpack(InputStream layer, Path root) throws IOException {
         MessageDigest md = Digests.newSha256();
-        List<DirTime> dirTimes = new ArrayList<>();
+        DirectoryTimes dirTimes = new DirectoryTimes();
+        byte[] buffer = new byte[COPY_BUFFER];
         long count = 0;
         BufferedInputStream raw = new BufferedInputStream(layer, 64 * 1024);
-        try (InputStream tarStream = new DigestInputStream(decompress(raw), md);
-             TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, StandardCharsets.UTF_8.name())) {
+        try (TarBudget budget = new TarBudget(new DigestInputStream(decompress(raw), md), maxUnpackedBytes);
+             TarArchiveInputStream tar = new TarArchiveInputStream(budget, StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
+                budget.data();
                 if (Thread.currentThread().isInterrupted()) {
                     throw new ImageException(ErrorKind.CANCELLED, "unpacking cancelled");
                 }
                 count++;
+                check(e, budget);
                 try {
-                    extract(tar, e, root, dirTimes);
+                    extract(tar, e, root, dirTimes, buffer);
                 } catch (OciException ex) {
                     // A syscall refused what the entry asks for (a bad device number, an xattr the fs lacks).
                     ImageException refusal = refused(e.getName(), ex.getMessage());
                     refusal.initCause(ex);
                     throw refusal;
                 }
+                // data an entry other than a file carries is read here, not as the next entry's metadata
+                tar.transferTo(OutputStream.nullOutputStream());
+                budget.header();
             }
-            tarStream.transferTo(OutputStream.nullOutputStream());
+            budget.data();
+            budget.transferTo(OutputStream.nullOutputStream());
             raw.transferTo(OutputStream.nullOutputStream());
         }
-        // children change their directory's mtime: set directories last, deepest first
-        dirTimes.sort(Comparator.comparingInt((DirTime d) -> d.dir().getNameCount()).reversed());
-        for (DirTime d : dirTimes) {
-            setTime(d.dir(), d.mtime());
-        }
+        // creating entries changes their directory's time: directories get theirs once all entries exist
+        dirTimes.apply();
         return new Result(Digests.format(md.digest()), count);
+    }
+
+    /** Refuses an entry whose metadata would cost unbounded memory and charges a sparse file's holes. */
+    private static void check(TarArchiveEntry e, TarBudget budget) {
+        long pax = 0;
+        for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+            pax += h.getKey().length() + h.getValue().length();
+        }
+        if (pax > MAX_EXTRA_PAX_BYTES) {
+            throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "layer entry \"" + e.getName()
+                    + "\" carries more than " + MAX_EXTRA_PAX_BYTES + " bytes of PAX records");
+        }
+        if (e.isSparse()) {
+            if (e.getSparseHeaders() != null && e.getSparseHeaders().size() > MAX_SPARSE_REGIONS) {
+                throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "layer entry \"" + e.getName()
+                        + "\" is a sparse file of more than " + MAX_SPARSE_REGIONS + " regions");
+            }
+            budget.holes(e.getName(), Math.max(0, e.getRealSize() - e.getSize()));
+        }
     }
 
     private static InputStream decompress(BufferedInputStream in) throws IOException {
@@ -108,14 +143,14 @@ public final class LayerUnpacker {
         return in;
     }
 
-    private void extract(TarArchiveInputStream tar, TarArchiveEntry e, Path root, List<DirTime> dirTimes)
-            throws IOException {
+    private void extract(TarArchiveInputStream tar, TarArchiveEntry e, Path root, DirectoryTimes dirTimes,
+                         byte[] buffer) throws IOException {
         String name = e.getName();
         Path target = resolve(root, name);
         if (target.equals(root)) {
             if (e.isDirectory()) {
                 applyMetadata(root, e);
-                dirTimes.add(new DirTime(root, e.getLastModifiedTime()));
+                dirTimes.remember(root, e.getLastModifiedTime());
             }
             return;
         }
@@ -140,7 +175,7 @@ public final class LayerUnpacker {
                 Files.createDirectory(target);
             }
             applyMetadata(target, e);
-            dirTimes.add(new DirTime(target, e.getLastModifiedTime()));
+            dirTimes.remember(target, e.getLastModifiedTime());
             return;
         }
         removeExisting(target);
@@ -159,15 +194,27 @@ public final class LayerUnpacker {
             long dev = e.isFIFO() ? 0 : Syscalls.makedev(e.getDevMajor(), e.getDevMinor());
             Syscalls.mknod(target.toString(), type | (e.getMode() & 0777), dev);
         } else if (e.isFile()) {
-            try (OutputStream out = new WritebackOutputStream(Files.newOutputStream(target,
+            try (WritebackOutputStream out = new WritebackOutputStream(FileChannel.open(target,
                     StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), target)) {
-                tar.transferTo(out);
+                copy(tar, out, buffer);
             }
         } else {
             throw refused(name, "unsupported tar entry type");
         }
         applyMetadata(target, e);
-        setTime(target, e.getLastModifiedTime());
+        DirectoryTimes.set(target, e.getLastModifiedTime());
+    }
+
+    /** Copies a file's data, leaving whole buffers of zeros as holes. */
+    private static void copy(InputStream in, WritebackOutputStream out, byte[] buffer) throws IOException {
+        int n;
+        while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+            if (n >= HOLE_MIN && Arrays.mismatch(buffer, 0, n, ZEROS, 0, n) < 0) {
+                out.hole(n);
+            } else {
+                out.write(buffer, 0, n);
+            }
+        }
     }
 
     private void applyMetadata(Path p, TarArchiveEntry e) {
@@ -187,13 +234,6 @@ public final class LayerUnpacker {
                 Syscalls.lsetxattr(path, h.getKey().substring(PAX_XATTR_B64.length()),
                         Base64.getDecoder().decode(h.getValue()));
             }
-        }
-    }
-
-    private static void setTime(Path p, FileTime t) {
-        if (t != null) {
-            var instant = t.toInstant();
-            Syscalls.lutimes(p.toString(), instant.getEpochSecond(), instant.getNano());
         }
     }
 

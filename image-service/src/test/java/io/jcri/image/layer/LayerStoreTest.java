@@ -30,7 +30,7 @@ class LayerStoreTest {
 
     @Test
     void unpacksOnceAndRemovesCompletely() throws Exception {
-        LayerStore store = new LayerStore(dir, new LayerUnpacker(false));
+        LayerStore store = new LayerStore(dir, new LayerUnpacker(false, Long.MAX_VALUE));
         byte[] tar = new TarFixture().file("hello", 0644, "world").build();
         String diffId = Digests.of(tar);
         Path diff = store.ensure(diffId, diffId, () -> new ByteArrayInputStream(tar));
@@ -45,7 +45,7 @@ class LayerStoreTest {
 
     @Test
     void aRefusedOrCorruptLayerLeavesNothing() throws Exception {
-        LayerStore store = new LayerStore(dir, new LayerUnpacker(false));
+        LayerStore store = new LayerStore(dir, new LayerUnpacker(false, Long.MAX_VALUE));
         byte[] hostile = new TarFixture().file("ok", 0644, "x").file("../../evil", 0644, "x").build();
         String id = Digests.of(hostile);
         assertThatThrownBy(() -> store.ensure(id, id, () -> new ByteArrayInputStream(hostile)))
@@ -59,7 +59,7 @@ class LayerStoreTest {
 
     @Test
     void aBlobThatFailsVerificationLeavesNothingAndABrokenStreamIsRetried() throws Exception {
-        LayerStore store = new LayerStore(dir, new LayerUnpacker(false));
+        LayerStore store = new LayerStore(dir, new LayerUnpacker(false, Long.MAX_VALUE));
         byte[] tar = new TarFixture().file("f", 0644, "x").build();
         String diffId = Digests.of(tar);
         String wrongBlobDigest = Digests.of("something else");
@@ -87,7 +87,7 @@ class LayerStoreTest {
 
     @Test
     void layersUnderAMountedOverlayCountAsInUse() throws Exception {
-        LayerStore store = new LayerStore(dir, new LayerUnpacker(false));
+        LayerStore store = new LayerStore(dir, new LayerUnpacker(false, Long.MAX_VALUE));
         String a = "a".repeat(64);
         String b = "b".repeat(64);
         String mountinfo = """

@@ -27,7 +27,7 @@ class LayerUnpackerFuzzTest {
             Path root = Files.createDirectory(base.resolve("layer"));
             Path sibling = Files.createDirectory(base.resolve("outside"));
             try {
-                new LayerUnpacker(ROOT).unpack(new ByteArrayInputStream(input), root);
+                new LayerUnpacker(ROOT, 64L << 20).unpack(new ByteArrayInputStream(input), root);
             } catch (ImageException | IOException expected) {
                 // the documented outcomes for a refused or malformed layer
             }

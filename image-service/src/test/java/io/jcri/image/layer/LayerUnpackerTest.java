@@ -29,7 +29,7 @@ class LayerUnpackerTest {
     @TempDir
     Path dir;
 
-    private final LayerUnpacker unpacker = new LayerUnpacker(false);
+    private final LayerUnpacker unpacker = new LayerUnpacker(false, Long.MAX_VALUE);
 
     private static boolean root() {
         return "root".equals(System.getProperty("user.name"));
@@ -114,7 +114,7 @@ class LayerUnpackerTest {
     void ownershipIsAppliedWhenAsked() throws Exception {
         assumeTrue(root(), "chown needs root: skipped");
         Path root = Files.createDirectories(dir.resolve("owned"));
-        new LayerUnpacker(true).unpack(new ByteArrayInputStream(
+        new LayerUnpacker(true, Long.MAX_VALUE).unpack(new ByteArrayInputStream(
                 new TarFixture().file("f", 02755, "x").symlink("l", "f").build()), root);
         assertThat(Files.getAttribute(root.resolve("f"), "unix:uid")).isEqualTo(1234);
         assertThat(Files.getAttribute(root.resolve("f"), "unix:gid")).isEqualTo(5678);

@@ -35,6 +35,9 @@ class RegistryClientTest {
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private final List<String> storageAuthorizations = new ArrayList<>();
+    private final AtomicInteger storageTokenRequests = new AtomicInteger();
+    private volatile String realmHost;
+    private volatile int tokenPadding;
     private final RegistryClient client = new RegistryClient(Duration.ofSeconds(10));
 
     @BeforeEach
@@ -44,7 +47,8 @@ class RegistryClientTest {
         registry.createContext("/token", x -> {
             tokenRequests.incrementAndGet();
             if (BASIC.equals(x.getRequestHeaders().getFirst("Authorization"))) {
-                reply(x, 200, "{\"access_token\":\"tok\",\"expires_in\":300}");
+                reply(x, 200, "{\"access_token\":\"tok\",\"expires_in\":300" + ",\"pad\":\""
+                        + "x".repeat(tokenPadding) + "\"}");
             } else {
                 reply(x, 401, "{}");
             }
@@ -55,7 +59,7 @@ class RegistryClientTest {
                 return;
             }
             if (!"Bearer tok".equals(x.getRequestHeaders().getFirst("Authorization"))) {
-                x.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host(registry)
+                x.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + realmHost
                         + "/token\",service=\"test\",scope=\"repository:app:pull\"");
                 reply(x, 401, "{}");
                 return;
@@ -71,6 +75,10 @@ class RegistryClientTest {
                 reply(x, 200, MANIFEST);
             }
         });
+        storage.createContext("/token", x -> {
+            storageTokenRequests.incrementAndGet();
+            reply(x, 200, "{\"token\":\"tok\"}");
+        });
         storage.createContext("/data", x -> {
             synchronized (storageAuthorizations) {
                 storageAuthorizations.add(String.valueOf(x.getRequestHeaders().getFirst("Authorization")));
@@ -79,6 +87,7 @@ class RegistryClientTest {
         });
         registry.start();
         storage.start();
+        realmHost = host(registry);
     }
 
     @AfterEach
@@ -127,6 +136,42 @@ class RegistryClientTest {
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "schema1", auth)).hasMessageContaining("schema 1");
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "sha256:" + "e".repeat(64), auth))
                 .hasMessageContaining("not the requested");
+    }
+
+    @Test
+    void aRequestWithoutCredentialsNeverUsesATokenThatOthersObtained() {
+        client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null));
+        assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", RegistryAuth.NONE))
+                .isInstanceOfSatisfying(ImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
+                .hasMessageContaining("without credentials");
+        assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "other", null, null)))
+                .isInstanceOf(ImageException.class);
+        assertThat(client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null))).isNotNull();
+        assertThat(tokenRequests.get()).as("the anonymous and the other user's token requests; pw's token is cached")
+                .isEqualTo(3);
+    }
+
+    @Test
+    void credentialsGoToAPlainHttpRealmOnlyOnTheRegistryItself() {
+        realmHost = host(storage);
+        assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null)))
+                .isInstanceOfSatisfying(ImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
+                .hasMessageContaining("only over HTTPS");
+        assertThat(storageTokenRequests.get()).isZero();
+        assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("", "", "refresh", null)))
+                .hasMessageContaining("only over HTTPS");
+        assertThat(storageTokenRequests.get()).isZero();
+    }
+
+    @Test
+    void aTokenResponseLargerThanATokenNeedsIsRefused() {
+        tokenPadding = RegistryClient.MAX_TOKEN_RESPONSE_BYTES;
+        assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null)))
+                .isInstanceOfSatisfying(ImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED))
+                .hasMessageContaining("token server");
     }
 
     private static String host(HttpServer s) {

@@ -5,6 +5,7 @@ import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.MountPropagation;
 import io.jcri.cri.v1.NamespaceMode;
+import io.jcri.image.ImageLease;
 import io.jcri.image.ImageRecord;
 import io.jcri.image.ImageService;
 import io.jcri.oci.OciException;
@@ -30,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CreateContainer's steps, each with its undo: the rootfs overlay (from an image held in use until it is
+ * CreateContainer's steps, each with its undo: the rootfs overlay (from an image leased until it is
  * mounted), the OCI spec, conmon running the runtime's create, and the record. A failure at any step undoes
  * exactly what was done, and every undo runs even when one of them fails.
  */
@@ -58,12 +59,22 @@ final class ContainerCreator {
         String id = Ids.newId();
         Path dir = store.dirOf(id);
         String logPath = logPath(sandbox, config);
-        ImageRecord image = images.require(config.getImage().getImage());
         Undo undo = new Undo(id);
         undo.add("remove the container's directory", () -> store.delete(id));
-        try {
-            Path rootfs = RootfsOverlay.mount(dir, images.layerDirs(image));
+        ImageRecord image;
+        Path rootfs;
+        // Held from the lookup until the overlay is mounted (which then keeps the layers by itself), so a
+        // RemoveImage or garbage collection in between cannot take the layers away.
+        try (ImageLease lease = images.lease(config.getImage().getImage())) {
+            image = lease.image();
+            rootfs = RootfsOverlay.mount(dir, lease.layerDirs());
             undo.add("unmount the rootfs", () -> RootfsOverlay.unmount(dir));
+        } catch (OciException e) {
+            undo.run();
+            throw new RuntimeServiceException(ErrorKind.INTERNAL, "mounting the rootfs of container "
+                    + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
+        }
+        try {
             FaultPoints.hit("container.after-rootfs");
             if (PodUserNamespace.own(sandbox.config())) {
                 RootfsIdShift.shift(rootfs, PodUserNamespace.uidMappings(sandbox.config()),
