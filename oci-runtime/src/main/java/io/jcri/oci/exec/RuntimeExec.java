@@ -10,8 +10,6 @@ import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
 import io.jcri.oci.sys.PosixSpawn;
 import io.jcri.oci.sys.Syscalls;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,18 +51,20 @@ public final class RuntimeExec implements StreamSession {
     private final InputStream stdout;
     private final InputStream stderr;
     private final Pty pty;
+    private final ExecPipes pipes;
     private boolean closed;
     /** The runtime's pid, set right after it is spawned. */
     private volatile int runtimePid;
 
     private RuntimeExec(String containerId, Path workDir, OutputStream stdin, InputStream stdout, InputStream stderr,
-                        Pty pty) {
+                        Pty pty, ExecPipes pipes) {
         this.containerId = containerId;
         this.workDir = workDir;
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
         this.pty = pty;
+        this.pipes = pipes;
     }
 
     /**
@@ -102,7 +102,7 @@ public final class RuntimeExec implements StreamSession {
                 LibC.INSTANCE.close(slave);
             }
             RuntimeExec e = new RuntimeExec(id, workDir, stdio.stdin() ? pty.input("exec-stdin-" + id) : null,
-                    pty.output("exec-tty-" + id), null, pty);
+                    pty.output("exec-tty-" + id), null, pty, null);
             e.runtimePid = pid;
             e.awaitOnPlatformThread(pid);
             return e;
@@ -116,37 +116,31 @@ public final class RuntimeExec implements StreamSession {
      * The runtime on pipes, spawned like every other process of jcri's (no JVM signal dispositions or descriptors
      * reach it); streams the client does not use are /dev/null.
      */
-    private static RuntimeExec onPipes(String id, Path workDir, List<String> argv, Stdio stdio) throws IOException {
+    private static RuntimeExec onPipes(String id, Path workDir, List<String> argv, Stdio stdio) {
         int devNull = LibC.INSTANCE.open("/dev/null", O_RDWR | O_CLOEXEC, 0);
         if (devNull < 0) {
             throw ErrnoException.last("open", "/dev/null");
         }
-        int[] in = {-1, -1};
-        int[] out = {-1, -1};
-        int[] err = {-1, -1};
+        ExecPipes pipes = new ExecPipes(stdio.stdin(), stdio.stdout(), stdio.stderr());
         try {
-            if (stdio.stdin()) {
-                pipe(in);
-            }
-            if (stdio.stdout()) {
-                pipe(out);
-            }
-            if (stdio.stderr()) {
-                pipe(err);
-            }
-            int pid = PosixSpawn.spawn(argv, ENV, null, Map.of(0, stdio.stdin() ? in[0] : devNull,
-                    1, stdio.stdout() ? out[1] : devNull, 2, stdio.stderr() ? err[1] : devNull));
-            RuntimeExec e = new RuntimeExec(id, workDir,
-                    stdio.stdin() ? new FileOutputStream("/proc/self/fd/" + in[1]) : null,
-                    stdio.stdout() ? new FileInputStream("/proc/self/fd/" + out[0]) : null,
-                    stdio.stderr() ? new FileInputStream("/proc/self/fd/" + err[0]) : null, null);
+            int pid = PosixSpawn.spawn(argv, ENV, null, Map.of(0, orNull(pipes.childStdin(), devNull),
+                    1, orNull(pipes.childStdout(), devNull), 2, orNull(pipes.childStderr(), devNull)));
+            pipes.spawned();
+            RuntimeExec e = new RuntimeExec(id, workDir, pipes.stdin("exec-stdin-" + id),
+                    pipes.stdout("exec-stdout-" + id), pipes.stderr("exec-stderr-" + id), null, pipes);
             e.runtimePid = pid;
             e.awaitOnPlatformThread(pid);
             return e;
+        } catch (RuntimeException ex) {
+            pipes.close();
+            throw ex;
         } finally {
-            // The streams above hold descriptors of their own (reopened through /proc); these all go.
-            closeAll(devNull, in[0], in[1], out[0], out[1], err[0], err[1]);
+            LibC.INSTANCE.close(devNull);
         }
+    }
+
+    private static int orNull(int fd, int devNull) {
+        return fd >= 0 ? fd : devNull;
     }
 
     /** Reaps the runtime on a platform thread of its own: a blocking waitpid would pin a virtual thread's carrier. */
@@ -158,20 +152,6 @@ public final class RuntimeExec implements StreamSession {
                 exit.completeExceptionally(ex);
             }
         });
-    }
-
-    private static void pipe(int[] fds) {
-        if (LibC.INSTANCE.pipe2(fds, O_CLOEXEC) != 0) {
-            throw ErrnoException.last("pipe2", "exec stdio");
-        }
-    }
-
-    private static void closeAll(int... fds) {
-        for (int fd : fds) {
-            if (fd >= 0) {
-                LibC.INSTANCE.close(fd);
-            }
-        }
     }
 
     @Override
@@ -224,9 +204,9 @@ public final class RuntimeExec implements StreamSession {
             // exit is not done, so its pid cannot name another process.
             Syscalls.kill(runtimePid, SIGKILL);
         }
-        closeQuietly(stdin);
-        closeQuietly(stdout);
-        closeQuietly(stderr);
+        if (pipes != null) {
+            pipes.close();
+        }
         if (pty != null) {
             pty.close();
         }
@@ -275,17 +255,6 @@ public final class RuntimeExec implements StreamSession {
             return Integer.parseInt(f[1]);
         } catch (IOException | RuntimeException e) {
             return -1;
-        }
-    }
-
-    private static void closeQuietly(java.io.Closeable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (IOException e) {
-            LOG.debug("closing an exec stream: {}", e.getMessage());
         }
     }
 
