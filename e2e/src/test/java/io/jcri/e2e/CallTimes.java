@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * How long each kind of CRI call took and which ones failed, collected from many client threads at once, with
  * the percentiles of each kind for a report.
  */
-final class CallTimes {
+public final class CallTimes {
     private static final int KEPT_FAILURES = 3;
     private static final int FAILURE_TEXT = 200;
 
@@ -22,11 +22,11 @@ final class CallTimes {
     private final Map<String, List<String>> failures = new ConcurrentHashMap<>();
 
     /** The count and percentiles of one kind of call. */
-    record Summary(int count, Duration p50, Duration p99, Duration max) {
+    public record Summary(int count, Duration p50, Duration p99, Duration max) {
     }
 
     /** Runs {@code call}, recording its time under {@code rpc} whether it succeeds or fails. */
-    <T> T time(String rpc, Supplier<T> call) {
+    public <T> T time(String rpc, Supplier<T> call) {
         long start = System.nanoTime();
         try {
             return call.get();
@@ -39,16 +39,16 @@ final class CallTimes {
         nanos.computeIfAbsent(rpc, k -> Collections.synchronizedList(new ArrayList<>())).add(elapsedNanos);
     }
 
-    void failed(String rpc, String what) {
+    public void failed(String rpc, String what) {
         failures.computeIfAbsent(rpc, k -> Collections.synchronizedList(new ArrayList<>()))
                 .add(what.length() > FAILURE_TEXT ? what.substring(0, FAILURE_TEXT) + "..." : what);
     }
 
-    void failed(String rpc, StatusRuntimeException e) {
+    public void failed(String rpc, StatusRuntimeException e) {
         failed(rpc, e.getStatus().getCode() + " " + e.getStatus().getDescription());
     }
 
-    Summary summary(String rpc) {
+    public Summary summary(String rpc) {
         List<Long> sorted;
         List<Long> times = nanos.getOrDefault(rpc, List.of());
         synchronized (times) {
@@ -72,7 +72,7 @@ final class CallTimes {
     }
 
     /** Failures by kind of call, at most a few kept per kind, with how many there were. */
-    Map<String, String> failures() {
+    public Map<String, String> failures() {
         Map<String, String> out = new TreeMap<>();
         failures.forEach((rpc, list) -> {
             synchronized (list) {

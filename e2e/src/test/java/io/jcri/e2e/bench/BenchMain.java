@@ -1,42 +1,50 @@
 package io.jcri.e2e.bench;
 
-import io.jcri.cri.CriClients;
-import io.jcri.cri.v1.VersionRequest;
 import io.jcri.e2e.ImageBuilder;
 import io.jcri.e2e.ImageBuilder.Compression;
 import io.jcri.e2e.ImageBuilder.Format;
 import io.jcri.e2e.ImagePullBenchmark;
-import io.jcri.e2e.JcriProcess;
 import io.jcri.e2e.LocalRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * The benchmark command: starts a local registry with the bench images, a jcri daemon (timing its start to the
- * first answered call) and, when Debian's containerd is installed, a containerd, then measures both through CRI
- * and prints the side-by-side table. Arguments: {@code --tiny} (CI smoke size), {@code --no-containerd},
- * {@code --only=step,...} (some groups of figures: pod-start, exec, concurrent, memory, list, pull).
+ * The benchmark command: starts a local registry with the bench images, a jcri daemon and, when containerd 2.x is
+ * unpacked (see {@link ContainerdProcess#binary}), a containerd, measures both through CRI and /proc, and prints the
+ * side-by-side table. Arguments: {@code --tiny} (CI smoke size), {@code --no-containerd}, {@code --only=group,...}
+ * (some groups of figures, see {@link BenchSettings#STEPS}), {@code --pods=10,50,110} (the node sizes memory is
+ * measured at; the steady state and the restart use the last), {@code --steady-seconds=60}.
  */
 public final class BenchMain {
     private BenchMain() {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> a = List.of(args);
-        Set<String> steps = a.stream().filter(s -> s.startsWith("--only="))
-                .flatMap(s -> Arrays.stream(s.substring("--only=".length()).split(",")))
-                .filter(s -> !s.isBlank()).collect(Collectors.toSet());
-        System.out.println(run(a.contains("--tiny"), !a.contains("--no-containerd"), steps));
+        System.out.println(run(List.of(args)));
     }
 
-    /** Runs the benchmark ({@code steps}: the groups of figures, empty for all) and returns the table. */
-    public static String run(boolean tiny, boolean withContainerd, Set<String> steps) throws Exception {
+    /** Runs the benchmark as the command line {@code args} asks and returns the table. */
+    public static String run(List<String> args) throws Exception {
+        for (String a : args) {
+            if (!a.equals("--tiny") && !a.equals("--no-containerd") && !a.startsWith("--only=")
+                    && !a.startsWith("--pods=") && !a.startsWith("--steady-seconds=")) {
+                throw new IllegalArgumentException("unknown argument " + a + "; known: --tiny --no-containerd "
+                        + "--only=" + String.join(",", BenchSettings.STEPS) + " --pods=10,50,110 --steady-seconds=60");
+            }
+        }
+        Set<String> steps = values(args, "--only=").stream().filter(s -> !s.isBlank()).collect(Collectors.toSet());
+        List<Integer> pods = values(args, "--pods=").stream().map(Integer::valueOf).toList();
+        List<String> steady = values(args, "--steady-seconds=");
+        boolean tiny = args.contains("--tiny");
+        boolean withContainerd = !args.contains("--no-containerd");
         try (LocalRegistry registry = LocalRegistry.start()) {
             ImageBuilder images = new ImageBuilder(registry.host(), null);
             ImageBuilder.Layer busybox = ImageBuilder.busyboxLayer(Compression.GZIP, Format.OCI);
@@ -47,39 +55,48 @@ public final class BenchMain {
             int layerBytes = tiny ? 1 << 20 : 40 << 20;
             String big = images.push("bench/big", "1", Format.OCI, ImagePullBenchmark.randomLayers(5, layerBytes), "",
                     List.of("/bin/sh")).reference();
-            BenchSettings settings = tiny ? BenchSettings.tiny(image, big, steps) : BenchSettings.standard(image, big, steps);
+            BenchSettings settings = tiny ? BenchSettings.tiny(image, big, steps)
+                    : BenchSettings.standard(image, big, steps,
+                    pods.isEmpty() ? BenchSettings.STANDARD_POD_COUNTS : pods,
+                    steady.isEmpty() ? BenchSettings.STANDARD_STEADY : Duration.ofSeconds(Long.parseLong(steady.getLast())));
 
             List<String> names = new ArrayList<>();
             List<Results> results = new ArrayList<>();
             Path registries = Files.createTempFile("jcri-bench-registries-", ".conf");
             Files.writeString(registries, "[[registry]]\nlocation = \"%s\"\ninsecure = true\n"
                     .formatted(registry.host()));
-            long t0 = System.nanoTime();
-            try (JcriProcess jcri = JcriProcess.startAsDeployed("[image]\nregistries_conf = \"" + registries + "\"\n");
-                 CriClients c = jcri.client()) {
-                c.runtime().version(VersionRequest.getDefaultInstance());
-                double startMillis = (System.nanoTime() - t0) / 1e6;
-                Results r = new CriBenchmark(
-                        BenchTarget.jcri(jcri.endpoint(), jcri.process().pid(), jcri.dir().toString()), settings).run();
-                r.put("start to first answered call (ms)", startMillis);
-                names.add("jcri");
-                results.add(r);
+            try (JcriDaemon jcri = JcriDaemon.start("[image]\nregistries_conf = \"" + registries + "\"\n")) {
+                names.add(jcri.name());
+                results.add(measure(jcri, settings));
             } finally {
                 Files.deleteIfExists(registries);
             }
             Optional<Path> containerd = withContainerd ? ContainerdProcess.binary() : Optional.empty();
+            if (withContainerd && containerd.isEmpty()) {
+                System.err.println("bench: no containerd 2.x at " + ContainerdProcess.DEFAULT_BINARY
+                        + " (../shared/anchors/containerd-from-sid.sh unpacks it): jcri only");
+            }
             if (containerd.isPresent()) {
-                long t1 = System.nanoTime();
                 try (ContainerdProcess peer = ContainerdProcess.start(containerd.get(), registry.host(), pause)) {
-                    double startMillis = (System.nanoTime() - t1) / 1e6;
-                    Results r = new CriBenchmark(
-                            BenchTarget.containerd(peer.endpoint(), peer.pid(), peer.scratchDir()), settings).run();
-                    r.put("start to first answered call (ms)", startMillis);
-                    names.add("containerd");
-                    results.add(r);
+                    names.add(peer.name());
+                    results.add(measure(peer, settings));
                 }
             }
             return BenchmarkTable.render(names, results);
         }
+    }
+
+    /** Measures one running daemon, with it and what it starts in a CPU-accounting cgroup of their own. */
+    private static Results measure(BenchDaemon daemon, BenchSettings settings) throws Exception {
+        try (CpuCgroup cgroup = CpuCgroup.create("jcri-bench-" + daemon.name() + "-"
+                + UUID.randomUUID().toString().substring(0, 8))) {
+            cgroup.add(daemon.pid());
+            return new CriBenchmark(daemon, cgroup, settings).run();
+        }
+    }
+
+    private static List<String> values(List<String> args, String prefix) {
+        return args.stream().filter(s -> s.startsWith(prefix))
+                .flatMap(s -> Arrays.stream(s.substring(prefix.length()).split(","))).toList();
     }
 }

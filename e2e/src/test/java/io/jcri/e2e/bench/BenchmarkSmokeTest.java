@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jcri.e2e.JcriProcess;
 import io.jcri.e2e.LocalRegistry;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,11 +16,15 @@ class BenchmarkSmokeTest {
     @Test
     void tinyBenchmarkProducesEveryFigure() throws Exception {
         assumeTrue(JcriProcess.isRoot() && LocalRegistry.available(), "needs root and docker-registry: skipped");
-        String table = BenchMain.run(true, false, java.util.Set.of());
+        String table = BenchMain.run(List.of("--tiny", "--no-containerd"));
         System.out.println(table);
         assertThat(table).contains("RunPodSandbox: median", "whole pod start: p95", "ExecSync true: median",
-                "pods started concurrently", "memory 2 pods: runtime+monitors", "ListContainers",
-                "cold pull", "start to first answered call");
-        assertThat(table).doesNotContain("| NaN");
+                "ContainerStatus: median", "PodSandboxStatus: median", "ListImages: median",
+                "pods started concurrently", "memory idle: runtime PSS", "memory 2 pods: per-pod processes PSS",
+                "memory 2 pods: runtime + per-pod PSS", "ListContainers", "cold pull",
+                "steady, 2 pods: ListContainerStats: p99", "steady, 2 pods: ExecSync probe: median",
+                "steady, 2 pods: daemon CPU", "steady, 2 pods: all runtime processes CPU",
+                "restart with 0 pods: start to first answered call", "restart with 2 pods: start to first answered");
+        assertThat(table).doesNotContain("| NaN", "|            - |", "failed calls");
     }
 }

@@ -9,26 +9,35 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's containerd, started by the harness as the peer to measure: its own root, state and socket under a
- * scratch directory, the same CNI configuration and runc as jcri, the local registry as the only registry, and
- * {@code restrict_oom_score_adj} because root here lacks CAP_SYS_RESOURCE.
+ * containerd 2.x, started by the harness as the peer to measure: its own root, state, socket and network namespace
+ * mounts under a scratch directory, the same CNI configuration and runc as jcri, the local registry as the only
+ * registry, the harness's pause stand-in as the sandbox image, NRI off (its socket would be the host's), and
+ * {@code restrict_oom_score_adj} because root here lacks CAP_SYS_RESOURCE. Its monitors are
+ * {@code containerd-shim-runc-v2} processes, one per pod, each with the pod's pause container below it.
  */
-final class ContainerdProcess implements AutoCloseable {
+final class ContainerdProcess implements BenchDaemon {
+    /** Where {@code ../shared/anchors/containerd-from-sid.sh} unpacks containerd 2.x by default. */
+    static final Path DEFAULT_BINARY = Path.of("/opt/containerd-2/usr/bin/containerd");
+
+    private final Path binary;
     private final Path dir;
-    private final Process process;
+    private Process process;
 
-    private ContainerdProcess(Path dir, Process process) {
+    private ContainerdProcess(Path binary, Path dir) {
+        this.binary = binary;
         this.dir = dir;
-        this.process = process;
     }
 
-    /** The containerd binary, when installed. */
+    /** The containerd 2.x binary ({@code -Djcri.bench.containerd=PATH}, else the default), when present. */
     static Optional<Path> binary() {
-        return List.of(Path.of("/usr/bin/containerd"), Path.of("/usr/local/bin/containerd")).stream()
-                .filter(Files::isExecutable).findFirst();
+        Path p = Path.of(System.getProperty("jcri.bench.containerd", DEFAULT_BINARY.toString()));
+        return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
     }
 
-    /** Starts containerd pulling everything from {@code registryHost} (plain HTTP), with {@code sandboxImage}. */
+    /**
+     * Starts containerd pulling everything from {@code registryHost} (plain HTTP), with {@code sandboxImage} as its
+     * pause image, and returns once it answers CRI calls.
+     */
     static ContainerdProcess start(Path binary, String registryHost, String sandboxImage) throws Exception {
         Path dir = Files.createTempDirectory("jcri-bench-containerd-");
         Path hosts = dir.resolve("certs.d");
@@ -42,43 +51,77 @@ final class ContainerdProcess implements AutoCloseable {
                       skip_verify = true
                     """.formatted(registryHost, registryHost));
         }
-        Path config = dir.resolve("config.toml");
-        Files.writeString(config, """
-                version = 2
+        Files.writeString(dir.resolve("config.toml"), """
+                version = 3
                 root = "%1$s/root"
                 state = "%1$s/state"
                 [grpc]
                   address = "%1$s/containerd.sock"
-                [plugins."io.containerd.grpc.v1.cri"]
-                  sandbox_image = "%2$s"
-                  restrict_oom_score_adj = true
-                  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-                    runtime_type = "io.containerd.runc.v2"
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-                      SystemdCgroup = false
-                  [plugins."io.containerd.grpc.v1.cri".cni]
-                    bin_dir = "/usr/lib/cni"
-                    conf_dir = "/etc/cni/net.d"
-                  [plugins."io.containerd.grpc.v1.cri".registry]
+                [plugins."io.containerd.nri.v1.nri"]
+                  disable = true
+                [plugins."io.containerd.internal.v1.opt"]
+                  path = "%1$s/opt"
+                [plugins."io.containerd.cri.v1.images"]
+                  [plugins."io.containerd.cri.v1.images".pinned_images]
+                    sandbox = "%2$s"
+                  [plugins."io.containerd.cri.v1.images".registry]
                     config_path = "%3$s"
+                [plugins."io.containerd.cri.v1.runtime"]
+                  restrict_oom_score_adj = true
+                  netns_mounts_under_state_dir = true
+                  [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+                    runtime_type = "io.containerd.runc.v2"
+                    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+                      SystemdCgroup = false
+                  [plugins."io.containerd.cri.v1.runtime".cni]
+                    bin_dirs = ["/usr/lib/cni"]
+                    conf_dir = "/etc/cni/net.d"
                 """.formatted(dir, sandboxImage, hosts));
-        Process p = new ProcessBuilder(binary.toString(), "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
-        ContainerdProcess c = new ContainerdProcess(dir, p);
+        ContainerdProcess c = new ContainerdProcess(binary, dir);
+        c.start();
         c.awaitReady();
         return c;
     }
 
-    long pid() {
+    @Override
+    public String name() {
+        return "containerd";
+    }
+
+    @Override
+    public long pid() {
         return process.pid();
     }
 
-    String scratchDir() {
-        return dir.toString();
+    @Override
+    public String endpoint() {
+        return "unix://" + dir.resolve("containerd.sock");
     }
 
-    String endpoint() {
-        return "unix://" + dir.resolve("containerd.sock");
+    /** A shim names the daemon's socket, in the scratch directory, as its {@code -address}. */
+    @Override
+    public boolean isMonitor(String cmdline) {
+        return cmdline.matches("^(\\S*/)?containerd-shim\\S* .*") && cmdline.contains(dir + "/");
+    }
+
+    /** Starts the daemon process; the shim is found next to it ({@code PATH}). */
+    @Override
+    public void start() throws Exception {
+        Files.deleteIfExists(dir.resolve("containerd.sock"));
+        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "--config", dir.resolve("config.toml").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("containerd.log").toFile()));
+        pb.environment().put("PATH", binary.getParent() + ":" + pb.environment().getOrDefault("PATH", "/usr/bin"));
+        process = pb.start();
+    }
+
+    /** SIGTERM; the shims, and so the pods, keep running, as they do when containerd is restarted. */
+    @Override
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     private void awaitReady() throws Exception {
@@ -103,10 +146,7 @@ final class ContainerdProcess implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        stop();
         // shims outlive containerd by design; the harness removed every pod, so none should be left
         new ProcessBuilder("umount", "-R", dir.resolve("root").toString()).start().waitFor(30, TimeUnit.SECONDS);
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(60, TimeUnit.SECONDS);

@@ -3,23 +3,35 @@ package io.jcri.e2e.bench;
 import io.jcri.cri.CriClients;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerMetadata;
+import io.jcri.cri.v1.ContainerStatusRequest;
 import io.jcri.cri.v1.CreateContainerRequest;
 import io.jcri.cri.v1.ExecSyncRequest;
 import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.ImageStatusRequest;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
+import io.jcri.cri.v1.LinuxSandboxSecurityContext;
 import io.jcri.cri.v1.ListContainersRequest;
+import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.ListPodSandboxRequest;
+import io.jcri.cri.v1.NamespaceMode;
+import io.jcri.cri.v1.NamespaceOption;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxMetadata;
+import io.jcri.cri.v1.PodSandboxStatusRequest;
 import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.cri.v1.RemoveImageRequest;
 import io.jcri.cri.v1.RemovePodSandboxRequest;
 import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.StartContainerRequest;
 import io.jcri.cri.v1.StopPodSandboxRequest;
+import io.jcri.e2e.CallTimes;
+import io.jcri.e2e.bench.KubeletLoad.PodContainer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,94 +39,145 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Measures one CRI runtime through its socket only, so the same code measures jcri and containerd: pod start,
- * concurrent pod start, ExecSync, listing with many containers, a cold pull, and the memory of the runtime and its
- * per-container monitors. It asserts nothing; it returns figures for {@link BenchmarkTable}.
+ * Measures one CRI runtime through its socket, and its processes through /proc, so the same code measures jcri and
+ * containerd: pod start, concurrent pod start, ExecSync, status calls, listing with many containers, a cold pull;
+ * then on a node of many running pods, the memory of the runtime and of the processes it keeps per pod, kubelet's
+ * steady state, and a restart. It asserts nothing; it returns figures for {@link BenchmarkTable}.
  */
 final class CriBenchmark {
     /** Commands name busybox by path: the bench image has no applet links. */
     private static final List<String> SLEEP = List.of("/bin/busybox", "sleep", "3600");
+    private static final List<String> TRUE = List.of("/bin/busybox", "true");
+    /** The pods' own processes, which are no cost of the runtime (the pause stand-in sleeps longer). */
+    private static final Set<String> WORKLOAD = Set.of(String.join(" ", SLEEP), String.join(" ", TRUE));
+    /** Pods of the node are started and removed this many at a time (not measured). */
+    private static final int FLEET_THREADS = 4;
 
-    private final BenchTarget target;
+    private final BenchDaemon daemon;
+    private final CpuCgroup cgroup;
     private final BenchSettings settings;
     private final Results results = new Results();
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    private final PodCgroups podCgroups = new PodCgroups(runId);
+    private CriClients cri;
     private int podSeq;
 
-    CriBenchmark(BenchTarget target, BenchSettings settings) {
-        this.target = target;
+    /** {@code cgroup} holds the daemon (and gets it again after a restart), for the CPU of all its processes. */
+    CriBenchmark(BenchDaemon daemon, CpuCgroup cgroup, BenchSettings settings) {
+        this.daemon = daemon;
+        this.cgroup = cgroup;
         this.settings = settings;
     }
 
     /** Runs every measurement in a fixed order and returns the figures. */
     Results run() throws Exception {
-        try (CriClients cri = CriClients.connect(target.endpoint())) {
-            pull(cri, settings.image());
-            results.put("memory idle: runtime RSS (MiB)", kibToMib(ProcessMemory.rssKib(target.daemonPid())));
+        cri = CriClients.connect(daemon.endpoint());
+        try {
+            pull(settings.image());
+            results.put("memory idle: runtime PSS (MiB)", kibToMib(ProcessMemory.daemonPssKib(daemon.pid())));
+            results.put("memory idle: runtime RSS (MiB)", kibToMib(ProcessMemory.rssKib(daemon.pid())));
             if (settings.measures("pod-start")) {
-                podStart(cri);
+                podStart();
             }
             if (settings.measures("exec")) {
-                execSync(cri);
+                execSync();
+            }
+            if (settings.measures("status")) {
+                statuses();
             }
             if (settings.measures("concurrent")) {
-                concurrentPods(cri);
-            }
-            if (settings.measures("memory")) {
-                memoryWithPods(cri, settings.memoryPodsSmall());
-                memoryWithPods(cri, settings.memoryPodsLarge());
+                concurrentPods();
             }
             if (settings.measures("list")) {
-                listing(cri);
+                listing();
             }
             if (settings.measures("pull")) {
-                coldPull(cri);
+                coldPull();
             }
+            if (settings.measures("restart")) {
+                restart(0);
+            }
+            if (settings.measures("memory") || settings.measures("steady") || settings.measures("restart")) {
+                node();
+            }
+        } finally {
+            cri.close();
+            podCgroups.remove();
         }
         return results;
     }
 
-    private void podStart(CriClients cri) {
+    private void podStart() {
         Samples sandbox = new Samples();
         Samples container = new Samples();
         Samples whole = new Samples();
         for (int i = 0; i < settings.runs(); i++) {
             long t0 = System.nanoTime();
-            Pod pod = runPod(cri);
+            Pod pod = runPod();
             long t1 = System.nanoTime();
-            startContainer(cri, pod, "c", SLEEP);
+            startContainer(pod, "c", SLEEP);
             long t2 = System.nanoTime();
             sandbox.addNanos(t1 - t0);
             container.addNanos(t2 - t1);
             whole.addNanos(t2 - t0);
-            removePod(cri, pod);
+            removePod(pod);
         }
         results.putSamples("RunPodSandbox (ms)", sandbox);
         results.putSamples("Create+Start container (ms)", container);
         results.putSamples("whole pod start (ms)", whole);
     }
 
-    private void execSync(CriClients cri) {
-        Pod pod = runPod(cri);
+    private void execSync() {
+        Pod pod = runPod();
         try {
-            String ctr = startContainer(cri, pod, "exec", SLEEP);
+            String ctr = startContainer(pod, "exec", SLEEP);
             Samples s = new Samples();
             for (int i = 0; i < settings.runs(); i++) {
                 long t0 = System.nanoTime();
                 int code = cri.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(ctr)
-                        .addAllCmd(List.of("/bin/busybox", "true")).setTimeout(10).build()).getExitCode();
+                        .addAllCmd(TRUE).setTimeout(10).build()).getExitCode();
                 s.addNanos(System.nanoTime() - t0);
                 if (code != 0) {
-                    throw new IllegalStateException("exec true exited " + code + " on " + target.name());
+                    throw new IllegalStateException("exec true exited " + code + " on " + daemon.name());
                 }
             }
             results.putSamples("ExecSync true (ms)", s);
         } finally {
-            removePod(cri, pod);
+            removePod(pod);
         }
     }
 
-    private void concurrentPods(CriClients cri) throws Exception {
+    /** The status calls kubelet makes of one pod and its container, and ListImages, on an otherwise idle node. */
+    private void statuses() {
+        Pod pod = runPod();
+        try {
+            String ctr = startContainer(pod, "status", SLEEP);
+            Samples container = new Samples();
+            Samples sandbox = new Samples();
+            Samples images = new Samples();
+            for (int i = 0; i < settings.listWarmUp() + settings.runs(); i++) {
+                long t0 = System.nanoTime();
+                cri.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(ctr).build());
+                long t1 = System.nanoTime();
+                cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod.id()).build());
+                long t2 = System.nanoTime();
+                cri.images().listImages(ListImagesRequest.getDefaultInstance());
+                long t3 = System.nanoTime();
+                if (i >= settings.listWarmUp()) {
+                    container.addNanos(t1 - t0);
+                    sandbox.addNanos(t2 - t1);
+                    images.addNanos(t3 - t2);
+                }
+            }
+            results.put("ContainerStatus: median (ms)", container.median());
+            results.put("PodSandboxStatus: median (ms)", sandbox.median());
+            results.put("ListImages: median (ms)", images.median());
+        } finally {
+            removePod(pod);
+        }
+    }
+
+    private void concurrentPods() throws Exception {
         int n = settings.concurrentPods();
         List<Pod> pods = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
@@ -122,8 +185,8 @@ final class CriBenchmark {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 started.add(pool.submit(() -> {
-                    Pod pod = runPod(cri);
-                    startContainer(cri, pod, "c", SLEEP);
+                    Pod pod = runPod();
+                    startContainer(pod, "c", SLEEP);
                     return pod;
                 }));
             }
@@ -132,38 +195,20 @@ final class CriBenchmark {
             }
             results.put(n + " pods started concurrently: wall (ms)", (System.nanoTime() - t0) / 1e6);
         } finally {
-            pods.forEach(p -> removePod(cri, p));
+            pods.forEach(this::removePod);
         }
     }
 
-    private void memoryWithPods(CriClients cri, int n) {
-        List<Pod> pods = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                Pod pod = runPod(cri);
-                pods.add(pod);
-                startContainer(cri, pod, "c", SLEEP);
-            }
-            long daemon = ProcessMemory.rssKib(target.daemonPid());
-            long monitors = ProcessMemory.rssKib(target.monitor());
-            results.put("memory " + n + " pods: runtime RSS (MiB)", kibToMib(daemon));
-            results.put("memory " + n + " pods: monitors RSS (MiB)", kibToMib(monitors));
-            results.put("memory " + n + " pods: runtime+monitors (MiB)", kibToMib(daemon + monitors));
-        } finally {
-            pods.forEach(p -> removePod(cri, p));
-        }
-    }
-
-    private void listing(CriClients cri) {
+    private void listing() {
         int perPod = 10;
         int podCount = Math.max(1, settings.listContainers() / perPod);
         List<Pod> pods = new ArrayList<>();
         try {
             for (int p = 0; p < podCount; p++) {
-                Pod pod = runPod(cri);
+                Pod pod = runPod();
                 pods.add(pod);
                 for (int c = 0; c < perPod; c++) {
-                    createContainer(cri, pod, "l" + c, SLEEP);
+                    createContainer(pod, "l" + c, SLEEP);
                 }
             }
             // Kubelet lists every second (PLEG relist), so the figure is the steady state: the first calls, which
@@ -186,18 +231,18 @@ final class CriBenchmark {
             results.put("ListContainers, " + podCount * perPod + " containers: median (ms)", containers.median());
             results.put("ListPodSandbox, " + podCount + " pods: median (ms)", sandboxes.median());
         } finally {
-            pods.forEach(p -> removePod(cri, p));
+            pods.forEach(this::removePod);
         }
     }
 
-    private void coldPull(CriClients cri) {
+    private void coldPull() {
         String ref = settings.pullImage();
         Samples seconds = new Samples();
         long bytes = 0;
         for (int i = 0; i < settings.pullRuns(); i++) {
             cri.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(ref)).build());
             long t0 = System.nanoTime();
-            pull(cri, ref);
+            pull(ref);
             seconds.addNanos(System.nanoTime() - t0);
             bytes = cri.images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(ref)).build())
                     .getImage().getSize();
@@ -208,7 +253,139 @@ final class CriBenchmark {
         cri.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec(ref)).build());
     }
 
-    private void pull(CriClients cri, String ref) {
+    /**
+     * A node filled with running pods of one container each: memory at each pod count, then kubelet's steady state
+     * and a restart with the largest. The pods are removed at the end whatever failed.
+     */
+    private void node() throws Exception {
+        List<PodContainer> fleet = new ArrayList<>();
+        try {
+            if (settings.measures("memory")) {
+                for (int n : settings.podCounts()) {
+                    grow(fleet, n);
+                    memory("memory " + n + " pods");
+                }
+            }
+            if (settings.measures("steady")) {
+                grow(fleet, settings.nodePods());
+                steady(fleet);
+            }
+            if (settings.measures("restart")) {
+                grow(fleet, settings.nodePods());
+                restart(fleet.size());
+            }
+        } finally {
+            shrink(fleet);
+        }
+    }
+
+    private void grow(List<PodContainer> fleet, int n) throws Exception {
+        try (ExecutorService pool = Executors.newFixedThreadPool(FLEET_THREADS)) {
+            List<Future<PodContainer>> started = new ArrayList<>();
+            for (int i = fleet.size(); i < n; i++) {
+                started.add(pool.submit(() -> {
+                    Pod pod = runPod();
+                    try {
+                        return new PodContainer(pod.id(), startContainer(pod, "c", SLEEP));
+                    } catch (RuntimeException e) {
+                        removePod(pod);
+                        throw e;
+                    }
+                }));
+            }
+            Exception failure = null;
+            for (Future<PodContainer> f : started) {
+                try {
+                    fleet.add(f.get(10, TimeUnit.MINUTES));
+                } catch (Exception e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    private void shrink(List<PodContainer> fleet) throws Exception {
+        try (ExecutorService pool = Executors.newFixedThreadPool(FLEET_THREADS)) {
+            List<Future<?>> removed = new ArrayList<>();
+            for (PodContainer p : fleet) {
+                removed.add(pool.submit(() -> removePod(p.podId())));
+            }
+            for (Future<?> f : removed) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+        }
+        fleet.clear();
+    }
+
+    /** PSS of the daemon and of the processes the runtime keeps for its pods, right now. */
+    private void memory(String label) {
+        long runtime = ProcessMemory.daemonPssKib(daemon.pid());
+        long pods = ProcessMemory.pssKib(perPodProcesses());
+        results.put(label + ": runtime PSS (MiB)", kibToMib(runtime));
+        results.put(label + ": per-pod processes PSS (MiB)", kibToMib(pods));
+        results.put(label + ": runtime + per-pod PSS (MiB)", kibToMib(runtime + pods));
+    }
+
+    /**
+     * The processes the runtime keeps for its pods: its monitors (by their command lines, which name the daemon's
+     * scratch directory) and everything below them and below the daemon (containerd's pause containers, jcri's
+     * infra processes of shared-PID pods), but not the pods' own workload.
+     */
+    private Set<Long> perPodProcesses() {
+        ProcessTable table = ProcessTable.read();
+        Set<Long> roots = new HashSet<>(table.matching(daemon::isMonitor));
+        roots.add(daemon.pid());
+        Set<Long> all = new HashSet<>(table.trees(roots, WORKLOAD::contains));
+        all.remove(daemon.pid());
+        return all;
+    }
+
+    /** Kubelet's steady state on the full node: latency of its calls, then CPU and memory of the runtime. */
+    private void steady(List<PodContainer> fleet) throws Exception {
+        String label = "steady, " + fleet.size() + " pods: ";
+        // A node's runtime has served this load for long: the first of it, while the JIT compiles, is not measured.
+        KubeletLoad.run(cri, fleet, settings.steadyWarmUp(), settings.kubeletPeriod(), TRUE);
+        Set<Long> perPod = perPodProcesses();
+        Map<Long, Double> perPodCpu0 = new HashMap<>();
+        perPod.forEach(pid -> perPodCpu0.put(pid, ProcessCpu.seconds(pid)));
+        double daemonCpu0 = ProcessCpu.seconds(daemon.pid());
+        double allCpu0 = cgroup.seconds();
+        long t0 = System.nanoTime();
+        CallTimes times = KubeletLoad.run(cri, fleet, settings.steadyFor(), settings.kubeletPeriod(), TRUE);
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        double daemonCpu = ProcessCpu.seconds(daemon.pid()) - daemonCpu0;
+        double perPodCpu = perPodCpu0.entrySet().stream()
+                .mapToDouble(e -> Math.max(0, ProcessCpu.seconds(e.getKey()) - e.getValue())).sum();
+        double allCpu = cgroup.seconds() - allCpu0;
+        for (String rpc : List.of("ListPodSandbox", "ListContainers", "ListContainerStats", "ListPodSandboxStats",
+                "PodSandboxStatus", "ContainerStatus", "ExecSync probe")) {
+            results.putCalls(label, times, rpc);
+        }
+        results.put(label + "daemon CPU (s/min)", daemonCpu / minutes);
+        results.put(label + "per-pod processes CPU (s/min)", perPodCpu / minutes);
+        results.put(label + "all runtime processes CPU (s/min)", allCpu / minutes);
+        memory(label.substring(0, label.length() - 2));
+        results.put(label + "per-pod processes (count)", perPod.size());
+        if (!times.failures().isEmpty()) {
+            System.err.println(daemon.name() + " steady-state failures: " + times.failures());
+            results.put(label + "failed calls (count)", times.failures().size());
+        }
+    }
+
+    /** Stops the daemon with {@code pods} pods running and times its start to the first full answer. */
+    private void restart(int pods) throws Exception {
+        cri.close();
+        daemon.stop();
+        double millis = FirstAnswer.millis(daemon, pods);
+        cgroup.add(daemon.pid());
+        cri = CriClients.connect(daemon.endpoint());
+        results.put("restart with " + pods + " pods: start to first answered call (ms)", millis);
+    }
+
+    private void pull(String ref) {
         cri.images().pullImage(PullImageRequest.newBuilder().setImage(spec(ref)).build());
     }
 
@@ -216,7 +393,7 @@ final class CriBenchmark {
     private record Pod(String id, PodSandboxConfig config) {
     }
 
-    private Pod runPod(CriClients cri) {
+    private Pod runPod() {
         String name = "bench-" + runId + "-" + nextPod();
         PodSandboxConfig cfg = podConfig(name);
         return new Pod(cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(cfg)
@@ -227,17 +404,25 @@ final class CriBenchmark {
         return podSeq++;
     }
 
+    /**
+     * A pod as kubelet asks for one by default: its own network and IPC, a PID namespace per container, a cgroup
+     * parent of its own.
+     */
     private PodSandboxConfig podConfig(String name) {
+        String uid = UUID.nameUUIDFromBytes(name.getBytes()).toString();
         return PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench")
-                        .setUid(UUID.nameUUIDFromBytes(name.getBytes()).toString()))
+                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid(uid))
                 .setHostname(name.length() > 63 ? name.substring(0, 63) : name)
                 .setLogDirectory("/var/log/pods/bench_" + name)
-                .setLinux(LinuxPodSandboxConfig.getDefaultInstance())
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(podCgroups.parentOf(uid))
+                        .setSecurityContext(LinuxSandboxSecurityContext
+                        .newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+                                .setNetwork(NamespaceMode.POD).setIpc(NamespaceMode.POD)
+                                .setPid(NamespaceMode.CONTAINER))))
                 .build();
     }
 
-    private String createContainer(CriClients cri, Pod pod, String name, List<String> cmd) {
+    private String createContainer(Pod pod, String name, List<String> cmd) {
         ContainerConfig cfg = ContainerConfig.newBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName(name))
                 .setImage(spec(settings.image()))
@@ -248,15 +433,19 @@ final class CriBenchmark {
                 .setConfig(cfg).setSandboxConfig(pod.config()).build()).getContainerId();
     }
 
-    private String startContainer(CriClients cri, Pod pod, String name, List<String> cmd) {
-        String id = createContainer(cri, pod, name, cmd);
+    private String startContainer(Pod pod, String name, List<String> cmd) {
+        String id = createContainer(pod, name, cmd);
         cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         return id;
     }
 
-    private void removePod(CriClients cri, Pod pod) {
-        cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.id()).build());
-        cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.id()).build());
+    private void removePod(Pod pod) {
+        removePod(pod.id());
+    }
+
+    private void removePod(String id) {
+        cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     }
 
     private static ImageSpec spec(String ref) {
