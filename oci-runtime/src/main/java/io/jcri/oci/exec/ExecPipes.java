@@ -1,7 +1,7 @@
 package io.jcri.oci.exec;
 
-import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.Syscalls;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -16,10 +16,6 @@ import java.util.List;
  */
 final class ExecPipes implements AutoCloseable {
     private static final LibC C = LibC.INSTANCE;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int O_NONBLOCK = 04000;
-    private static final int F_GETFL = 3;
-    private static final int F_SETFL = 4;
 
     private final int[] in = {-1, -1};
     private final int[] out = {-1, -1};
@@ -31,16 +27,16 @@ final class ExecPipes implements AutoCloseable {
     ExecPipes(boolean stdin, boolean stdout, boolean stderr) {
         try {
             if (stdin) {
-                pipe(in);
-                nonBlocking(in[1]);
+                Syscalls.pipe(in, "exec stdio");
+                Syscalls.nonBlocking(in[1]);
             }
             if (stdout) {
-                pipe(out);
-                nonBlocking(out[0]);
+                Syscalls.pipe(out, "exec stdio");
+                Syscalls.nonBlocking(out[0]);
             }
             if (stderr) {
-                pipe(err);
-                nonBlocking(err[0]);
+                Syscalls.pipe(err, "exec stdio");
+                Syscalls.nonBlocking(err[0]);
             }
         } catch (RuntimeException e) {
             close();
@@ -124,16 +120,4 @@ final class ExecPipes implements AutoCloseable {
         }
     }
 
-    private static void pipe(int[] fds) {
-        if (C.pipe2(fds, O_CLOEXEC) != 0) {
-            throw ErrnoException.last("pipe2", "exec stdio");
-        }
-    }
-
-    private static void nonBlocking(int fd) {
-        int flags = C.fcntl(fd, F_GETFL, 0);
-        if (flags < 0 || C.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-            throw ErrnoException.last("fcntl(O_NONBLOCK)", "fd " + fd);
-        }
-    }
 }

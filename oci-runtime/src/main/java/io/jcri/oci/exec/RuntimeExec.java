@@ -3,6 +3,7 @@ package io.jcri.oci.exec;
 import com.sun.jna.Native;
 import io.jcri.oci.OciException;
 import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.fs.Trees;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
@@ -16,12 +17,10 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -272,13 +271,8 @@ public final class RuntimeExec implements StreamSession {
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            Trees.delete(dir);
         } catch (IOException e) {
             LOG.warn("cannot remove exec work directory {}: {}", dir, e.getMessage());
         }

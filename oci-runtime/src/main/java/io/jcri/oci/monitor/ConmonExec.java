@@ -3,6 +3,7 @@ package io.jcri.oci.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.oci.OciException;
+import io.jcri.oci.fs.Trees;
 import io.jcri.oci.runtime.ExecResult;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.spec.OciSpec;
@@ -18,10 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +40,6 @@ public final class ConmonExec {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 02000000;
-    private static final int O_NONBLOCK = 04000;
-    private static final int F_GETFL = 3;
-    private static final int F_SETFL = 4;
     private static final int EINTR = 4;
     private static final int WNOHANG = 1;
     private static final int SIGKILL = 9;
@@ -107,18 +103,18 @@ public final class ConmonExec {
         int[] sync = {-1, -1};
         int pid;
         try {
-            pipe(out);
-            pipe(err);
-            pipe(sync);
+            Syscalls.pipe(out, "exec output");
+            Syscalls.pipe(err, "exec output");
+            Syscalls.pipe(sync, "exec output");
             pid = PosixSpawn.spawn(argv(req, execId, work), env(), null,
                     Map.of(0, devNull, 1, out[1], 2, err[1], SYNC_FD, sync[1]), work.toString());
             closeAll(out[1], err[1], sync[1]);
             out[1] = -1;
             err[1] = -1;
             sync[1] = -1;
-            nonBlocking(out[0]);
-            nonBlocking(err[0]);
-            nonBlocking(sync[0]);
+            Syscalls.nonBlocking(out[0]);
+            Syscalls.nonBlocking(err[0]);
+            Syscalls.nonBlocking(sync[0]);
         } catch (RuntimeException e) {
             closeAll(devNull, out[0], out[1], err[0], err[1], sync[0], sync[1]);
             throw e;
@@ -365,19 +361,6 @@ public final class ConmonExec {
                 "_OCI_SYNCPIPE=" + SYNC_FD);
     }
 
-    private static void pipe(int[] fds) {
-        if (C.pipe2(fds, O_CLOEXEC) != 0) {
-            throw ErrnoException.last("pipe2", "exec output");
-        }
-    }
-
-    private static void nonBlocking(int fd) {
-        int flags = C.fcntl(fd, F_GETFL, 0);
-        if (flags < 0 || C.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-            throw ErrnoException.last("fcntl(O_NONBLOCK)", "fd " + fd);
-        }
-    }
-
     private static void closeAll(int... fds) {
         for (int fd : fds) {
             if (fd >= 0) {
@@ -387,13 +370,8 @@ public final class ConmonExec {
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            Trees.delete(dir);
         } catch (IOException e) {
             LOG.warn("cannot remove exec work directory {}: {}", dir, e.getMessage());
         }

@@ -135,6 +135,26 @@ public final class Syscalls {
     }
 
     /** Sends a signal; false when the process no longer exists. */
+    private static final int O_CLOEXEC = 02000000;
+    private static final int O_NONBLOCK = 04000;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+
+    /** A close-on-exec pipe into {@code fds} (read end, write end); {@code what} names it in errors. */
+    public static void pipe(int[] fds, String what) {
+        if (C.pipe2(fds, O_CLOEXEC) != 0) {
+            throw ErrnoException.last("pipe2", what);
+        }
+    }
+
+    /** Makes reads and writes of {@code fd} return at once (EAGAIN) instead of waiting. */
+    public static void nonBlocking(int fd) {
+        int flags = C.fcntl(fd, F_GETFL, 0);
+        if (flags < 0 || C.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+            throw ErrnoException.last("fcntl(O_NONBLOCK)", "fd " + fd);
+        }
+    }
+
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
 
