@@ -1,21 +1,17 @@
 package io.jcri.runtime.stats;
 
-import io.jcri.oci.ns.NamespaceThread;
-import io.jcri.oci.ns.NsType;
+import io.jcri.oci.OciException;
+import io.jcri.oci.ns.NetnsReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The interface counters of a network namespace, as {@code /proc/net/dev} shows them. */
 final class NetDev {
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
     /** One interface's receive and transmit counters. */
     record Interface(String name, long rxBytes, long rxErrors, long txBytes, long txErrors) {
     }
@@ -24,15 +20,16 @@ final class NetDev {
     }
 
     /**
-     * The counters of every interface but loopback in the namespace pinned at {@code netns}. The read happens on
-     * a throwaway platform thread that entered the namespace: {@code /proc/thread-self/net} shows the namespace of
-     * the reading thread, and no shared thread may ever change namespaces.
+     * The counters of every interface but loopback in the namespace pinned at {@code netns}, read by
+     * {@code reader}'s thread from inside it: {@code /proc/thread-self/net} shows the namespace of the reading
+     * thread, and no shared thread may ever change namespaces.
      */
-    static List<Interface> read(Path netns) {
-        return NamespaceThread.call("netdev", TIMEOUT, () -> {
-            NamespaceThread.enter(Map.of(NsType.NET, netns));
+    static List<Interface> read(NetnsReader reader, Path netns) {
+        return reader.read(netns, ns -> {
             try (InputStream in = Files.newInputStream(Path.of("/proc/thread-self/net/dev"))) {
-                return parse(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+                return parse(new String(in.readNBytes(1 << 20), StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                throw new OciException("reading the interface counters of " + ns + ": " + e.getMessage(), e);
             }
         });
     }

@@ -15,6 +15,7 @@ import io.jcri.cri.v1.PodSandboxStatsFilter;
 import io.jcri.image.DiskUsage;
 import io.jcri.oci.OciException;
 import io.jcri.oci.cgroup.CgroupStats;
+import io.jcri.oci.ns.NetnsReader;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.container.ContainerService;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -56,6 +58,7 @@ public final class StatsCollector {
     private final LayerUsage layers;
     /** Container id to its cgroup path, which never changes for a container. */
     private final ConcurrentMap<String, String> cgroupPaths = new ConcurrentHashMap<>();
+    private final NetnsReader netns = new NetnsReader(Duration.ofSeconds(5));
 
     /**
      * @param containersDir where containers keep their bundles ({@code <id>/config.json}, {@code <id>/upper})
@@ -95,12 +98,15 @@ public final class StatsCollector {
 
     /** The stats of one pod and its containers; NOT_FOUND when there is no such pod. */
     public PodSandboxStats podStats(String podSandboxId) {
-        return StatsViews.pod(podSample(sandboxes.require(podSandboxId)));
+        SandboxRecord r = sandboxes.require(podSandboxId);
+        return StatsViews.pod(podSample(r, containersByPod(r.id()).getOrDefault(r.id(), List.of())));
     }
 
     /** The stats of the ready pods matching {@code filter} (id prefix, labels). */
     public List<PodSandboxStats> listPodStats(PodSandboxStatsFilter filter) {
-        return readyPods(filter).stream().map(r -> StatsViews.pod(podSample(r))).toList();
+        Map<String, List<Container>> members = containersByPod("");
+        return readyPods(filter).stream().map(r -> StatsViews.pod(podSample(r,
+                members.getOrDefault(r.id(), List.of())))).toList();
     }
 
     /** The metrics {@link #podMetrics()} reports, with their label keys. */
@@ -110,7 +116,9 @@ public final class StatsCollector {
 
     /** The metrics of every ready pod and its containers. */
     public List<PodSandboxMetrics> podMetrics() {
-        return readyPods(null).stream().map(r -> PodMetrics.of(podSample(r))).toList();
+        Map<String, List<Container>> members = containersByPod("");
+        return readyPods(null).stream().map(r -> PodMetrics.of(podSample(r,
+                members.getOrDefault(r.id(), List.of())))).toList();
     }
 
     private List<SandboxRecord> readyPods(PodSandboxStatsFilter filter) {
@@ -134,13 +142,21 @@ public final class StatsCollector {
         }
     }
 
-    private PodSample podSample(SandboxRecord r) {
+    /**
+     * The containers of the pods whose id starts with {@code podIdPrefix} (empty: all), by pod: listed once for
+     * every pod of a call, not once per pod.
+     */
+    private Map<String, List<Container>> containersByPod(String podIdPrefix) {
+        return containers.list(ContainerFilter.newBuilder().setPodSandboxId(podIdPrefix).build()).stream()
+                .collect(java.util.stream.Collectors.groupingBy(Container::getPodSandboxId));
+    }
+
+    private PodSample podSample(SandboxRecord r, List<Container> podContainers) {
         long now = StatsClock.nanos(clock);
         Optional<CgroupStats.Sample> cg = r.cgroupParent() == null ? Optional.empty() : cgroups.read(r.cgroupParent());
         OptionalLong cores = cg.map(s -> rates.nanoCores("pod/" + r.id(), s.cpuUsageNanos(), now))
                 .orElse(OptionalLong.empty());
-        List<ContainerSample> members = containers.list(ContainerFilter.newBuilder().setPodSandboxId(r.id()).build())
-                .stream().filter(c -> c.getPodSandboxId().equals(r.id())).map(this::sample).toList();
+        List<ContainerSample> members = podContainers.stream().map(this::sample).toList();
         return new PodSample(r, cg, cores, interfaces(r), members, now);
     }
 
@@ -149,7 +165,7 @@ public final class StatsCollector {
             return List.of();
         }
         try {
-            return NetDev.read(Path.of(r.netnsPath()));
+            return NetDev.read(netns, Path.of(r.netnsPath()));
         } catch (OciException e) {
             LOG.warn("sandbox {}: cannot read its network counters: {}", r.id(), e.getMessage());
             return List.of();
