@@ -173,16 +173,14 @@ public final class ConmonExec {
                                 req.containerId(), MONITOR_GRACE_NANOS / 1_000_000_000L);
                         killAll();
                         monitorKilled = true;
-                        reapWithin(status, 3_000_000_000L);
                         break;
                     }
                     Thread.sleep(now - start < FAST_POLL_NANOS ? 1 : 5);
                 }
             } catch (InterruptedException e) {
                 // The caller went away (a cancelled call): the process is killed, conmon then reports and ends.
-                killAll();
                 try {
-                    reapWithin(status, 3_000_000_000L);
+                    killAll();
                 } catch (InterruptedException again) {
                     LOG.debug("container {}: interrupted again while reaping conmon {}", req.containerId(),
                             conmonPid);
@@ -310,23 +308,35 @@ public final class ConmonExec {
             }
         }
 
-        private void killAll() {
+        /**
+         * Ends the exec: its process is killed and conmon, its reaper, reports and exits; conmon itself is killed
+         * only when it does not (killed first, it would leave the process to whatever reaper the host has).
+         */
+        private void killAll() throws InterruptedException {
+            int[] status = new int[1];
             if (execPidfd >= 0) {
                 Syscalls.pidfdKill(execPidfd, SIGKILL);
+                if (reapWithin(status, 2_000_000_000L)) {
+                    return;
+                }
             }
             Syscalls.kill(conmonPid, SIGKILL);
+            if (!reapWithin(status, 3_000_000_000L)) {
+                LOG.error("container {}: conmon {} of an exec did not end after SIGKILL", req.containerId(),
+                        conmonPid);
+            }
         }
 
-        private void reapWithin(int[] status, long nanos) throws InterruptedException {
+        /** True once conmon is reaped, false when it still runs after {@code nanos}. */
+        private boolean reapWithin(int[] status, long nanos) throws InterruptedException {
             long until = System.nanoTime() + nanos;
             while (C.waitpid(conmonPid, status, WNOHANG) == 0) {
                 if (System.nanoTime() > until) {
-                    LOG.error("container {}: conmon {} of an exec did not end after SIGKILL", req.containerId(),
-                            conmonPid);
-                    return;
+                    return false;
                 }
                 Thread.sleep(5);
             }
+            return true;
         }
 
         void close() {

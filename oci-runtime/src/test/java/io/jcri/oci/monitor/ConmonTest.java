@@ -117,6 +117,21 @@ class ConmonTest {
             assertThat(big.stdout().length + big.stderr().length).isEqualTo(150_000);
             assertThat(big.exitCode()).isZero();
 
+            // A cancelled call (its thread interrupted) kills the process; conmon reaps it and is reaped in turn.
+            Thread cancelled = Thread.ofVirtual().start(() -> exec.exec(new ConmonExec.Request(id, runtime, bundle,
+                    process("sleep", "4242"), Duration.ofSeconds(60), 1024)));
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!psShows(exec, id, runtime, bundle, "sleep 4242") && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertThat(psShows(exec, id, runtime, bundle, "sleep 4242")).isTrue();
+            cancelled.interrupt();
+            cancelled.join(Duration.ofSeconds(10));
+            assertThat(cancelled.isAlive()).isFalse();
+            assertThat(psShows(exec, id, runtime, bundle, "sleep 4242")).isFalse();
+            assertThat(ProcessHandle.current().children().filter(h -> h.info().command().orElse("")
+                    .endsWith("conmon")).toList()).isEmpty();
+
             ExecResult missing = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("no-such-command"),
                     Duration.ofSeconds(10), 1024));
             assertThat(missing.exitCode()).isNotZero();
@@ -128,6 +143,12 @@ class ConmonTest {
             conmon.forget(id);
             BusyboxBundle.removeCgroups();
         }
+    }
+
+    private static boolean psShows(ConmonExec exec, String id, OciRuntime runtime, Path bundle, String what) {
+        ExecResult ps = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("ps", "-o", "args"),
+                Duration.ofSeconds(10), 1 << 16));
+        return new String(ps.stdout(), StandardCharsets.UTF_8).contains(what);
     }
 
     private static OciSpec.Process process(String... args) {
