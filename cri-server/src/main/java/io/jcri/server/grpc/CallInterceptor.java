@@ -58,7 +58,7 @@ public final class CallInterceptor implements ServerInterceptor {
         return new SimpleForwardingServerCallListener<>(delegate) {
             @Override
             public void onMessage(Q message) {
-                logged.ids = idsOf(message);
+                logged.request = message;
                 try {
                     super.onMessage(message);
                 } catch (RuntimeException e) {
@@ -103,7 +103,8 @@ public final class CallInterceptor implements ServerInterceptor {
         private final MeterRegistry meters;
         private final ConcurrentMap<String, Timer> timers;
         private final long startNanos = System.nanoTime();
-        volatile String ids = "";
+        /** The request, named in log lines only: its ids are read (by reflection) when a line is written. */
+        volatile Object request;
         private boolean closed;
 
         LoggedCall(ServerCall<Q, R> delegate, String method, MeterRegistry meters,
@@ -117,7 +118,7 @@ public final class CallInterceptor implements ServerInterceptor {
         void fail(Throwable t) {
             Status status = StatusMapper.toStatus(t);
             if (StatusMapper.isServerFault(status)) {
-                LOG.error("{} {} failed", method, ids, t);
+                LOG.error("{} {} failed", method, idsOf(request), t);
             }
             synchronized (this) {
                 if (closed) {
@@ -144,12 +145,15 @@ public final class CallInterceptor implements ServerInterceptor {
                 Counter.builder("jcri.cri.errors").description("CRI calls that ended with an error status")
                         .tags("method", method, "code", status.getCode().name()).register(meters).increment();
             }
-            if (status.isOk()) {
-                LOG.debug("{} {} ok in {}us", method, ids, micros);
-            } else if (status.getCode() == Status.Code.NOT_FOUND || status.getCode() == Status.Code.UNIMPLEMENTED) {
-                LOG.debug("{} {} {} in {}us: {}", method, ids, status.getCode(), micros, status.getDescription());
+            if (status.isOk() || status.getCode() == Status.Code.NOT_FOUND
+                    || status.getCode() == Status.Code.UNIMPLEMENTED) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("{} {} {} in {}us{}", method, idsOf(request), status.isOk() ? "ok" : status.getCode(),
+                            micros, status.isOk() ? "" : ": " + status.getDescription());
+                }
             } else {
-                LOG.warn("{} {} {} in {}us: {}", method, ids, status.getCode(), micros, status.getDescription());
+                LOG.warn("{} {} {} in {}us: {}", method, idsOf(request), status.getCode(), micros,
+                        status.getDescription());
             }
             super.close(status, trailers);
         }
