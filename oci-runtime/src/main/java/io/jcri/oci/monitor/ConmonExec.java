@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * ExecSync through conmon, as CRI-O runs it: conmon (kept as jcri's child with {@code --sync}) runs the runtime's
- * {@code exec --detach}, becomes the reaper of the exec'd process, enforces the timeout, and reports the pid and
- * the exit code on a sync pipe. The process writes straight into jcri's pipes ({@code -l passthrough}).
+ * {@code exec --detach}, becomes the reaper of the exec'd process and reports the pid and the exit code on a sync
+ * pipe; at the timeout jcri kills the process (through a pidfd) and conmon reaps and reports it as usual. The process writes straight into jcri's pipes ({@code -l passthrough}).
  *
  * <p>Running the runtime's foreground {@code exec} instead fails on a probe such as {@code sh -c 'sleep 600 &
  * echo ok'}: the background child keeps the output pipe open, so runc waits for it until the timeout, and readers
@@ -48,8 +48,6 @@ public final class ConmonExec {
     private static final int MAX_SYNC = 64 * 1024;
     /** After the process ended, how long buffered output may still be read (a background child may keep writing). */
     private static final long DRAIN_NANOS = 100_000_000L;
-    /** Past the timeout conmon enforces, how long jcri waits before ending conmon itself. */
-    private static final long MONITOR_GRACE_NANOS = 5_000_000_000L;
     /** See {@code Command}: short execs end within this, so polling every millisecond keeps latency low. */
     private static final long FAST_POLL_NANOS = 300_000_000L;
 
@@ -153,10 +151,9 @@ public final class ConmonExec {
 
         ExecResult await() {
             long start = System.nanoTime();
-            long deadline = req.timeout().isZero() ? Long.MAX_VALUE
-                    : start + req.timeout().toNanos() + MONITOR_GRACE_NANOS;
+            long deadline = req.timeout().isZero() ? Long.MAX_VALUE : start + req.timeout().toNanos();
             int[] status = new int[1];
-            boolean monitorKilled = false;
+            boolean timedOut = false;
             try {
                 while (true) {
                     readAvailable();
@@ -168,11 +165,11 @@ public final class ConmonExec {
                         throw ErrnoException.last("waitpid", "conmon " + conmonPid);
                     }
                     long now = System.nanoTime();
-                    if (now > deadline) {
-                        LOG.warn("container {}: conmon did not end an exec {}s past its timeout; killing it",
-                                req.containerId(), MONITOR_GRACE_NANOS / 1_000_000_000L);
+                    if (now > deadline && !timedOut) {
+                        // jcri keeps the time, not conmon: conmon's own timeout (-T) reports but leaves the
+                        // process running. Killed here, the process is reaped and reported by conmon as usual.
+                        timedOut = true;
                         killAll();
-                        monitorKilled = true;
                         break;
                     }
                     Thread.sleep(now - start < FAST_POLL_NANOS ? 1 : 5);
@@ -189,13 +186,11 @@ public final class ConmonExec {
                 throw new OciException("exec in " + req.containerId() + " cancelled; the command was killed", e);
             }
             drain();
-            return result(status[0], monitorKilled);
+            return result(status[0], timedOut);
         }
 
-        private ExecResult result(int waitStatus, boolean monitorKilled) {
+        private ExecResult result(int waitStatus, boolean timedOut) {
             List<JsonNode> messages = syncMessages();
-            boolean timedOut = monitorKilled || messages.stream().anyMatch(m -> m.path("data").asInt() == -1
-                    && m.path("message").asText().contains("timed out"));
             int code;
             if (messages.size() >= 2 && messages.get(1).path("data").asInt(-1) >= 0) {
                 code = messages.get(1).path("data").asInt();
@@ -355,10 +350,6 @@ public final class ConmonExec {
                 "--exit-dir", work.toString(),
                 "--socket-dir-path", work.toString(),
                 "--sync", "--log-level", "error"));
-        if (!req.timeout().isZero()) {
-            a.add("-T");
-            a.add(String.valueOf(Math.max(1, req.timeout().toSeconds())));
-        }
         for (String arg : req.runtime().globalArgs()) {
             a.add("--runtime-arg");
             a.add(arg);

@@ -111,6 +111,8 @@ class ConmonTest {
             ExecResult slow = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("sleep", "30"),
                     Duration.ofSeconds(1), 1024));
             assertThat(slow.timedOut()).isTrue();
+            // critest's "execSync with timeout": the timed-out process is gone, not left running.
+            assertThat(psShows(exec, id, runtime, bundle, "sleep 30")).isFalse();
 
             ExecResult big = exec.exec(new ConmonExec.Request(id, runtime, bundle, process("sh", "-c",
                     "head -c 100000 /dev/zero; head -c 100000 /dev/zero >&2"), Duration.ofSeconds(10), 150_000));
@@ -128,6 +130,10 @@ class ConmonTest {
             cancelled.interrupt();
             cancelled.join(Duration.ofSeconds(10));
             assertThat(cancelled.isAlive()).isFalse();
+            until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (psShows(exec, id, runtime, bundle, "sleep 4242") && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
             assertThat(psShows(exec, id, runtime, bundle, "sleep 4242")).isFalse();
             assertThat(ProcessHandle.current().children().filter(h -> h.info().command().orElse("")
                     .endsWith("conmon")).toList()).isEmpty();
