@@ -16,18 +16,8 @@ class SandboxGatesTest {
     @Test
     void closingWaitsForOperationsInsideThenRefusesNewOnes() throws Exception {
         SandboxGates gates = new SandboxGates(Duration.ofSeconds(10));
-        CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<String> create = CompletableFuture.supplyAsync(() -> gates.whileOpen("p", () -> {
-            inside.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return "created";
-        }));
-        assertThat(inside.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> create = createInside(gates, release);
         CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> gates.close("p"));
         Thread.sleep(200);
         assertThat(stop).as("the stop waits for the create inside").isNotDone();
@@ -45,8 +35,20 @@ class SandboxGatesTest {
     @Test
     void aCloseThatCannotWaitLongEnoughFailsAndCanBeRetried() throws Exception {
         SandboxGates gates = new SandboxGates(Duration.ofMillis(200));
-        CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<String> create = createInside(gates, release);
+        assertThatThrownBy(() -> gates.close("p")).isInstanceOfSatisfying(RuntimeServiceException.class,
+                e -> assertThat(e.kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED));
+        release.countDown();
+        create.get(5, TimeUnit.SECONDS);
+        gates.close("p");
+        assertThatThrownBy(() -> gates.whileOpen("p", () -> "late")).isInstanceOf(RuntimeServiceException.class);
+    }
+
+    /** A create of pod "p" that has passed the gate and stays inside until {@code release}. */
+    private static CompletableFuture<String> createInside(SandboxGates gates, CountDownLatch release)
+            throws InterruptedException {
+        CountDownLatch inside = new CountDownLatch(1);
         CompletableFuture<String> create = CompletableFuture.supplyAsync(() -> gates.whileOpen("p", () -> {
             inside.countDown();
             try {
@@ -57,11 +59,6 @@ class SandboxGatesTest {
             return "created";
         }));
         assertThat(inside.await(5, TimeUnit.SECONDS)).isTrue();
-        assertThatThrownBy(() -> gates.close("p")).isInstanceOfSatisfying(RuntimeServiceException.class,
-                e -> assertThat(e.kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED));
-        release.countDown();
-        create.get(5, TimeUnit.SECONDS);
-        gates.close("p");
-        assertThatThrownBy(() -> gates.whileOpen("p", () -> "late")).isInstanceOf(RuntimeServiceException.class);
+        return create;
     }
 }
