@@ -40,16 +40,11 @@ final class Command {
         }
     }
 
-    /** Hooks a caller runs when the deadline passes, before the command itself is killed. */
-    interface OnTimeout {
-        void run();
-    }
-
     /**
-     * Runs {@code argv} spawned like the monitor (see {@link PosixSpawn}): a process run in a container by
-     * {@code exec} inherits the runtime's signal dispositions, so none of the JVM's may reach the runtime.
+     * Runs {@code argv} spawned like the monitor (see {@link PosixSpawn}), so none of the JVM's signal dispositions
+     * or descriptors reach the runtime; at the deadline it is killed.
      */
-    static Result run(List<String> argv, Duration timeout, int maxOutput, OnTimeout onTimeout) {
+    static Result run(List<String> argv, Duration timeout, int maxOutput) {
         int devNull = C.open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
         if (devNull < 0) {
             throw ErrnoException.last("open", "/dev/null");
@@ -78,21 +73,13 @@ final class Command {
             Integer status = waitFor(pid, deadline);
             boolean timedOut = status == null;
             if (timedOut) {
-                // The hook kills what the command started (an exec's process); the command then reaps it and
-                // ends by itself. Killing the command first would leave that process to whatever reaper the
-                // host has, as a zombie the container can see.
-                onTimeout.run();
-                status = waitFor(pid, System.nanoTime() + 2_000_000_000L);
-                if (status == null) {
-                    Syscalls.kill(pid, 9);
-                    status = waitFor(pid, System.nanoTime() + 3_000_000_000L);
-                }
+                Syscalls.kill(pid, 9);
+                status = waitFor(pid, System.nanoTime() + 3_000_000_000L);
             }
             int code = status == null ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
             return new Result(timedOut ? -1 : code, stdout.bytes(), stderr.bytes(), timedOut);
         } catch (InterruptedException e) {
-            // The caller went away (a cancelled call): end what the command started as at a deadline.
-            onTimeout.run();
+            // The caller went away (a cancelled call): end the command as at a deadline.
             Syscalls.kill(pid, 9);
             try {
                 waitFor(pid, System.nanoTime() + 3_000_000_000L);
@@ -149,7 +136,7 @@ final class Command {
 
     /** Runs a runtime subcommand that must succeed within {@code timeout}; its stdout on success. */
     static String check(List<String> argv, Duration timeout) {
-        Result r = run(argv, timeout, 1 << 20, () -> { });
+        Result r = run(argv, timeout, 1 << 20);
         if (r.timedOut()) {
             throw new OciException(String.join(" ", argv) + " did not finish within " + timeout.toSeconds() + "s",
                     true, null);

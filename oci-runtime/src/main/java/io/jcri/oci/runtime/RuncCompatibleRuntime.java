@@ -71,7 +71,7 @@ public final class RuncCompatibleRuntime implements OciRuntime {
 
     @Override
     public Optional<ContainerState> state(String id) {
-        Command.Result r = Command.run(argv("state", id), timeout, 1 << 20, () -> { });
+        Command.Result r = Command.run(argv("state", id), timeout, 1 << 20);
         if (r.timedOut()) {
             throw new OciException(handler + " state " + id + " did not answer within " + timeout.toSeconds()
                     + "s", true, null);
@@ -99,7 +99,7 @@ public final class RuncCompatibleRuntime implements OciRuntime {
         }
         args.add(id);
         args.add(String.valueOf(signal));
-        Command.Result r = Command.run(argv(args.toArray(String[]::new)), timeout, 1 << 20, () -> { });
+        Command.Result r = Command.run(argv(args.toArray(String[]::new)), timeout, 1 << 20);
         if (r.timedOut()) {
             throw new OciException(handler + " kill " + id + " did not finish within " + timeout.toSeconds() + "s",
                     true, null);
@@ -112,7 +112,7 @@ public final class RuncCompatibleRuntime implements OciRuntime {
 
     @Override
     public void delete(String id) {
-        Command.Result r = Command.run(argv("delete", "--force", id), timeout, 1 << 20, () -> { });
+        Command.Result r = Command.run(argv("delete", "--force", id), timeout, 1 << 20);
         if (r.timedOut()) {
             throw new OciException(handler + " delete " + id + " did not finish within " + timeout.toSeconds()
                     + "s", true, null);

@@ -53,7 +53,7 @@ public final class RuntimeBinaryProbe {
 
     private static Optional<String> run(Path p) {
         try {
-            Command.Result r = Command.run(List.of(p.toString(), "--version"), TIMEOUT, 64 << 10, () -> { });
+            Command.Result r = Command.run(List.of(p.toString(), "--version"), TIMEOUT, 64 << 10);
             if (r.timedOut()) {
                 return Optional.of(p + " --version did not answer within " + TIMEOUT.toSeconds() + "s");
             }
