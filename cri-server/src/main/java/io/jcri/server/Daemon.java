@@ -165,6 +165,13 @@ public final class Daemon {
             remote = RemoteListener.start(config.remote(), cri, interceptor, callExecutor);
         }
         reloader = new ConfigReloader(configFile, config, images, remote, streaming, metrics, conditions);
+        // Everything else is served before the CRI socket appears: its existence is what kubelet, scripts and
+        // tests take as "the daemon is up".
+        if (config.inspect().enabled()) {
+            inspect = InspectServer.start(Path.of(config.inspectSocket()), config.server().socketGroup(), runtimeApi,
+                    imageApi, reloader::runningJson, Path.of(config.state().root(), "containers"));
+        }
+        ready.set(true);
         // Assigned as soon as it runs, so that stop() shuts it down even when the socket cannot be put in place.
         guard.bind(config.server().socketGroup(), at -> {
             NettyServerBuilder unix = NettyServerBuilder.forAddress(new DomainSocketAddress(at.toString()))
@@ -178,11 +185,6 @@ public final class Daemon {
             cri.forEach(service -> unix.addService(ServerInterceptors.intercept(service, interceptor)));
             server = unix.build().start();
         });
-        if (config.inspect().enabled()) {
-            inspect = InspectServer.start(Path.of(config.inspectSocket()), config.server().socketGroup(), runtimeApi,
-                    imageApi, reloader::runningJson, Path.of(config.state().root(), "containers"));
-        }
-        ready.set(true);
         SdNotify.send("READY=1");
         LOG.info("jcri {} serving CRI v1 on unix://{} (state {}, run {})", BuildInfo.version(), socket,
                 config.state().root(), config.state().runRoot());
