@@ -67,13 +67,18 @@ import org.junit.jupiter.api.Test;
  * container events subscribed throughout, containers that ignore SIGTERM stopped with a grace period while their
  * status is polled, pods recreated in churn, and an image removed while containers are created from another.
  * Runs {@code jcri.soak.seconds} (90) and stops by itself. It prints every call's p50/p99/max and asserts that
- * status and list calls answer within a second, that probes succeed before their timeout, and that once every pod
- * is gone the daemon's threads, descriptors and heap are back near where they were and nothing is left on the host.
+ * status and list calls answer within two seconds (far below a stop's grace period), that probes succeed before
+ * their timeout, and that once every pod is gone the daemon's threads, descriptors and heap are back near where
+ * they were and nothing is left on the host.
  */
 class KubeletSoakTest {
     private static final int PODS = Integer.getInteger("jcri.soak.pods", 30);
     private static final Duration RUN = Duration.ofSeconds(Integer.getInteger("jcri.soak.seconds", 90));
-    private static final Duration STATUS_BOUND = Duration.ofSeconds(1);
+    /**
+     * Far below the shortest grace period of a stubborn stop (5 s), so a read that waited for one fails, and far
+     * above what a loaded 2-core CI machine shows (max ~250 ms), so a GC pause or a busy neighbour does not.
+     */
+    private static final Duration STATUS_BOUND = Duration.ofSeconds(2);
     private static final Duration PROBE_PERIOD = Duration.ofSeconds(5);
     private static final int PROBE_TIMEOUT_SECONDS = 5;
     private static final Duration POD_LIFE_MIN = Duration.ofSeconds(15);
