@@ -3,9 +3,8 @@ package io.jcri.cni;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.oci.OciException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,11 +19,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one CNI plugin the way the CNI 1.0 specification says: parameters in the environment, the network
  * configuration on stdin, the result or a CNI error on stdout. Every call has a deadline after which the plugin
- * and its children are killed.
+ * and its children are killed. Plugins are started as the runtimes are ({@link io.jcri.oci.sys.Command}): no
+ * descriptor of the daemon and none of its signal dispositions reach them.
  */
 public final class CniInvoker {
     private static final Logger LOG = LoggerFactory.getLogger(CniInvoker.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A result or an error is a small JSON document; more than this is not read. */
+    private static final int MAX_OUTPUT = 4 << 20;
 
     /** The CNI operations. */
     public enum Command { ADD, DEL, CHECK }
@@ -49,48 +49,29 @@ public final class CniInvoker {
         Path binary = plugins.findPlugin(type).orElseThrow(() -> new CniException("CNI plugin '" + type
                 + "' not found in " + plugins.binDirs()));
         byte[] stdin = stdinConfig(list, plugin, prevResult, request);
-        ProcessBuilder pb = new ProcessBuilder(binary.toString());
-        pb.environment().putAll(environment(command, request, plugins.binDirs()));
         String what = type + " " + command + " for " + request.containerId();
         long started = System.nanoTime();
-        Process p;
+        io.jcri.oci.sys.Command.Result r;
         try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new CniException("cannot run CNI plugin " + binary + ": " + e.getMessage(), e);
+            r = io.jcri.oci.sys.Command.run(List.of(binary.toString()),
+                    environment(command, request, plugins.binDirs()), stdin, timeout, MAX_OUTPUT);
+        } catch (OciException e) {
+            throw new CniException("cannot run CNI plugin " + what + ": " + e.getMessage(), e);
         }
-        CompletableFuture<byte[]> out = drain(p.getInputStream());
-        CompletableFuture<byte[]> err = drain(p.getErrorStream());
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin);
-        } catch (IOException e) {
-            LOG.debug("{}: plugin closed stdin early: {}", what, e.getMessage());
+        if (r.timedOut()) {
+            throw new CniException("CNI plugin " + what + " did not finish within " + timeout.toSeconds()
+                    + "s and was killed", true, null);
         }
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                throw new CniException("CNI plugin " + what + " did not finish within " + timeout.toSeconds()
-                        + "s and was killed", true, null);
-            }
-            byte[] stdout = out.get(5, TimeUnit.SECONDS);
-            String stderr = new String(err.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8).strip();
-            if (!stderr.isEmpty()) {
-                LOG.debug("{} stderr: {}", what, stderr);
-            }
-            LOG.debug("{}: exit {} after {} ms", what, p.exitValue(), (System.nanoTime() - started) / 1_000_000);
-            if (p.exitValue() != 0) {
-                throw new CniException("CNI plugin " + what + " failed: " + errorMessage(stdout, stderr,
-                        p.exitValue()));
-            }
-            return command == Command.ADD ? result(what, stdout, prevResult) : null;
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new CniException("interrupted while running CNI plugin " + what, e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new CniException("reading the output of CNI plugin " + what + ": " + e.getMessage(), e);
+        String stderr = r.stderrText();
+        if (!stderr.isEmpty()) {
+            LOG.debug("{} stderr: {}", what, stderr);
         }
+        LOG.debug("{}: exit {} after {} ms", what, r.exitCode(), (System.nanoTime() - started) / 1_000_000);
+        if (r.exitCode() != 0) {
+            throw new CniException("CNI plugin " + what + " failed: " + errorMessage(r.stdout(), stderr,
+                    r.exitCode()));
+        }
+        return command == Command.ADD ? result(what, r.stdout(), prevResult) : null;
     }
 
     /** The stdin document: the plugin's config plus name, version, prevResult and the runtimeConfig it asked for. */
@@ -160,17 +141,5 @@ public final class CniInvoker {
         String text = new String(stdout, StandardCharsets.UTF_8).strip();
         String said = (text + (stderr.isEmpty() ? "" : " " + stderr)).strip();
         return "exit status " + exit + (said.isEmpty() ? "" : ": " + said);
-    }
-
-    private static CompletableFuture<byte[]> drain(InputStream in) {
-        CompletableFuture<byte[]> f = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (in) {
-                f.complete(in.readAllBytes());
-            } catch (IOException e) {
-                f.completeExceptionally(e);
-            }
-        });
-        return f;
     }
 }

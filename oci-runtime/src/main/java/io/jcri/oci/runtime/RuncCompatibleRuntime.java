@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.oci.OciException;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.oci.sys.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class RuncCompatibleRuntime implements OciRuntime {
 
     @Override
     public void start(String id) {
-        Command.check(argv("start", id), timeout);
+        check(argv("start", id), timeout);
     }
 
     @Override
@@ -128,7 +129,7 @@ public final class RuncCompatibleRuntime implements OciRuntime {
             Path file = Files.createTempFile("jcri-update-", ".json");
             try {
                 Files.write(file, OciSpecJson.write(resources));
-                Command.check(argv("update", "--resources", file.toString(), id), timeout);
+                check(argv("update", "--resources", file.toString(), id), timeout);
             } finally {
                 Files.deleteIfExists(file);
             }
@@ -143,6 +144,19 @@ public final class RuncCompatibleRuntime implements OciRuntime {
         argv.addAll(globalArgs());
         argv.addAll(List.of(args));
         return argv;
+    }
+
+    /** Runs a runtime subcommand that must succeed within {@code timeout}; its stdout on success. */
+    private static String check(List<String> argv, Duration timeout) {
+        Command.Result r = Command.run(argv, timeout, 1 << 20);
+        if (r.timedOut()) {
+            throw new OciException(String.join(" ", argv) + " did not finish within " + timeout.toSeconds() + "s",
+                    true, null);
+        }
+        if (r.exitCode() != 0) {
+            throw new OciException(String.join(" ", argv) + " exited " + r.exitCode() + ": " + r.stderrText());
+        }
+        return r.stdoutText();
     }
 
     private static boolean notFound(String stderr) {

@@ -1,5 +1,6 @@
 package io.jcri.oci.runtime;
 
+import io.jcri.oci.sys.Command;
 import io.jcri.oci.Executables;
 import io.jcri.oci.OciException;
 import java.io.IOException;

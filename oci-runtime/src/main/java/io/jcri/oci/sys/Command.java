@@ -1,20 +1,22 @@
-package io.jcri.oci.runtime;
+package io.jcri.oci.sys;
 
 import io.jcri.oci.OciException;
-import io.jcri.oci.sys.ErrnoException;
-import io.jcri.oci.sys.LibC;
-import io.jcri.oci.sys.PosixSpawn;
-import io.jcri.oci.sys.Syscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** One run of an external command with a deadline, its output read concurrently and capped. */
-final class Command {
+/**
+ * One run of an external command (a runtime subcommand, a CNI plugin) with a deadline: spawned like the monitor
+ * (see {@link PosixSpawn}) so none of the JVM's signal dispositions or descriptors reach it, its input written and
+ * its output read concurrently and capped, and at the deadline it is killed with every process of its group.
+ */
+public final class Command {
     private static final LibC C = LibC.INSTANCE;
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 02000000;
@@ -30,57 +32,74 @@ final class Command {
     }
 
     /** The finished command: exit code (-1 when it was killed at the deadline) and output. */
-    record Result(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {
-        String stderrText() {
+    public record Result(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {
+        public String stderrText() {
             return new String(stderr, StandardCharsets.UTF_8).strip();
         }
 
-        String stdoutText() {
+        public String stdoutText() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
     }
 
+    /** Runs {@code argv} with the daemon's environment and nothing on stdin. */
+    public static Result run(List<String> argv, Duration timeout, int maxOutput) {
+        return run(argv, Map.of(), null, timeout, maxOutput);
+    }
+
     /**
-     * Runs {@code argv} spawned like the monitor (see {@link PosixSpawn}), so none of the JVM's signal dispositions
-     * or descriptors reach the runtime; at the deadline it is killed.
+     * Runs {@code argv} with the daemon's environment plus {@code extraEnv} (which wins), {@code stdin} as its
+     * input (nothing when null), keeping at most {@code maxOutput} bytes of each output stream.
+     *
+     * @throws OciException when it cannot be started, or the caller is interrupted (it is killed then)
      */
-    static Result run(List<String> argv, Duration timeout, int maxOutput) {
-        int devNull = C.open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
-        if (devNull < 0) {
-            throw ErrnoException.last("open", "/dev/null");
-        }
-        int[] out = new int[2];
-        int[] err = new int[2];
+    public static Result run(List<String> argv, Map<String, String> extraEnv, byte[] stdin, Duration timeout,
+                             int maxOutput) {
+        int[] in = {-1, -1};
+        int[] out = {-1, -1};
+        int[] err = {-1, -1};
         int pid;
         Sink stdout;
         Sink stderr;
         try {
+            if (stdin == null) {
+                in[0] = C.open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
+                if (in[0] < 0) {
+                    throw ErrnoException.last("open", "/dev/null");
+                }
+            } else {
+                pipe(in);
+            }
             pipe(out);
             pipe(err);
-            pid = PosixSpawn.spawn(argv, environment(), null, Map.of(0, devNull, 1, out[1], 2, err[1]));
-            closeAll(out[1], err[1]);
+            pid = PosixSpawn.spawn(argv, environment(extraEnv), null, Map.of(0, in[0], 1, out[1], 2, err[1]));
+            closeAll(in[0], out[1], err[1]);
+            in[0] = -1;
             out[1] = -1;
             err[1] = -1;
-            stdout = new Sink(open(out[0]), maxOutput);
-            stderr = new Sink(open(err[0]), maxOutput);
+            if (stdin != null) {
+                feed(open(in[1], true), stdin);
+            }
+            stdout = new Sink((InputStream) open(out[0], false), maxOutput);
+            stderr = new Sink((InputStream) open(err[0], false), maxOutput);
         } catch (IOException e) {
             throw new OciException("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
         } finally {
-            closeAll(devNull, out[0], out[1], err[0], err[1]);
+            closeAll(in[0], in[1], out[0], out[1], err[0], err[1]);
         }
         try {
             long deadline = timeout.isZero() ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
             Integer status = waitFor(pid, deadline);
             boolean timedOut = status == null;
             if (timedOut) {
-                Syscalls.kill(pid, 9);
+                killGroup(pid);
                 status = waitFor(pid, System.nanoTime() + 3_000_000_000L);
             }
             int code = status == null ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
             return new Result(timedOut ? -1 : code, stdout.bytes(), stderr.bytes(), timedOut);
         } catch (InterruptedException e) {
             // The caller went away (a cancelled call): end the command as at a deadline.
-            Syscalls.kill(pid, 9);
+            killGroup(pid);
             try {
                 waitFor(pid, System.nanoTime() + 3_000_000_000L);
             } catch (InterruptedException again) {
@@ -111,9 +130,33 @@ final class Command {
         }
     }
 
-    private static java.io.InputStream open(int fd) throws IOException {
+    /**
+     * Kills the command and whatever it started in its group (it leads a session of its own, see
+     * {@link PosixSpawn}): a CNI plugin's iptables, a runtime's helpers.
+     */
+    private static void killGroup(int pid) {
+        Syscalls.kill(-pid, 9);
+        Syscalls.kill(pid, 9);
+    }
+
+    private static java.io.Closeable open(int fd, boolean write) throws IOException {
         // A pipe end reopened through /proc gets a descriptor Java owns and closes; the raw one is closed after.
-        return new java.io.FileInputStream("/proc/self/fd/" + fd);
+        return write ? new java.io.FileOutputStream("/proc/self/fd/" + fd)
+                : new java.io.FileInputStream("/proc/self/fd/" + fd);
+    }
+
+    /**
+     * Writes the command's input from a platform thread (a blocking pipe write would pin a virtual thread's
+     * carrier) and closes it, so the command sees its end; a command that exits without reading it is no error.
+     */
+    private static void feed(java.io.Closeable pipe, byte[] input) {
+        Thread.ofPlatform().daemon().name("command-input").start(() -> {
+            try (OutputStream o = (OutputStream) pipe) {
+                o.write(input);
+            } catch (IOException e) {
+                LOG.debug("command input not read to its end: {}", e.getMessage());
+            }
+        });
     }
 
     private static void pipe(int[] fds) {
@@ -130,21 +173,15 @@ final class Command {
         }
     }
 
-    private static List<String> environment() {
-        return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
-    }
-
-    /** Runs a runtime subcommand that must succeed within {@code timeout}; its stdout on success. */
-    static String check(List<String> argv, Duration timeout) {
-        Result r = run(argv, timeout, 1 << 20);
-        if (r.timedOut()) {
-            throw new OciException(String.join(" ", argv) + " did not finish within " + timeout.toSeconds() + "s",
-                    true, null);
-        }
-        if (r.exitCode() != 0) {
-            throw new OciException(String.join(" ", argv) + " exited " + r.exitCode() + ": " + r.stderrText());
-        }
-        return r.stdoutText();
+    private static List<String> environment(Map<String, String> extra) {
+        List<String> env = new ArrayList<>();
+        System.getenv().forEach((k, v) -> {
+            if (!extra.containsKey(k)) {
+                env.add(k + "=" + v);
+            }
+        });
+        extra.forEach((k, v) -> env.add(k + "=" + v));
+        return env;
     }
 
     /** Reads a stream to its end in a virtual thread, keeping at most {@code max} bytes. */
