@@ -3,7 +3,6 @@ package io.jcri.oci.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.oci.OciException;
-import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
 import io.jcri.oci.sys.PosixSpawn;
@@ -26,7 +25,7 @@ import java.util.stream.Stream;
  * double-forks). jcri spawns it with posix_spawn: only the two sync pipes are inherited, signals are reset and
  * the node's default rlimits apply.
  */
-public final class Conmon {
+public final class Conmon implements ContainerMonitor {
     private static final LibC C = LibC.INSTANCE;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int O_CLOEXEC = 02000000;
@@ -52,16 +51,13 @@ public final class Conmon {
         this.rlimits = Map.copyOf(rlimits);
     }
 
-    /** What to create: the bundle holds config.json; the log path is empty for no log. */
-    public record CreateRequest(String id, String name, OciRuntime runtime, Path bundle, String logPath,
-                                boolean terminal, boolean stdin, boolean stdinOnce, Duration timeout) {
-    }
-
+    @Override
     public Path exitDir() {
         return exitDir;
     }
 
     /** The monitor's directory of a container. */
+    @Override
     public Path dirOf(String id) {
         return runDir.resolve(id);
     }
@@ -71,6 +67,7 @@ public final class Conmon {
      *
      * @return the container's init pid
      */
+    @Override
     public int create(CreateRequest req) {
         Path dir = dirOf(req.id());
         try {
@@ -107,6 +104,7 @@ public final class Conmon {
      * The ids of the containers whose exit conmon has recorded: one directory read, so that a list call need not
      * look for each container's exit file.
      */
+    @Override
     public Set<String> exitedIds() {
         try (Stream<Path> files = Files.list(exitDir)) {
             return files.map(f -> f.getFileName().toString()).collect(Collectors.toSet());
@@ -118,6 +116,7 @@ public final class Conmon {
     }
 
     /** The exit code conmon recorded, empty while the container has not exited (or conmon has not noticed). */
+    @Override
     public Optional<Integer> exitCode(String id) {
         Path f = exitDir.resolve(id);
         // Checking first spares the exception that a missing file costs: status calls ask this of every container
@@ -136,6 +135,7 @@ public final class Conmon {
     }
 
     /** When the exit file was written, in ns since the epoch; 0 when there is none. */
+    @Override
     public long exitedAtNanos(String id) {
         try {
             return Files.getLastModifiedTime(exitDir.resolve(id)).to(java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -145,6 +145,7 @@ public final class Conmon {
     }
 
     /** Whether the container's conmon still runs (its pid file names a live process). */
+    @Override
     public boolean monitorAlive(String id) {
         try {
             String pid = Files.readString(dirOf(id).resolve("conmon.pid")).strip();
@@ -157,11 +158,13 @@ public final class Conmon {
     }
 
     /** Whether conmon saw the container's cgroup kill a process for lack of memory. */
+    @Override
     public boolean oomKilled(String id, Path bundle) {
         return Files.exists(dirOf(id).resolve("oom")) || Files.exists(bundle.resolve("oom"));
     }
 
     /** Asks conmon to reopen the log file (after kubelet rotated it) through its control fifo. */
+    @Override
     public void reopenLog(String id, Path bundle) {
         Path ctl = bundle.resolve("ctl");
         if (!Files.exists(ctl)) {
@@ -183,6 +186,7 @@ public final class Conmon {
      * Waits up to {@code timeout} for the container's conmon to exit, as it does once the container is gone; true
      * when no conmon of it runs (any more).
      */
+    @Override
     public boolean awaitMonitorExit(String id, Duration timeout) {
         Path pidFile = dirOf(id).resolve("conmon.pid");
         long pid;
@@ -213,6 +217,7 @@ public final class Conmon {
     }
 
     /** Removes the monitor's files of a removed container. */
+    @Override
     public void forget(String id) {
         try {
             Files.deleteIfExists(exitDir.resolve(id));

@@ -15,6 +15,11 @@ public final class OciRuntimes {
         this.byHandler = byHandler;
     }
 
+    /** The given runtimes by handler name, as they are (tests give fakes; {@link #create} probes real ones). */
+    public static OciRuntimes of(Map<String, OciRuntime> byHandler) {
+        return new OciRuntimes(Map.copyOf(byHandler));
+    }
+
     /** How a handler is configured: its runtime binary (name or path) and state root (empty: the default). */
     public record HandlerConfig(String binary, String root) {
     }

@@ -40,7 +40,7 @@ class ConmonTest {
         String id = "jcri-test-" + handler + "-" + ProcessHandle.current().pid();
         Path log = tmp.resolve("ctr.log");
         try {
-            int pid = conmon.create(new Conmon.CreateRequest(id, "t", runtime, bundle, log.toString(), false,
+            int pid = conmon.create(new ContainerMonitor.CreateRequest(id, "t", runtime, bundle, log.toString(), false,
                     false, false, Duration.ofSeconds(30)));
             assertThat(pid).isPositive();
             assertThat(runtime.state(id).orElseThrow().status()).isEqualTo("created");
@@ -89,7 +89,7 @@ class ConmonTest {
         ConmonExec exec = new ConmonExec(Path.of("/usr/bin/conmon"), tmp.resolve("conmon"));
         String id = "jcri-exec-" + handler + "-" + ProcessHandle.current().pid();
         try {
-            conmon.create(new Conmon.CreateRequest(id, "t", runtime, bundle, "", false, false, false,
+            conmon.create(new ContainerMonitor.CreateRequest(id, "t", runtime, bundle, "", false, false, false,
                     Duration.ofSeconds(30)));
             runtime.start(id);
             // Warm up, then count what the daemon holds.

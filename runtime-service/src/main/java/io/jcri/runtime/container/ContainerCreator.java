@@ -11,9 +11,8 @@ import io.jcri.image.ImageService;
 import io.jcri.oci.OciException;
 import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.fs.AtomicFiles;
-import io.jcri.oci.monitor.Conmon;
+import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.oci.mount.Propagation;
-import io.jcri.oci.mount.RootfsOverlay;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
@@ -26,6 +25,7 @@ import io.jcri.runtime.state.StateStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,16 +41,22 @@ final class ContainerCreator {
 
     private final StateStore<ContainerRecord> store;
     private final ImageService images;
-    private final Conmon conmon;
+    private final ContainerMonitor monitor;
     private final SpecBuilder specs;
+    private final RootfsMounter mounter;
+    /** Now, in ns since the epoch. */
+    private final LongSupplier clock;
     private final Supplier<ContainerLifecycle> lifecycle;
 
-    ContainerCreator(StateStore<ContainerRecord> store, ImageService images, Conmon conmon, SpecBuilder specs,
+    ContainerCreator(StateStore<ContainerRecord> store, ImageService images, ContainerMonitor monitor,
+                     SpecBuilder specs, RootfsMounter mounter, LongSupplier clock,
                      Supplier<ContainerLifecycle> lifecycle) {
         this.store = store;
         this.images = images;
-        this.conmon = conmon;
+        this.monitor = monitor;
         this.specs = specs;
+        this.mounter = mounter;
+        this.clock = clock;
         this.lifecycle = lifecycle;
     }
 
@@ -67,8 +73,8 @@ final class ContainerCreator {
         // RemoveImage or garbage collection in between cannot take the layers away.
         try (ImageLease lease = images.lease(config.getImage().getImage())) {
             image = lease.image();
-            rootfs = RootfsOverlay.mount(dir, lease.layerDirs());
-            undo.add("unmount the rootfs", () -> RootfsOverlay.unmount(dir));
+            rootfs = mounter.mount(dir, lease.layerDirs());
+            undo.add("unmount the rootfs", () -> mounter.unmount(dir));
         } catch (OciException e) {
             undo.run();
             throw new RuntimeServiceException(ErrorKind.INTERNAL, "mounting the rootfs of container "
@@ -93,11 +99,11 @@ final class ContainerCreator {
                 }
             }
             AtomicFiles.write(dir.resolve("config.json"), OciSpecJson.write(spec));
-            long now = ContainerService.nowNanos();
+            long now = clock.getAsLong();
             int stopSignal = stopSignal(config, image);
-            undo.add("forget the monitor files", () -> conmon.forget(id));
+            undo.add("forget the monitor files", () -> monitor.forget(id));
             undo.add("delete the runtime's container", () -> runtime.delete(id));
-            int pid = conmon.create(new Conmon.CreateRequest(id, config.getMetadata().getName(), runtime, dir,
+            int pid = monitor.create(new ContainerMonitor.CreateRequest(id, config.getMetadata().getName(), runtime, dir,
                     logPath, config.getTty(), config.getStdin(), config.getStdinOnce(), CREATE_TIMEOUT));
             FaultPoints.hit("container.after-create");
             store.put(new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),

@@ -1,7 +1,7 @@
 package io.jcri.runtime.container;
 
 import io.jcri.cri.v1.ContainerEventType;
-import io.jcri.oci.monitor.Conmon;
+import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.state.StateStore;
 import java.time.Duration;
@@ -28,19 +28,19 @@ final class ContainerExits {
     private static final long RECHECK_MILLIS = 1000;
 
     private final StateStore<ContainerRecord> store;
-    private final Conmon conmon;
+    private final ContainerMonitor monitor;
     private final Supplier<ContainerLifecycle> lifecycle;
     private final ConcurrentMap<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
 
-    ContainerExits(StateStore<ContainerRecord> store, Conmon conmon, Supplier<ContainerLifecycle> lifecycle) {
+    ContainerExits(StateStore<ContainerRecord> store, ContainerMonitor monitor, Supplier<ContainerLifecycle> lifecycle) {
         this.store = store;
-        this.conmon = conmon;
+        this.monitor = monitor;
         this.lifecycle = lifecycle;
     }
 
     /** Whether conmon has recorded the exit of container {@code id}. */
     boolean exited(String id) {
-        return conmon.exitCode(id).isPresent();
+        return monitor.exitCode(id).isPresent();
     }
 
     /** Wakes whoever waits for the exit of {@code id}: its exit file appeared. */
@@ -96,12 +96,12 @@ final class ContainerExits {
         if (r.state() == ContainerRecord.State.EXITED) {
             return Optional.empty();
         }
-        Optional<Integer> code = conmon.exitCode(r.id());
+        Optional<Integer> code = monitor.exitCode(r.id());
         if (code.isEmpty()) {
             return Optional.empty();
         }
-        boolean oom = conmon.oomKilled(r.id(), store.dirOf(r.id()));
+        boolean oom = monitor.oomKilled(r.id(), store.dirOf(r.id()));
         String reason = oom ? "OOMKilled" : code.get() == 0 ? "Completed" : "Error";
-        return Optional.of(r.exited(Math.max(conmon.exitedAtNanos(r.id()), r.startedAt()), code.get(), reason, ""));
+        return Optional.of(r.exited(Math.max(monitor.exitedAtNanos(r.id()), r.startedAt()), code.get(), reason, ""));
     }
 }

@@ -12,8 +12,8 @@ import io.jcri.image.ImageService;
 import io.jcri.oci.OciException;
 import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.monitor.Conmon;
+import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.oci.monitor.ConmonExec;
-import io.jcri.oci.mount.RootfsOverlay;
 import io.jcri.oci.runtime.ExecResult;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.runtime.OciRuntimes;
@@ -22,6 +22,7 @@ import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodContainers;
+import io.jcri.runtime.sandbox.PodSandboxes;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.state.KeyedLocks;
@@ -30,6 +31,7 @@ import io.jcri.runtime.state.StateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -55,25 +57,35 @@ public final class ContainerService implements PodContainers {
     private final StateStore<ContainerRecord> store;
     private final NameRegistry names = new NameRegistry("container");
     private final KeyedLocks locks = new KeyedLocks();
-    private final SandboxService sandboxes;
+    private final PodSandboxes sandboxes;
     private final OciRuntimes runtimes;
-    private final Conmon conmon;
+    private final ContainerMonitor monitor;
     private final ConmonExec execs;
     private final SpecBuilder specs;
     private final ContainerExits exits;
     private final ContainerCreator creator;
+    private final RootfsMounter rootfs;
+    private final Clock clock;
     private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
 
-    public ContainerService(StateStore<ContainerRecord> store, SandboxService sandboxes, ImageService images,
-                            OciRuntimes runtimes, Conmon conmon, ConmonExec execs, SpecBuilder specs) {
+    /**
+     * @param monitor the per-container monitor (conmon); with {@code rootfs} and {@code clock} a seam for tests
+     * @param clock   the wall clock of created, started and finished times
+     */
+    public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageService images,
+                            OciRuntimes runtimes, ContainerMonitor monitor, ConmonExec execs, SpecBuilder specs,
+                            RootfsMounter rootfs, Clock clock) {
         this.store = store;
+        this.rootfs = rootfs;
+        this.clock = clock;
         this.sandboxes = sandboxes;
         this.runtimes = runtimes;
-        this.conmon = conmon;
+        this.monitor = monitor;
         this.execs = execs;
         this.specs = specs;
-        this.exits = new ContainerExits(store, conmon, () -> lifecycle);
-        this.creator = new ContainerCreator(store, images, conmon, specs, () -> lifecycle);
+        this.exits = new ContainerExits(store, monitor, () -> lifecycle);
+        this.creator = new ContainerCreator(store, images, monitor, specs, rootfs, this::nowNanos,
+                () -> lifecycle);
     }
 
     /** Opens the container store and prepares the OCI runtimes and the monitor from the settings. */
@@ -84,14 +96,15 @@ public final class ContainerService implements PodContainers {
                 p -> LOG.warn("runtime handler {} is not ready: {}", name, p),
                 () -> LOG.info("runtime handler {}: {} {}", name, rt.executable(), rt.globalArgs())));
         Path conmonBinary = io.jcri.oci.Executables.find(s.conmon()).orElse(Path.of(s.conmon()));
-        Conmon conmon = new Conmon(conmonBinary, s.runRoot().resolve("conmon"), s.runRoot().resolve("exits"),
-                ulimits.byNumber());
+        ContainerMonitor monitor = new Conmon(conmonBinary, s.runRoot().resolve("conmon"),
+                s.runRoot().resolve("exits"), ulimits.byNumber());
         SpecBuilder specs = new SpecBuilder(SpecBuilder.NodeSettings.detect(ulimits.rlimits(), s.cgroupV2()),
                 new HostDevices());
         StateStore<ContainerRecord> store = StateStore.open(s.stateRoot().resolve("containers"),
                 ContainerRecord.class, ContainerRecord::id);
-        return new ContainerService(store, sandboxes, images, runtimes, conmon,
-                new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs);
+        return new ContainerService(store, sandboxes, images, runtimes, monitor,
+                new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs, RootfsMounter.OVERLAY,
+                Clock.systemUTC());
     }
 
     /** Registers who hears of containers created, started, stopped and removed (GetContainerEvents). */
@@ -101,7 +114,7 @@ public final class ContainerService implements PodContainers {
 
     /** The directory conmon writes exit files to, one named by each exited container's id. */
     public Path exitDir() {
-        return conmon.exitDir();
+        return monitor.exitDir();
     }
 
     /** Records the exit of container {@code id} now that its exit file appeared; unknown names are ignored. */
@@ -136,12 +149,12 @@ public final class ContainerService implements PodContainers {
                 LOG.warn("container {}: {} could not delete it: {}", id, rt.handler(), e.getMessage());
             }
         }
-        if (!conmon.awaitMonitorExit(id, KILL_WAIT)) {
+        if (!monitor.awaitMonitorExit(id, KILL_WAIT)) {
             LOG.warn("container {}: its conmon still runs {}s after the container was deleted", id,
                     KILL_WAIT.toSeconds());
         }
-        conmon.forget(id);
-        RootfsOverlay.unmount(store.dirOf(id));
+        monitor.forget(id);
+        rootfs.unmount(store.dirOf(id));
         store.delete(id);
     }
 
@@ -150,7 +163,7 @@ public final class ContainerService implements PodContainers {
      * will ever write its exit code, so it is recorded as exited with an unknown one.
      */
     private void markExitedIfUnmonitored(String id) {
-        store.get(id).filter(r -> r.state() != ContainerRecord.State.EXITED && !conmon.monitorAlive(id))
+        store.get(id).filter(r -> r.state() != ContainerRecord.State.EXITED && !monitor.monitorAlive(id))
                 .ifPresent(r -> {
                     LOG.warn("container {}: its monitor is gone without an exit code; marking it exited", id);
                     store.put(r.exited(nowNanos(), 255, "Unknown", "the container's monitor (conmon) is gone: "
@@ -291,8 +304,8 @@ public final class ContainerService implements PodContainers {
                         + r.state() + " again after it was killed; not removed");
             }
             runtimeOf(r).delete(id);
-            conmon.forget(id);
-            RootfsOverlay.unmount(store.dirOf(id));
+            monitor.forget(id);
+            rootfs.unmount(store.dirOf(id));
             store.delete(id);
             names.release(nameKey(r.name(), r.attempt(), r.sandboxId()), id);
             lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_DELETED_EVENT, nowNanos());
@@ -314,7 +327,7 @@ public final class ContainerService implements PodContainers {
     }
 
     public List<Container> list(ContainerFilter filter) {
-        Set<String> exited = conmon.exitedIds();
+        Set<String> exited = monitor.exitedIds();
         return store.all().stream().map(r -> exited.contains(r.id()) ? snapshot(r) : r)
                 .filter(r -> ContainerViews.matches(r, filter)).map(ContainerViews::container).toList();
     }
@@ -368,7 +381,7 @@ public final class ContainerService implements PodContainers {
                     + r.state() + ", not running");
         }
         return new StreamTarget(r.id(), runtimeOf(r), specOf(r).process(), store.dirOf(r.id()),
-                conmon.dirOf(r.id()));
+                monitor.dirOf(r.id()));
     }
 
     /** Makes conmon reopen the log file after kubelet rotated it, and waits until the new file exists. */
@@ -381,7 +394,7 @@ public final class ContainerService implements PodContainers {
         if (r.logPath().isEmpty()) {
             return;
         }
-        conmon.reopenLog(r.id(), store.dirOf(r.id()));
+        monitor.reopenLog(r.id(), store.dirOf(r.id()));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!Files.exists(Path.of(r.logPath())) && System.nanoTime() < deadline) {
             try {
@@ -486,8 +499,8 @@ public final class ContainerService implements PodContainers {
         return sandboxId + "/" + name + "/" + attempt;
     }
 
-    static long nowNanos() {
-        java.time.Instant now = java.time.Instant.now();
+    private long nowNanos() {
+        java.time.Instant now = clock.instant();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * rollback list (namespaces, sysctls, cgroup, network, files, shm, infra process); the record on disk says where
  * the sandbox is, so a restart can finish or undo what was under way.
  */
-public final class SandboxService {
+public final class SandboxService implements PodSandboxes {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
     private static final int MAX_HOSTNAME = 63;
 
@@ -112,6 +112,7 @@ public final class SandboxService {
     }
 
     /** The sandbox with this id or unique id prefix; NOT_FOUND otherwise. */
+    @Override
     public SandboxRecord require(String idOrPrefix) {
         return store.find(idOrPrefix).orElseThrow(() ->
                 RuntimeServiceException.notFound("pod sandbox '" + idOrPrefix + "' not found"));
@@ -145,6 +146,7 @@ public final class SandboxService {
      * and once it has begun, this answers FAILED_PRECONDITION (NOT_FOUND for an unknown sandbox). Creating and
      * starting containers run inside, so none appears or starts in a pod being torn down.
      */
+    @Override
     public <T> T whileReady(String idOrPrefix, java.util.function.Function<SandboxRecord, T> body) {
         String id = require(idOrPrefix).id();
         return gates.whileOpen(id, () -> {
@@ -158,6 +160,7 @@ public final class SandboxService {
     }
 
     /** Whether pods of {@code handler} (empty: the default handler) may have their own user namespace. */
+    @Override
     public boolean userNamespaces(String handler) {
         return settings.usernsHandlers().contains(handler.isEmpty() ? settings.defaultHandler() : handler);
     }
