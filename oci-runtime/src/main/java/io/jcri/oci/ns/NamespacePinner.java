@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * them onto files under {@code <run_root>/netns|ipcns|utsns/<id>}; the daemon's own namespaces never change.
  * Also sets the hostname and namespaced sysctls inside pinned namespaces.
  */
-public final class NamespacePinner {
+public final class NamespacePinner implements PodNamespaces {
     private static final Logger LOG = LoggerFactory.getLogger(NamespacePinner.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Set<NsType> PINNABLE = Set.of(NsType.NET, NsType.IPC, NsType.UTS);
@@ -32,6 +32,7 @@ public final class NamespacePinner {
     }
 
     /** Where the namespace of {@code type} of object {@code id} is (or would be) pinned. */
+    @Override
     public Path path(NsType type, String id) {
         return runRoot.resolve(type.procName() + "ns").resolve(id);
     }
@@ -40,6 +41,7 @@ public final class NamespacePinner {
      * Creates new namespaces of {@code types} (NET, IPC, UTS), pins them, and sets {@code hostname} in the UTS one
      * when it is among them. All or nothing: on failure whatever was pinned is unpinned again.
      */
+    @Override
     public Map<NsType, Path> pin(String id, Set<NsType> types, String hostname) {
         if (!PINNABLE.containsAll(types)) {
             throw new IllegalArgumentException("only net, ipc and uts namespaces can be pinned, not " + types);
@@ -75,6 +77,7 @@ public final class NamespacePinner {
     }
 
     /** Unmounts and deletes every pinned namespace of {@code id}; what is already gone is fine. */
+    @Override
     public void unpin(String id) {
         List<String> failures = new ArrayList<>();
         for (NsType type : PINNABLE) {
@@ -93,6 +96,7 @@ public final class NamespacePinner {
      * Writes sysctls ({@code net.ipv4.ip_forward} style keys) from a thread that has entered {@code namespaces}, so
      * each value lands in the pod's namespace. The caller has checked that every key is namespaced.
      */
+    @Override
     public void applySysctls(String id, Map<NsType, Path> namespaces, Map<String, String> sysctls) {
         if (sysctls.isEmpty()) {
             return;

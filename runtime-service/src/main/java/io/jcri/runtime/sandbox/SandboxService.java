@@ -22,6 +22,7 @@ import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.ns.InfraProcess;
 import io.jcri.oci.ns.NamespacePinner;
+import io.jcri.oci.ns.PodNamespaces;
 import io.jcri.oci.ns.NsType;
 import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.ContainerLifecycle;
@@ -35,6 +36,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,10 +62,11 @@ public final class SandboxService implements PodSandboxes {
 
     private final SandboxSettings settings;
     private final StateStore<SandboxRecord> store;
-    private final NamespacePinner pinner;
+    private final PodNamespaces pinner;
     private final CgroupManager cgroups;
     private final SandboxNetwork network;
     private final PodFiles files;
+    private final Clock clock;
     private final NameRegistry names = new NameRegistry("pod sandbox");
     private final KeyedLocks locks = new KeyedLocks();
     /** Longer than a container create may take, so a stop waits for creates in flight rather than failing. */
@@ -72,9 +75,14 @@ public final class SandboxService implements PodSandboxes {
     private volatile Supplier<String> podCidr = () -> "";
     private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
 
-    public SandboxService(SandboxSettings settings, StateStore<SandboxRecord> store, NamespacePinner pinner,
-                          CgroupManager cgroups, NetworkAttacher attacher) {
+    /**
+     * @param pinner the pods' namespaces; with {@code clock} a seam for tests
+     * @param clock  the wall clock of created times and events
+     */
+    public SandboxService(SandboxSettings settings, StateStore<SandboxRecord> store, PodNamespaces pinner,
+                          CgroupManager cgroups, NetworkAttacher attacher, Clock clock) {
         this.settings = settings;
+        this.clock = clock;
         this.store = store;
         this.pinner = pinner;
         this.cgroups = cgroups;
@@ -93,7 +101,8 @@ public final class SandboxService implements PodSandboxes {
                 SandboxRecord::id);
         NetworkAttacher attacher = new NetworkAttacher(cni, new CniInvoker(cni, pluginTimeout),
                 new CniResultCache(stateRoot.resolve("cni/results"), AtomicFiles::write));
-        return new SandboxService(settings, store, new NamespacePinner(settings.runRoot()), cgroups, attacher);
+        return new SandboxService(settings, store, new NamespacePinner(settings.runRoot()), cgroups, attacher,
+                Clock.systemUTC());
     }
 
     /** Registers the container service's view of pod containers, used when pods stop and are removed. */
@@ -229,7 +238,7 @@ public final class SandboxService implements PodSandboxes {
 
     public PodSandboxStatusResponse status(String idOrPrefix, boolean verbose) {
         SandboxRecord r = require(idOrPrefix);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         PodSandboxStatusResponse.Builder b = PodSandboxStatusResponse.newBuilder()
                 .setStatus(SandboxViews.status(r)).setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano());
         if (verbose) {
@@ -331,7 +340,7 @@ public final class SandboxService implements PodSandboxes {
         boolean ownIpc = ns.getIpc() != NamespaceMode.NODE;
         String parent = cgroupParent(config);
         Path dir = store.dirOf(id);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         PodSandboxMetadata md = config.getMetadata();
         return new SandboxRecord(id, md.getName(), md.getNamespace(), md.getUid(), md.getAttempt(),
                 SandboxState.CREATING, now.getEpochSecond() * 1_000_000_000L + now.getNano(), config.getLabelsMap(),
@@ -449,8 +458,8 @@ public final class SandboxService implements PodSandboxes {
                 r.getCpusetCpus(), r.getCpusetMems());
     }
 
-    private static long nowNanos() {
-        Instant now = Instant.now();
+    private long nowNanos() {
+        Instant now = clock.instant();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
