@@ -41,7 +41,8 @@ public final class ConfigReloader {
     private final MetricsSwitch metrics;
     private final RuntimeConditions conditions;
     private volatile JcriConfig running;
-    private volatile String runningJson;
+    /** The JSON of {@link #running}, made when first asked for: a start need not serialize the configuration. */
+    private volatile Rendered rendered;
     /** The keys (or sections) of this reload whose new values could not be applied; each was logged. */
     private final Set<String> failed = new HashSet<>();
 
@@ -56,12 +57,21 @@ public final class ConfigReloader {
         this.streaming = streaming;
         this.metrics = metrics;
         this.conditions = conditions;
-        setRunning(running);
+        this.running = running;
     }
 
     /** The configuration in effect, every default filled in, as JSON (for Status and the inspect API). */
     public String runningJson() {
-        return runningJson;
+        JcriConfig config = running;
+        Rendered r = rendered;
+        if (r == null || r.config() != config) {
+            r = new Rendered(config, ConfigLoader.toJson(config));
+            rendered = r;
+        }
+        return r.json();
+    }
+
+    private record Rendered(JcriConfig config, String json) {
     }
 
     public JcriConfig running() {
@@ -84,7 +94,7 @@ public final class ConfigReloader {
                         cur.server().shutdownGraceSeconds(), logLevel(cur, next)),
                 cur.state(), cur.runtime(), cur.cni(), image(cur, next), streaming(cur, next), metrics(cur, next),
                 remote(cur, next), cur.inspect());
-        setRunning(applied);
+        running = applied;
         Map<String, String> before = flatten(cur);
         Map<String, String> after = flatten(applied);
         Map<String, String> wanted = flatten(next);
@@ -110,11 +120,6 @@ public final class ConfigReloader {
         }
         LOG.info("reload of {} done: {} change(s) applied", file, changes);
         return true;
-    }
-
-    private void setRunning(JcriConfig config) {
-        running = config;
-        runningJson = ConfigLoader.toJson(config);
     }
 
     private String logLevel(JcriConfig cur, JcriConfig next) {

@@ -12,6 +12,9 @@ import java.util.Set;
  * @param pullImage      the image for the cold-pull figure (about 200 MB in 5 layers for the standard run)
  * @param runtimeHandler the handler pods ask for (empty: the runtime's default)
  * @param listWarmUp     calls made before the measured ones of lists and statuses (kubelet makes them every second)
+ * @param warmJitCalls   calls of each status made in all before they are measured again, with the JIT warm (a
+ *                       runtime compiled ahead of time, like containerd, needs no warm-up; kubelet on a full node
+ *                       makes this many within minutes)
  * @param pullRuns       cold pulls of {@code pullImage}, each after removing it (the median is reported)
  * @param podCounts      the node sizes memory is measured at, ascending; the last is the node the steady state and
  *                       the restart run on
@@ -21,7 +24,7 @@ import java.util.Set;
  * @param steps          the groups of figures to measure (see {@link #STEPS}); empty means all of them
  */
 record BenchSettings(String image, String pullImage, String runtimeHandler, int runs, int concurrentPods,
-                     int listContainers, int listWarmUp, int pullRuns, List<Integer> podCounts,
+                     int listContainers, int listWarmUp, int warmJitCalls, int pullRuns, List<Integer> podCounts,
                      Duration steadyWarmUp, Duration steadyFor, Duration kubeletPeriod, Set<String> steps) {
 
     /** Every group of figures, in the order they are measured. */
@@ -44,12 +47,12 @@ record BenchSettings(String image, String pullImage, String runtimeHandler, int 
 
     static BenchSettings standard(String image, String pullImage, Set<String> steps, List<Integer> podCounts,
                                   Duration steadyFor) {
-        return new BenchSettings(image, pullImage, "", 30, 20, 300, 60, 5, podCounts, Duration.ofSeconds(20),
+        return new BenchSettings(image, pullImage, "", 30, 20, 300, 60, 3000, 5, podCounts, Duration.ofSeconds(20),
                 steadyFor, Duration.ofSeconds(10), steps);
     }
 
     static BenchSettings tiny(String image, String pullImage, Set<String> steps) {
-        return new BenchSettings(image, pullImage, "", 2, 2, 4, 1, 1, List.of(1, 2), Duration.ofSeconds(1),
+        return new BenchSettings(image, pullImage, "", 2, 2, 4, 1, 3, 1, List.of(1, 2), Duration.ofSeconds(1),
                 Duration.ofSeconds(3), Duration.ofSeconds(1), steps);
     }
 
