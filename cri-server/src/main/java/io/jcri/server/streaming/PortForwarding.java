@@ -1,7 +1,7 @@
 package io.jcri.server.streaming;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;

@@ -1,7 +1,7 @@
 package io.jcri.server.streaming;
 
-import io.netty.channel.Channel;
-import io.netty.util.AttributeKey;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.util.AttributeKey;
 import java.util.HashSet;
 import java.util.Set;
 

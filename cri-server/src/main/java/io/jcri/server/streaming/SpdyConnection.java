@@ -1,18 +1,18 @@
 package io.jcri.server.streaming;
 
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.spdy.DefaultSpdyGoAwayFrame;
-import io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
-import io.netty.handler.codec.spdy.DefaultSpdySynReplyFrame;
-import io.netty.handler.codec.spdy.SpdyDataFrame;
-import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
-import io.netty.handler.codec.spdy.SpdyPingFrame;
-import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
-import io.netty.handler.codec.spdy.SpdyStreamStatus;
-import io.netty.handler.codec.spdy.SpdySynStreamFrame;
-import io.netty.util.ReferenceCountUtil;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.DefaultSpdyGoAwayFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.DefaultSpdySynReplyFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdyDataFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdyGoAwayFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdyPingFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdyRstStreamFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdyStreamStatus;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdySynStreamFrame;
+import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -107,7 +107,7 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Says goodbye to the client and closes the connection once what was written is out. */
-    static void close(io.netty.channel.Channel channel) {
+    static void close(io.grpc.netty.shaded.io.netty.channel.Channel channel) {
         channel.writeAndFlush(new DefaultSpdyGoAwayFrame(0)).addListener(ChannelFutureListener.CLOSE);
     }
 

@@ -1,13 +1,13 @@
 package io.jcri.server.streaming;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
-import io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
-import io.netty.handler.codec.spdy.SpdyHeaders;
-import io.netty.handler.codec.spdy.SpdyStreamStatus;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdyHeaders;
+import io.grpc.netty.shaded.io.netty.handler.codec.spdy.SpdyStreamStatus;
 
 /**
  * One SPDY stream a client opened: its headers, writes towards the client, and a receiver for what the client

@@ -1,15 +1,15 @@
 package io.jcri.server.streaming;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.util.Base64;
 
 /**

@@ -2,7 +2,7 @@ package io.jcri.server.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.embedded.EmbeddedChannel;
+import io.grpc.netty.shaded.io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
 class ConnectionLimitTest {
