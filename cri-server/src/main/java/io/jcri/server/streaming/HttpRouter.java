@@ -92,7 +92,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.SWITCHING_PROTOCOLS);
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
                 .set(HttpHeaderNames.UPGRADE, "SPDY/3.1");
         if (!chosen.isEmpty()) {

@@ -78,10 +78,10 @@ public final class Command {
             out[1] = -1;
             err[1] = -1;
             if (stdin != null) {
-                feed(open(in[1], true), stdin);
+                feed(writeEnd(in[1]), stdin);
             }
-            stdout = new Sink((InputStream) open(out[0], false), maxOutput);
-            stderr = new Sink((InputStream) open(err[0], false), maxOutput);
+            stdout = new Sink(readEnd(out[0]), maxOutput);
+            stderr = new Sink(readEnd(err[0]), maxOutput);
         } catch (IOException e) {
             throw new OciException("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
         } finally {
@@ -132,27 +132,31 @@ public final class Command {
 
     /**
      * Kills the command and whatever it started in its group (it leads a session of its own, see
-     * {@link PosixSpawn}): a CNI plugin's iptables, a runtime's helpers.
+     * {@link PosixSpawn}): a CNI plugin's iptables, a runtime's helpers; and the command by its pid too, should
+     * it have moved to a group of its own.
      */
     private static void killGroup(int pid) {
         Syscalls.kill(-pid, 9);
         Syscalls.kill(pid, 9);
     }
 
-    private static java.io.Closeable open(int fd, boolean write) throws IOException {
-        // A pipe end reopened through /proc gets a descriptor Java owns and closes; the raw one is closed after.
-        return write ? new java.io.FileOutputStream("/proc/self/fd/" + fd)
-                : new java.io.FileInputStream("/proc/self/fd/" + fd);
+    // A pipe end reopened through /proc gets a descriptor Java owns and closes; the raw one is closed after.
+    private static InputStream readEnd(int fd) throws IOException {
+        return new java.io.FileInputStream("/proc/self/fd/" + fd);
+    }
+
+    private static OutputStream writeEnd(int fd) throws IOException {
+        return new java.io.FileOutputStream("/proc/self/fd/" + fd);
     }
 
     /**
      * Writes the command's input from a platform thread (a blocking pipe write would pin a virtual thread's
      * carrier) and closes it, so the command sees its end; a command that exits without reading it is no error.
      */
-    private static void feed(java.io.Closeable pipe, byte[] input) {
+    private static void feed(OutputStream pipe, byte[] input) {
         Thread.ofPlatform().daemon().name("command-input").start(() -> {
-            try (OutputStream o = (OutputStream) pipe) {
-                o.write(input);
+            try (pipe) {
+                pipe.write(input);
             } catch (IOException e) {
                 LOG.debug("command input not read to its end: {}", e.getMessage());
             }
