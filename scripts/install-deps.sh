@@ -21,6 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
+"$here/lib/criu.sh"   # CRIU for checkpoint and restore: the system's if it works on this kernel, else sid's
 # docker-registry starts itself from its package scripts on some hosts; tests start their own on 127.0.0.1.
 . "$here/lib/jdk.sh"
 echo "dependencies present; JDK: $JAVA_HOME"
