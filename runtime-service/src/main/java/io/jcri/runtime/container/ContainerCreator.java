@@ -108,7 +108,7 @@ final class ContainerCreator {
             FaultPoints.hit("container.after-create");
             store.put(new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
                     config.getMetadata().getAttempt(), ContainerRecord.State.CREATED, now, 0, 0, 0, "", "",
-                    config.getImage().getImage(), image.id(), imageRef(image), logPath, pid,
+                    imageName(config, image), image.id(), imageRef(image), logPath, pid,
                     config.getLabelsMap(), config.getAnnotationsMap(), config.toByteArray(),
                     config.getLinux().getResources().toByteArray(), sandbox.runtimeHandler(), stopSignal,
                     user.uid(), user.gid(), user.additionalGids()));
@@ -189,6 +189,17 @@ final class ContainerCreator {
         }
         int fromImage = Signals.parse(image.config().stopSignal());
         return fromImage > 0 ? fromImage : Signals.SIGTERM;
+    }
+
+    /**
+     * The name status shows for the image: kubelet sends the image ID in {@code image}, so the name the user
+     * wrote ({@code user_specified_image}) is shown, else the image's first tag, as containerd shows.
+     */
+    static String imageName(ContainerConfig config, ImageRecord image) {
+        if (!config.getImage().getUserSpecifiedImage().isEmpty()) {
+            return config.getImage().getUserSpecifiedImage();
+        }
+        return image.repoTags().isEmpty() ? config.getImage().getImage() : image.repoTags().getFirst();
     }
 
     private static String imageRef(ImageRecord image) {

@@ -16,7 +16,8 @@ import java.util.Map;
  * @param createdAt       ns since the epoch; likewise startedAt and finishedAt (0: not yet)
  * @param exitCode        the exit code once EXITED
  * @param reason          Completed, Error, OOMKilled or StartError once EXITED
- * @param image           the image as the config named it
+ * @param image           the image's name: the config's user_specified_image, else its first tag, else the
+ *                        image as the config named it
  * @param imageId         the image's config digest
  * @param imageRef        a repo digest of the image when it has one, else its id
  * @param logPath         the full path of the CRI log file, empty when the container has none

@@ -3,6 +3,7 @@ package io.jcri.runtime.container;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.cri.v1.Container;
+import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerFilter;
 import io.jcri.cri.v1.ContainerMetadata;
 import io.jcri.cri.v1.ContainerResources;
@@ -32,7 +33,8 @@ final class ContainerViews {
 
     static Container container(ContainerRecord r) {
         return Container.newBuilder().setId(r.id()).setPodSandboxId(r.sandboxId()).setMetadata(metadata(r))
-                .setImage(imageSpec(r)).setImageRef(r.imageRef()).setImageId(r.imageId()).setState(state(r))
+                .setImage(ImageSpec.newBuilder().setImage(r.image())).setImageRef(r.imageRef())
+                .setImageId(r.imageId()).setState(state(r))
                 .setCreatedAt(r.createdAt()).putAllLabels(r.labels()).putAllAnnotations(r.annotations()).build();
     }
 
@@ -57,7 +59,7 @@ final class ContainerViews {
         var config = r.config();
         ContainerStatus.Builder s = ContainerStatus.newBuilder().setId(r.id()).setMetadata(metadata(r))
                 .setState(state(r)).setCreatedAt(r.createdAt()).setStartedAt(r.startedAt())
-                .setFinishedAt(r.finishedAt()).setExitCode(r.exitCode()).setImage(imageSpec(r))
+                .setFinishedAt(r.finishedAt()).setExitCode(r.exitCode()).setImage(imageSpec(r, config))
                 .setImageRef(r.imageRef()).setImageId(r.imageId()).setReason(r.reason()).setMessage(r.message())
                 .putAllLabels(r.labels()).putAllAnnotations(r.annotations()).addAllMounts(config.getMountsList())
                 .setLogPath(r.logPath())
@@ -87,7 +89,8 @@ final class ContainerViews {
         return ContainerMetadata.newBuilder().setName(r.name()).setAttempt(r.attempt()).build();
     }
 
-    private static ImageSpec imageSpec(ContainerRecord r) {
-        return ImageSpec.newBuilder().setImage(r.image()).build();
+    /** The image by name (the ID kubelet sent is image_id), with the rest of the spec as kubelet sent it. */
+    private static ImageSpec imageSpec(ContainerRecord r, ContainerConfig config) {
+        return config.getImage().toBuilder().setImage(r.image()).build();
     }
 }
