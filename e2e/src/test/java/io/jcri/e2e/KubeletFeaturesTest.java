@@ -3,15 +3,27 @@ package io.jcri.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.grpc.Context;
+import io.grpc.StatusRuntimeException;
 import io.jcri.cri.CriClients;
 import io.jcri.cri.v1.Container;
+import io.jcri.cri.v1.ContainerEventResponse;
+import io.jcri.cri.v1.ContainerEventType;
+import io.jcri.cri.v1.ContainerState;
 import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.GetEventsRequest;
 import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.ImageStatusRequest;
 import io.jcri.cri.v1.ListContainersRequest;
 import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.PodSandboxStatusRequest;
+import io.jcri.cri.v1.PodSandboxStatusResponse;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,5 +114,66 @@ class KubeletFeaturesTest {
             assertThat(c.getImageRef()).isEqualTo(repoDigest);
             assertThat(c.getImageId()).isEqualTo(id);
         });
+    }
+
+    /**
+     * Kubelet's GetPodStatus with the EventedPLEG gate: a PodSandboxStatus with a timestamp is taken to carry all
+     * the pod's containers; an event carries the pod's status and all its containers' statuses.
+     */
+    @Test
+    void podSandboxStatusAndEventsCarryEveryContainerAsEventedPlegReadsThem() throws Exception {
+        Pod pod = pod("evented");
+        BlockingQueue<ContainerEventResponse> events = new LinkedBlockingQueue<>();
+        Context.CancellableContext call = Context.current().withCancellation();
+        String created;
+        try {
+            Thread.ofVirtual().start(() -> call.run(() -> {
+                try {
+                    cri.runtime().getContainerEvents(GetEventsRequest.getDefaultInstance())
+                            .forEachRemaining(events::add);
+                } catch (StatusRuntimeException e) {
+                    // cancelled at the end of the test
+                }
+            }));
+            created = Containers.create(cri, pod.id(), pod.config(), Containers.config("waiting", IMAGE, "true"));
+            awaitEvent(events, created, ContainerEventType.CONTAINER_CREATED_EVENT);
+            String running = Containers.run(cri, pod.id(), pod.config(),
+                    Containers.config("running", IMAGE, "sleep", "3600"));
+            ContainerEventResponse started = awaitEvent(events, running, ContainerEventType.CONTAINER_STARTED_EVENT);
+            assertThat(started.getPodSandboxStatus().getId()).isEqualTo(pod.id());
+            assertThat(started.getPodSandboxStatus().getMetadata().getUid()).isEqualTo("uid-evented");
+            assertThat(started.getContainersStatusesList()).extracting(ContainerStatus::getId)
+                    .contains(created, running);
+        } finally {
+            call.cancel(null);
+        }
+
+        PodSandboxStatusResponse resp = cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                .setPodSandboxId(pod.id()).build());
+        assertThat(resp.getTimestamp()).as("not older than what it shows").isGreaterThanOrEqualTo(
+                resp.getContainersStatusesList().stream().mapToLong(ContainerStatus::getStartedAt).max().orElse(1));
+        assertThat(resp.getContainersStatusesList()).hasSize(
+                cri.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+        assertThat(resp.getContainersStatusesList()).filteredOn(c -> c.getId().equals(created))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+                    assertThat(c.getMetadata().getName()).isEqualTo("waiting");
+                    assertThat(c.getImage().getImage()).isEqualTo(IMAGE);
+                });
+        assertThat(resp.getContainersStatusesList()).filteredOn(c -> c.getState() == ContainerState.CONTAINER_RUNNING)
+                .isNotEmpty().allSatisfy(c -> assertThat(c.getStartedAt()).isPositive());
+    }
+
+    /** The next event of container {@code id} of {@code type}, which must come within 10 s. */
+    private static ContainerEventResponse awaitEvent(BlockingQueue<ContainerEventResponse> events, String id,
+                                                     ContainerEventType type) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            ContainerEventResponse e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e != null && e.getContainerId().equals(id) && e.getContainerEventType() == type) {
+                return e;
+            }
+        }
+        throw new AssertionError("no " + type + " for container " + id + " within 10s");
     }
 }

@@ -5,6 +5,7 @@ import io.jcri.cri.v1.Container;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.ContainerFilter;
+import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ContainerStatusResponse;
 import io.jcri.cri.v1.ExecSyncResponse;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -440,6 +441,14 @@ public final class ContainerService implements PodContainers {
                 stop(r.id(), 0);
             }
         }
+    }
+
+    @Override
+    public List<ContainerStatus> statuses(String sandboxId) {
+        Set<String> exited = monitor.exitedIds();
+        return store.all().stream().filter(r -> r.sandboxId().equals(sandboxId))
+                .map(r -> exited.contains(r.id()) ? snapshot(r) : r)
+                .map(r -> ContainerViews.status(r, false, null).getStatus()).toList();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.jcri.runtime.events;
 
 import io.jcri.cri.ErrorKind;
-import io.jcri.cri.v1.ContainerFilter;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.PodSandboxStatus;
 import io.jcri.runtime.RuntimeServiceException;
@@ -28,10 +27,7 @@ public interface PodStatuses {
 
             @Override
             public List<ContainerStatus> containers(String sandboxId) {
-                return containers.list(ContainerFilter.newBuilder().setPodSandboxId(sandboxId).build()).stream()
-                        .filter(c -> c.getPodSandboxId().equals(sandboxId))
-                        .flatMap(c -> ifExists(() -> containers.status(c.getId(), false).getStatus()).stream())
-                        .toList();
+                return containers.statuses(sandboxId);
             }
         };
     }

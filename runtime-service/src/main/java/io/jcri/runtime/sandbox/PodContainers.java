@@ -1,7 +1,11 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.cri.v1.ContainerStatus;
+import java.util.List;
+
 /**
- * The containers of a pod, as the sandbox service needs them when the pod stops or goes away. The container
+ * The containers of a pod, as the sandbox service needs them when the pod stops or goes away and for the
+ * statuses PodSandboxStatus carries (kubelet's evented PLEG reads them there). The container
  * service implements it and registers itself with {@link SandboxService#usePodContainers}.
  */
 public interface PodContainers {
@@ -16,6 +20,11 @@ public interface PodContainers {
         public void removeAll(String sandboxId) {
             // As above: there is nothing to remove.
         }
+
+        @Override
+        public List<ContainerStatus> statuses(String sandboxId) {
+            return List.of();
+        }
     };
 
     /** Stops every container of the sandbox, each with its own stop timeout; already stopped ones are fine. */
@@ -23,4 +32,7 @@ public interface PodContainers {
 
     /** Removes every container of the sandbox, stopping any still running. */
     void removeAll(String sandboxId);
+
+    /** The statuses (not verbose) of the sandbox's containers that exist when asked. */
+    List<ContainerStatus> statuses(String sandboxId);
 }

@@ -237,10 +237,13 @@ public final class SandboxService implements PodSandboxes {
     }
 
     public PodSandboxStatusResponse status(String idOrPrefix, boolean verbose) {
-        SandboxRecord r = require(idOrPrefix);
         Instant now = clock.instant();
+        SandboxRecord r = require(idOrPrefix);
+        // The timestamp is taken before the pod and its containers are read, so what is shown is at least as new
+        // as it says: kubelet's evented PLEG keeps the newest status by it and reads the containers from here.
         PodSandboxStatusResponse.Builder b = PodSandboxStatusResponse.newBuilder()
-                .setStatus(SandboxViews.status(r)).setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+                .setStatus(SandboxViews.status(r)).setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .addAllContainersStatuses(containers.statuses(r.id()));
         if (verbose) {
             b.putInfo("info", SandboxViews.info(r));
         }

@@ -102,6 +102,11 @@ class SandboxServiceTest {
             public void removeAll(String sandboxId) {
                 containerCalls.add("removeAll " + sandboxId);
             }
+
+            @Override
+            public List<io.jcri.cri.v1.ContainerStatus> statuses(String sandboxId) {
+                return List.of(io.jcri.cri.v1.ContainerStatus.newBuilder().setId("c-of-" + sandboxId).build());
+            }
         });
         return s;
     }
@@ -113,6 +118,10 @@ class SandboxServiceTest {
         assertThat(st.getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
         assertThat(st.getNetwork().getIp()).isEqualTo("10.1.0.5");
         assertThat(st.getCreatedAt()).isEqualTo(NOW_NANOS);
+        var evented = service.status(id, false);
+        assertThat(evented.getTimestamp()).as("evented PLEG: timestamp with the containers").isEqualTo(NOW_NANOS);
+        assertThat(evented.getContainersStatusesList()).extracting(io.jcri.cri.v1.ContainerStatus::getId)
+                .containsExactly("c-of-" + id);
         assertThat(namespaces.pinned.get(id)).containsExactlyInAnyOrder(NsType.NET, NsType.UTS);
         assertThat(namespaces.hostnames.get(id)).isEqualTo("web");
         assertThat(Files.readAllLines(cniLog)).containsExactly("ADD " + id + " " + namespaces.path(NsType.NET, id));
