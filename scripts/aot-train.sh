@@ -24,7 +24,7 @@ run_root = "$scratch/run"
 [metrics]
 enabled = false
 TOML
-rm -f "$out"
+rm -f "$out" "$out.jdk"
 JCRI_AOT_OUTPUT="$out" "$root/bin/jcri" serve --config="$scratch/jcri.toml" >"$scratch/log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do
@@ -48,4 +48,6 @@ kill -TERM "$pid"
 wait "$pid" || true
 pid=
 [ -f "$out" ] || { cat "$scratch/log" >&2; echo "aot-train: the JVM wrote no cache" >&2; exit 1; }
+. "$root/scripts/lib/jdk.sh"   # the JDK bin/jcri ran, whose cache this is
+echo "$JAVA_HOME" > "$out.jdk"
 echo "aot-train: wrote $out ($(du -h "$out" | cut -f1))"

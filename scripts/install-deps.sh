@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what jcri and its tests need from Debian, only what is missing, and checks for a JDK 25+.
+# Installs what jcri and its tests need from Debian, only what is missing, and a JDK 25+ when there is none (Debian
+# sid's OpenJDK 25, unpacked privately: scripts/lib/jdk-from-sid.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "run as root: jcri is root software (namespaces, mounts, cgroups)" >&2; exit 1; }
@@ -23,5 +24,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 "$here/lib/criu.sh"   # CRIU for checkpoint and restore: the system's if it works on this kernel, else sid's
 # docker-registry starts itself from its package scripts on some hosts; tests start their own on 127.0.0.1.
+if ! (. "$here/lib/jdk.sh") >/dev/null 2>&1; then
+  "$here/lib/jdk-from-sid.sh"
+fi
 . "$here/lib/jdk.sh"
 echo "dependencies present; JDK: $JAVA_HOME"
