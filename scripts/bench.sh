@@ -3,7 +3,7 @@
 # ../shared/anchors/containerd-from-sid.sh when missing), printing one table with jcri/containerd ratios. See
 # docs/performance.md.
 #   usage: scripts/bench.sh [--tiny] [--no-containerd] [--pods=10,50,110] [--steady-seconds=60]
-#          [--only=pod-start,exec,status,concurrent,list,pull,memory,steady,restart]
+#          [--only=pod-start,exec,status,concurrent,list,pull,alloc,memory,steady,restart]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" >/dev/null

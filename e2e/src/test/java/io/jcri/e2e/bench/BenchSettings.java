@@ -28,8 +28,8 @@ record BenchSettings(String image, String pullImage, String runtimeHandler, int 
                      Duration steadyWarmUp, Duration steadyFor, Duration kubeletPeriod, Set<String> steps) {
 
     /** Every group of figures, in the order they are measured. */
-    static final List<String> STEPS = List.of("pod-start", "exec", "status", "concurrent", "list", "pull", "memory",
-            "steady", "restart");
+    static final List<String> STEPS = List.of("pod-start", "exec", "status", "concurrent", "list", "pull", "alloc",
+            "memory", "steady", "restart");
     static final List<Integer> STANDARD_POD_COUNTS = List.of(10, 50, 110);
     static final Duration STANDARD_STEADY = Duration.ofSeconds(60);
 

@@ -6,10 +6,12 @@ import io.jcri.cri.v1.ContainerMetadata;
 import io.jcri.cri.v1.ContainerStatusRequest;
 import io.jcri.cri.v1.CreateContainerRequest;
 import io.jcri.cri.v1.ExecSyncRequest;
+import io.jcri.cri.v1.ImageFsInfoRequest;
 import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.ImageStatusRequest;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
 import io.jcri.cri.v1.LinuxSandboxSecurityContext;
+import io.jcri.cri.v1.ListContainerStatsRequest;
 import io.jcri.cri.v1.ListContainersRequest;
 import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.ListPodSandboxRequest;
@@ -45,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  * steady state, and a restart. It asserts nothing; it returns figures for {@link BenchmarkTable}.
  */
 final class CriBenchmark {
+    /** The node the bytes allocated per call are measured on (the soak of issue 23 ran 20 pods). */
+    private static final int ALLOCATION_PODS = 20;
     /** Commands name busybox by path: the bench image has no applet links. */
     private static final List<String> SLEEP = List.of("/bin/busybox", "sleep", "3600");
     private static final List<String> TRUE = List.of("/bin/busybox", "true");
@@ -93,6 +97,9 @@ final class CriBenchmark {
             }
             if (settings.measures("pull")) {
                 coldPull();
+            }
+            if (settings.measures("alloc") && daemon instanceof JcriDaemon) {
+                allocation();
             }
             if (settings.measures("restart")) {
                 restart(0);
@@ -252,6 +259,54 @@ final class CriBenchmark {
         } finally {
             pods.forEach(this::removePod);
         }
+    }
+
+    /**
+     * The bytes the daemon's JVM allocates per call, on a node of {@link #ALLOCATION_PODS} pods, each call made
+     * {@code 10 * runs} times after as many unmeasured ones: over kubelet's long-lived channel, and through a new
+     * connection per call validated with ImageFsInfo as crictl does. Only a JVM can say this (jcri, not
+     * containerd).
+     */
+    private void allocation() throws Exception {
+        List<PodContainer> fleet = new ArrayList<>();
+        try (DaemonAllocation heap = DaemonAllocation.attach(daemon.pid())) {
+            grow(fleet, ALLOCATION_PODS);
+            String ctr = fleet.getFirst().containerId();
+            long reading = heap.readingCost(settings.runs());
+            int calls = 10 * settings.runs();
+            String label = "allocated per call, " + fleet.size() + " pods: ";
+            results.put(label + "one reading of the counter (KiB)", reading / 1024.0);
+            allocated(heap, reading, calls, label + "ExecSync (KiB)", () -> cri.runtime().execSync(
+                    ExecSyncRequest.newBuilder().setContainerId(ctr).addAllCmd(TRUE).setTimeout(10).build()));
+            allocated(heap, reading, calls, label + "ListContainers (KiB)",
+                    () -> cri.runtime().listContainers(ListContainersRequest.getDefaultInstance()));
+            allocated(heap, reading, calls, label + "ListPodSandbox (KiB)",
+                    () -> cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()));
+            allocated(heap, reading, calls, label + "ContainerStatus (KiB)", () -> cri.runtime().containerStatus(
+                    ContainerStatusRequest.newBuilder().setContainerId(ctr).build()));
+            allocated(heap, reading, calls, label + "ListContainerStats (KiB)",
+                    () -> cri.runtime().listContainerStats(ListContainerStatsRequest.getDefaultInstance()));
+            allocated(heap, reading, calls, label + "ImageFsInfo (KiB)",
+                    () -> cri.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance()));
+            allocated(heap, reading, calls, label + "new connection + ImageFsInfo (KiB)", () -> {
+                try (CriClients fresh = CriClients.connect(daemon.endpoint())) {
+                    fresh.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
+                }
+            });
+        } finally {
+            shrink(fleet);
+        }
+    }
+
+    private void allocated(DaemonAllocation heap, long readingCost, int calls, String label, Runnable call) {
+        for (int i = 0; i < calls; i++) {
+            call.run();
+        }
+        long before = heap.allocatedBytes();
+        for (int i = 0; i < calls; i++) {
+            call.run();
+        }
+        results.put(label, (heap.allocatedBytes() - before - readingCost) / 1024.0 / calls);
     }
 
     private void coldPull() {
