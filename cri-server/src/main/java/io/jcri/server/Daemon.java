@@ -13,6 +13,8 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jcri.cni.CniConfigLoader;
 import io.jcri.cri.CriClients;
 import io.jcri.image.ImageService;
+import io.jcri.image.KeptUsage;
+import io.jcri.image.UsageSweeper;
 import io.jcri.oci.cgroup.CgroupDriver;
 import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.runtime.sandbox.SandboxService;
@@ -67,6 +69,15 @@ public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     /** Container events a GetContainerEvents client may fall behind before it is dropped. */
     private static final int EVENT_BUFFER = 1000;
+    /**
+     * Disk usage is kept, not measured per call; sweeps correct it. Layers and blobs change only by pulls and
+     * removals, which report their changes, so they are swept rarely. Writable layers change as containers write,
+     * and are swept every 10 s, as containerd's CRI plugin measures its snapshots (stats_collect_period).
+     */
+    private static final Duration IMAGE_USAGE_PERIOD = Duration.ofMinutes(5);
+    private static final Duration CONTAINER_USAGE_PERIOD = Duration.ofSeconds(10);
+    /** Between two entries of a sweep: 110 writable layers are walked over ~1 s, not in one burst. */
+    private static final Duration USAGE_SWEEP_PAUSE = Duration.ofMillis(10);
 
     private final JcriConfig config;
     private final Path configFile;
@@ -85,6 +96,7 @@ public final class Daemon {
     private StreamingServer streaming;
     private ContainerEventPublisher eventPublisher;
     private ExitWatcher exitWatcher;
+    private UsageSweeper usageSweeper;
 
     /** @param configFile the file {@code config} was read from, read again by {@link #reload()} */
     public Daemon(JcriConfig config, Path configFile) {
@@ -130,8 +142,13 @@ public final class Daemon {
         // Recovery runs after every PodContainers implementation is registered with usePodContainers.
         sandboxes.recover();
         exitWatcher = ExitWatcher.start(containers.exitDir(), containers::exitObserved);
+        Path containersDir = Path.of(config.state().root(), "containers");
+        KeptUsage containerLayers = new KeptUsage(containersDir, "upper", Clock.systemUTC());
+        usageSweeper = new UsageSweeper(USAGE_SWEEP_PAUSE);
+        usageSweeper.every(IMAGE_USAGE_PERIOD, "the image filesystem", images::sweepUsage);
+        usageSweeper.every(CONTAINER_USAGE_PERIOD, "container writable layers", containerLayers::sweep);
         StatsCollector stats = new StatsCollector(containers, sandboxes, new CgroupStats(hostCgroups.layout()),
-                Path.of(config.state().root(), "containers"), Clock.systemUTC());
+                containersDir, containerLayers, Clock.systemUTC());
         streaming = new StreamingServer(new RuntimeStreamingBackend(new StreamService(containers, sandboxes)),
                 new StreamingServer.Limits(Duration.ofSeconds(config.streaming().idleTimeoutSeconds()),
                         Duration.ofSeconds(config.streaming().requestTimeoutSeconds()),
@@ -158,7 +175,7 @@ public final class Daemon {
         workers = new EpollEventLoopGroup(2);
         RuntimeServiceImpl runtimeApi = new RuntimeServiceImpl(conditions, () -> reloader.runningJson(), node,
                 sandboxes, containers, streaming, stats, events);
-        ImageServiceImpl imageApi = new ImageServiceImpl(images, Path.of(config.state().root(), "containers"));
+        ImageServiceImpl imageApi = new ImageServiceImpl(images, containerLayers);
         List<ServerServiceDefinition> cri = List.of(runtimeApi.bindService(), imageApi.bindService(),
                 new ContainerLogsImpl(containers).bindService());
         if (config.remote().enabled()) {
@@ -235,7 +252,7 @@ public final class Daemon {
         if (streaming != null) {
             streaming.close();
         }
-        for (AutoCloseable c : Arrays.asList(exitWatcher, eventPublisher)) {
+        for (AutoCloseable c : Arrays.asList(exitWatcher, eventPublisher, usageSweeper)) {
             if (c != null) {
                 try {
                     c.close();

@@ -3,6 +3,7 @@ package io.jcri.image;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -10,7 +11,8 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Bytes and inodes used under a directory, measured by walking it (hard-linked files counted once).
+ * Bytes and inodes used under a directory, measured by walking it (hard-linked files counted once), or by a
+ * single file.
  *
  * @param timestampNanos when the measurement was taken (epoch nanoseconds)
  */
@@ -18,7 +20,7 @@ public record DiskUsage(Path mountpoint, long usedBytes, long inodesUsed, long t
 
     public static DiskUsage measure(Path dir) throws IOException {
         long now = System.currentTimeMillis() * 1_000_000L;
-        if (!Files.isDirectory(dir)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return new DiskUsage(dir, 0, 0, now);
         }
         Set<Object> seen = new HashSet<>();

@@ -1,6 +1,7 @@
 package io.jcri.image;
 
 import io.jcri.image.content.ContentStore;
+import io.jcri.image.content.Digests;
 import io.jcri.image.layer.LayerStore;
 import io.jcri.image.layer.LayerUnpacker;
 import io.jcri.image.registry.Credentials;
@@ -11,6 +12,7 @@ import io.jcri.image.registry.WatchedFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,6 +38,9 @@ public final class ImageService {
     private final LayerStore layers;
     private final ImageStore images;
     private final InUse inUse = new InUse();
+    /** Usage of the unpacked layers and of the blobs, by directory or file name (a digest's hex). */
+    private final KeptUsage layerUsage;
+    private final KeptUsage blobUsage;
     /** Replaced whole by {@link #reconfigure}; a pull keeps the puller it started with. */
     private volatile ImagePuller puller;
     private volatile WatchedFile<RegistryConfig> registries;
@@ -63,6 +68,8 @@ public final class ImageService {
         layers = new LayerStore(s.stateRoot().resolve("layers"),
                 new LayerUnpacker(true, s.maxLayerUnpackedBytes()));
         images = new ImageStore(s.stateRoot().resolve("images"));
+        layerUsage = new KeptUsage(layers.root(), "", Clock.systemUTC());
+        blobUsage = new KeptUsage(content.blobsDir(), "", Clock.systemUTC());
         puller = newPuller(s);
     }
 
@@ -130,7 +137,10 @@ public final class ImageService {
         ImageReference ref = ImageReference.parse(reference);
         LOG.info("pulling {}{} ({})", ref, forPod.isEmpty() ? "" : " for pod " + forPod, auth);
         try {
-            return puller.pull(ref, auth, serverAddress);
+            ImageRecord r = puller.pull(ref, auth, serverAddress);
+            r.chainIds().forEach(chain -> layerUsage.measure(Digests.hex(chain)));
+            r.blobs().forEach(blob -> blobUsage.measure(Digests.hex(blob)));
+            return r;
         } catch (ImageException e) {
             // a failed pull leaves nothing behind but what other images or pulls still use
             try {
@@ -225,16 +235,25 @@ public final class ImageService {
         return new String(content.read(image.id()), StandardCharsets.UTF_8);
     }
 
-    /** Disk used by unpacked layers and blobs, reported against the layers directory. */
+    /**
+     * Disk used by unpacked layers and blobs, reported against the layers directory: kept as pulls and removals
+     * change it and corrected by {@link #sweepUsage}, so that asking (kubelet every few seconds, crictl on every
+     * connection) walks nothing.
+     */
     public DiskUsage usage() {
-        try {
-            DiskUsage l = DiskUsage.measure(layers.root());
-            DiskUsage c = DiskUsage.measure(content.root());
-            return new DiskUsage(layers.root(), l.usedBytes() + c.usedBytes(), l.inodesUsed() + c.inodesUsed(),
-                    l.timestampNanos());
-        } catch (IOException e) {
-            throw ImageException.internal("measuring the image filesystem: " + e.getMessage(), e);
-        }
+        DiskUsage l = layerUsage.total();
+        DiskUsage c = blobUsage.total();
+        return new DiskUsage(layers.root(), l.usedBytes() + c.usedBytes(), l.inodesUsed() + c.inodesUsed(),
+                l.timestampNanos());
+    }
+
+    /**
+     * Measures every layer and blob again, with {@code pause} between two, correcting what {@link #usage} kept
+     * (layers unpacked by a pull that then failed, a crash): for a background thread, every few minutes.
+     */
+    public void sweepUsage(Duration pause) throws InterruptedException {
+        layerUsage.sweep(pause);
+        blobUsage.sweep(pause);
     }
 
     private Optional<ImageRecord> resolve(String reference) {
@@ -283,11 +302,13 @@ public final class ImageService {
             for (String chain : layers.list()) {
                 if (!keep.contains(chain)) {
                     layers.remove(chain);
+                    layerUsage.forget(Digests.hex(chain));
                 }
             }
             for (String blob : content.list()) {
                 if (!keep.contains(blob)) {
                     content.delete(blob);
+                    blobUsage.forget(Digests.hex(blob));
                 }
             }
         }

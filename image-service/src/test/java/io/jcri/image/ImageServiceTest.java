@@ -105,6 +105,31 @@ class ImageServiceTest {
     }
 
     @Test
+    void theImageFilesystemUsageFollowsPullsAndRemovalsAndASweepCorrectsWhatNoneReported() throws Exception {
+        String id = registry.push("app", "1", "{}", -1);
+        rewrite(conf, registry.host(), false);
+        ImageService images = open();
+        assertThat(images.usage().inodesUsed()).isZero();
+
+        pull(images, "app.test/app:1");
+        DiskUsage pulled = images.usage();
+        assertThat(pulled.mountpoint()).isEqualTo(state.resolve("lib/layers"));
+        assertThat(pulled.inodesUsed()).as("manifest and config").isEqualTo(2);
+        assertThat(pulled.usedBytes()).isPositive();
+
+        Path stray = Files.createDirectories(state.resolve("lib/layers").resolve("4".repeat(64)).resolve("diff"));
+        Files.write(stray.resolve("f"), new byte[1000]);
+        assertThat(images.usage().usedBytes()).as("not walked when asked").isEqualTo(pulled.usedBytes());
+        images.sweepUsage(Duration.ZERO);
+        assertThat(images.usage().inodesUsed()).isEqualTo(pulled.inodesUsed() + 3);
+        assertThat(images.usage().usedBytes()).isGreaterThanOrEqualTo(pulled.usedBytes() + 1000);
+
+        images.remove(id);
+        assertThat(images.usage().inodesUsed()).as("the image and the unused layer collected").isZero();
+        assertThat(images.usage().usedBytes()).isZero();
+    }
+
+    @Test
     void anImageConfigLargerThanFourMebibytesIsNotDownloaded() throws Exception {
         registry.push("app", "big", "{}", 5 << 20);
         rewrite(conf, registry.host(), false);

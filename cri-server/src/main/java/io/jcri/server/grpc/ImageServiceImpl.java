@@ -24,12 +24,10 @@ import io.jcri.cri.v1.StreamImagesRequest;
 import io.jcri.cri.v1.StreamImagesResponse;
 import io.jcri.cri.v1.UInt64Value;
 import io.jcri.image.DiskUsage;
-import io.jcri.image.ImageException;
+import io.jcri.image.KeptUsage;
 import io.jcri.image.ImageRecord;
 import io.jcri.image.ImageService;
 import io.jcri.image.registry.RegistryAuth;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -41,12 +39,12 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
     private static final int STREAM_BATCH = 100;
 
     private final ImageService images;
-    private final Path containersDir;
+    private final KeptUsage containerLayers;
 
-    /** @param containersDir where container writable layers live, reported as the container filesystem */
-    public ImageServiceImpl(ImageService images, Path containersDir) {
+    /** @param containerLayers the usage of the container writable layers, reported as the container filesystem */
+    public ImageServiceImpl(ImageService images, KeptUsage containerLayers) {
         this.images = images;
-        this.containersDir = containersDir;
+        this.containerLayers = containerLayers;
     }
 
     @Override
@@ -107,15 +105,9 @@ public final class ImageServiceImpl extends ImageServiceGrpc.ImageServiceImplBas
 
     @Override
     public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> out) {
-        DiskUsage containers;
-        try {
-            containers = DiskUsage.measure(containersDir);
-        } catch (IOException e) {
-            throw ImageException.internal("measuring " + containersDir + ": " + e.getMessage(), e);
-        }
         out.onNext(ImageFsInfoResponse.newBuilder()
                 .addImageFilesystems(toCri(images.usage()))
-                .addContainerFilesystems(toCri(containers))
+                .addContainerFilesystems(toCri(containerLayers.total()))
                 .build());
         out.onCompleted();
     }

@@ -47,6 +47,11 @@ public final class ContentStore {
         return root;
     }
 
+    /** The directory holding one file per blob, named by the hex of its digest. */
+    public Path blobsDir() {
+        return blobs;
+    }
+
     public Path path(String digest) {
         return blobs.resolve(Digests.hex(digest));
     }

@@ -12,7 +12,7 @@ import io.jcri.cri.v1.PodSandboxFilter;
 import io.jcri.cri.v1.PodSandboxMetrics;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.cri.v1.PodSandboxStatsFilter;
-import io.jcri.image.DiskUsage;
+import io.jcri.image.KeptUsage;
 import io.jcri.oci.OciException;
 import io.jcri.oci.cgroup.CgroupStats;
 import io.jcri.oci.ns.NetnsReader;
@@ -41,13 +41,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Container and pod statistics and metrics, read when asked: cgroup counters (CPU, memory, processes), the
- * writable layer's size, and the pod network namespace's interface counters. CPU rates are worked out against the
+ * writable layer's size (as last swept), and the pod network namespace's interface counters. CPU rates are worked out against the
  * previous reading of the same container or pod.
  */
 public final class StatsCollector {
     private static final Logger LOG = LoggerFactory.getLogger(StatsCollector.class);
     private static final Duration MIN_RATE_WINDOW = Duration.ofSeconds(1);
-    private static final Duration LAYER_MAX_AGE = Duration.ofSeconds(10);
 
     private final ContainerService containers;
     private final SandboxService sandboxes;
@@ -55,22 +54,24 @@ public final class StatsCollector {
     private final Path containersDir;
     private final Clock clock;
     private final CpuRates rates = new CpuRates(MIN_RATE_WINDOW);
-    private final LayerUsage layers;
+    private final KeptUsage layers;
     /** Container id to its cgroup path, which never changes for a container. */
     private final ConcurrentMap<String, String> cgroupPaths = new ConcurrentHashMap<>();
     private final NetnsReader netns = new NetnsReader(Duration.ofSeconds(5));
 
     /**
      * @param containersDir where containers keep their bundles ({@code <id>/config.json}, {@code <id>/upper})
+     * @param layers        the usage of each container's writable layer ({@code <id>/upper}), kept up to date
+     *                      in the background: a stats call walks no layer
      */
     public StatsCollector(ContainerService containers, SandboxService sandboxes, CgroupStats cgroups,
-                          Path containersDir, Clock clock) {
+                          Path containersDir, KeptUsage layers, Clock clock) {
         this.containers = containers;
         this.sandboxes = sandboxes;
         this.cgroups = cgroups;
         this.containersDir = containersDir;
         this.clock = clock;
-        this.layers = new LayerUsage(clock, LAYER_MAX_AGE);
+        this.layers = layers;
     }
 
     /** The stats of one container; NOT_FOUND when there is no such container. */
@@ -178,17 +179,7 @@ public final class StatsCollector {
                 ? cgroupPath(c.getId()).flatMap(cgroups::read) : Optional.empty();
         OptionalLong cores = cg.map(s -> rates.nanoCores(c.getId(), s.cpuUsageNanos(), now))
                 .orElse(OptionalLong.empty());
-        return new ContainerSample(c, cg, cores, layer(c.getId(), now), now);
-    }
-
-    private DiskUsage layer(String id, long now) {
-        Path upper = containersDir.resolve(id).resolve("upper");
-        try {
-            return layers.of(upper);
-        } catch (IOException e) {
-            LOG.warn("container {}: cannot measure its writable layer {}: {}", id, upper, e.getMessage());
-            return new DiskUsage(upper, 0, 0, now);
-        }
+        return new ContainerSample(c, cg, cores, layers.of(c.getId()), now);
     }
 
     private Optional<String> cgroupPath(String id) {
@@ -213,7 +204,7 @@ public final class StatsCollector {
     private void forgetAllBut(List<Container> all) {
         Set<String> ids = all.stream().map(Container::getId).collect(Collectors.toSet());
         cgroupPaths.keySet().retainAll(ids);
-        layers.retain(ids.stream().map(id -> containersDir.resolve(id).resolve("upper")).collect(Collectors.toSet()));
+        layers.retain(ids);
         Set<String> rateKeys = new HashSet<>(ids);
         sandboxes.list(null).forEach(p -> rateKeys.add("pod/" + p.getId()));
         rates.retain(rateKeys);
