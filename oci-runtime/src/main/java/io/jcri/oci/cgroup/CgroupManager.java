@@ -1,6 +1,7 @@
 package io.jcri.oci.cgroup;
 
 import io.jcri.oci.OciException;
+import io.jcri.oci.fs.KernelFiles;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -278,10 +279,7 @@ public final class CgroupManager {
 
     private static String readString(Path file) {
         try {
-            // Stream reads: Files.readString trusts the size kernfs and procfs report, which can be wrong.
-            try (var in = Files.newInputStream(file)) {
-                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            }
+            return KernelFiles.read(file);
         } catch (NoSuchFileException e) {
             return "";
         } catch (IOException e) {

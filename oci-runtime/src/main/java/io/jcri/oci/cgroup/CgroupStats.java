@@ -1,9 +1,8 @@
 package io.jcri.oci.cgroup;
 
 import io.jcri.oci.OciException;
+import io.jcri.oci.fs.KernelFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -135,9 +134,6 @@ public final class CgroupStats {
     }
 
     private static String read(Path file) throws IOException {
-        // Stream reads: kernfs reports sizes that do not match the content.
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-        }
+        return KernelFiles.read(file);
     }
 }

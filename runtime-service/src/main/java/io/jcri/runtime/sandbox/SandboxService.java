@@ -20,6 +20,7 @@ import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.oci.cgroup.CgroupResources;
 import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.fs.KernelFiles;
 import io.jcri.oci.ns.InfraProcess;
 import io.jcri.oci.ns.NamespacePinner;
 import io.jcri.oci.ns.PodNamespaces;
@@ -32,8 +33,6 @@ import io.jcri.runtime.state.NameRegistry;
 import io.jcri.runtime.state.Rollback;
 import io.jcri.runtime.state.StateStore;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -472,10 +471,7 @@ public final class SandboxService implements PodSandboxes {
     }
 
     private static String hostHostname() throws IOException {
-        // Read through a stream: procfs reports a size Files.readString would trust wrongly.
-        try (InputStream in = Files.newInputStream(Path.of("/proc/sys/kernel/hostname"))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-        }
+        return KernelFiles.read(Path.of("/proc/sys/kernel/hostname"));
     }
 
     private static String nameOf(String name, String namespace, String uid, int attempt) {
