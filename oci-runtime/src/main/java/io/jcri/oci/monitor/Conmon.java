@@ -6,6 +6,8 @@ import io.jcri.oci.OciException;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
 import io.jcri.oci.sys.PosixSpawn;
+import io.jcri.oci.sys.ProcessExit;
+import io.jcri.oci.sys.Readiness;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -298,19 +303,16 @@ public final class Conmon implements ContainerMonitor {
 
     /** conmon's first process exits as soon as it has forked the monitor; collect it so it leaves no zombie. */
     private static void reap(int pid) {
-        int[] status = new int[1];
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        // Polled, not a blocking waitpid: a blocking native call would pin a virtual thread's carrier.
-        while (C.waitpid(pid, status, 1 /* WNOHANG */) == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new OciException("conmon (pid " + pid + ") did not detach within 10s");
-            }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new OciException("interrupted while waiting for conmon " + pid + " to detach", e);
-            }
+        try {
+            ProcessExit.of(pid).get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new OciException("conmon (pid " + pid + ") did not detach within 10s");
+        } catch (ExecutionException e) {
+            throw new OciException("waiting for conmon " + pid + " to detach: " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OciException("interrupted while waiting for conmon " + pid + " to detach", e);
         }
     }
 
@@ -332,24 +334,37 @@ public final class Conmon implements ContainerMonitor {
     }
 
     private static byte[] readLine(int fd, Duration timeout, String id, Path dir) {
+        try {
+            return readLineOrEnd(fd, timeout, id, dir);
+        } finally {
+            Readiness.forget(fd);
+        }
+    }
+
+    private static byte[] readLineOrEnd(int fd, Duration timeout, String id, Path dir) {
         long deadline = System.nanoTime() + timeout.toNanos();
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
         byte[] buf = new byte[4096];
         while (true) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
+            long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new OciException("conmon did not report container " + id + " within " + timeout.toSeconds()
                         + "s", true, null);
             }
             int[] pollfd = {fd, POLLIN};
-            // poll without waiting, then sleep: a native call that blocks would pin a virtual thread's carrier.
             int rc = C.poll(pollfd, 1, 0);
             if (rc < 0) {
                 throw ErrnoException.last("poll", "conmon sync pipe");
             }
             if (rc == 0) {
+                // waited for without a blocking native call, which would pin a virtual thread's carrier
                 try {
-                    Thread.sleep(10);
+                    Readiness.whenReadable(fd).get(left, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // the deadline is checked at the top
+                } catch (ExecutionException e) {
+                    throw new OciException("waiting for conmon to report " + id + ": " + e.getCause().getMessage(),
+                            e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new OciException("interrupted while waiting for conmon to report " + id, e);

@@ -11,6 +11,8 @@ import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
 import io.jcri.oci.sys.PosixSpawn;
+import io.jcri.oci.sys.ProcessExit;
+import io.jcri.oci.sys.Readiness;
 import io.jcri.oci.sys.Syscalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,8 +21,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,15 +49,12 @@ public final class ConmonExec {
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 02000000;
     private static final int EINTR = 4;
-    private static final int WNOHANG = 1;
     private static final int SIGKILL = 9;
     private static final int SYNC_FD = 3;
     /** The longest sync message conmon sends ({"data": N, "message": "..."}); more is a broken monitor. */
     private static final int MAX_SYNC = 64 * 1024;
     /** After the process ended, how long buffered output may still be read (a background child may keep writing). */
     private static final long DRAIN_NANOS = 100_000_000L;
-    /** See {@code Command}: short execs end within this, so polling every millisecond keeps latency low. */
-    private static final long FAST_POLL_NANOS = 300_000_000L;
 
     private final Path binary;
     private final Path runDir;
@@ -138,41 +143,39 @@ public final class ConmonExec {
         private final ByteArrayOutputStream syncBytes = new ByteArrayOutputStream();
         private final byte[] buf = new byte[65536];
         private int kept;
+        /** The pipes that reached their end (no longer waited on). */
+        private final Set<Integer> atEnd = new HashSet<>(3);
+        private final CompletableFuture<Integer> exit;
         private int execPidfd = -1;
         private boolean execPidSeen;
 
         Session(Request req, int conmonPid, int outFd, int errFd, int syncFd) {
             this.req = req;
             this.conmonPid = conmonPid;
+            this.exit = ProcessExit.of(conmonPid);
             this.outFd = outFd;
             this.errFd = errFd;
             this.syncFd = syncFd;
         }
 
         ExecResult await() {
-            long start = System.nanoTime();
-            long deadline = req.timeout().isZero() ? Long.MAX_VALUE : start + req.timeout().toNanos();
-            int[] status = new int[1];
+            long deadline = req.timeout().isZero() ? Long.MAX_VALUE : System.nanoTime() + req.timeout().toNanos();
             boolean timedOut = false;
             try {
                 while (true) {
                     readAvailable();
-                    int rc = C.waitpid(conmonPid, status, WNOHANG);
-                    if (rc == conmonPid) {
+                    if (exit.isDone()) {
                         break;
                     }
-                    if (rc < 0) {
-                        throw ErrnoException.last("waitpid", "conmon " + conmonPid);
-                    }
-                    long now = System.nanoTime();
-                    if (now > deadline && !timedOut) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
                         // jcri keeps the time, not conmon: conmon's own timeout (-T) reports but leaves the
                         // process running. Killed here, the process is reaped and reported by conmon as usual.
                         timedOut = true;
                         killAll();
                         break;
                     }
-                    Thread.sleep(now - start < FAST_POLL_NANOS ? 1 : 5);
+                    awaitAnything(left);
                 }
             } catch (InterruptedException e) {
                 // The caller went away (a cancelled call): the process is killed, conmon then reports and ends.
@@ -186,7 +189,26 @@ public final class ConmonExec {
                 throw new OciException("exec in " + req.containerId() + " cancelled; the command was killed", e);
             }
             drain();
-            return result(status[0], timedOut);
+            return result(exit.getNow(-1), timedOut);
+        }
+
+        /** Waits up to {@code nanos} for conmon to end or a pipe not at its end to become readable. */
+        private void awaitAnything(long nanos) throws InterruptedException {
+            List<CompletableFuture<?>> any = new ArrayList<>(4);
+            any.add(exit);
+            for (int fd : new int[] {outFd, errFd, syncFd}) {
+                if (!atEnd.contains(fd)) {
+                    any.add(Readiness.whenReadable(fd));
+                }
+            }
+            try {
+                CompletableFuture.anyOf(any.toArray(CompletableFuture[]::new)).get(nanos, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // the caller checks its deadline
+            } catch (ExecutionException e) {
+                throw new OciException("waiting for an exec in " + req.containerId() + ": "
+                        + e.getCause().getMessage(), e.getCause());
+            }
         }
 
         private ExecResult result(int waitStatus, boolean timedOut) {
@@ -269,6 +291,9 @@ public final class ConmonExec {
                 if (n < 0 && com.sun.jna.Native.getLastError() == EINTR) {
                     continue;
                 }
+                if (n == 0) {
+                    atEnd.add(fd);
+                }
                 // 0: end of file; EAGAIN: nothing now. Any other error ends reading too: the pipe is ours.
                 return any;
             }
@@ -308,33 +333,36 @@ public final class ConmonExec {
          * only when it does not (killed first, it would leave the process to whatever reaper the host has).
          */
         private void killAll() throws InterruptedException {
-            int[] status = new int[1];
             if (execPidfd >= 0) {
                 Syscalls.pidfdKill(execPidfd, SIGKILL);
-                if (reapWithin(status, 2_000_000_000L)) {
+                if (endsWithin(2_000_000_000L)) {
                     return;
                 }
             }
             Syscalls.kill(conmonPid, SIGKILL);
-            if (!reapWithin(status, 3_000_000_000L)) {
+            if (!endsWithin(3_000_000_000L)) {
                 LOG.error("container {}: conmon {} of an exec did not end after SIGKILL", req.containerId(),
                         conmonPid);
             }
         }
 
         /** True once conmon is reaped, false when it still runs after {@code nanos}. */
-        private boolean reapWithin(int[] status, long nanos) throws InterruptedException {
-            long until = System.nanoTime() + nanos;
-            while (C.waitpid(conmonPid, status, WNOHANG) == 0) {
-                if (System.nanoTime() > until) {
-                    return false;
-                }
-                Thread.sleep(5);
+        private boolean endsWithin(long nanos) throws InterruptedException {
+            try {
+                exit.get(nanos, TimeUnit.NANOSECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                throw new OciException("waiting for conmon " + conmonPid + ": " + e.getCause().getMessage(),
+                        e.getCause());
             }
-            return true;
         }
 
         void close() {
+            for (int fd : new int[] {outFd, errFd, syncFd}) {
+                Readiness.forget(fd);
+            }
             closeAll(outFd, errFd, syncFd, execPidfd);
         }
     }

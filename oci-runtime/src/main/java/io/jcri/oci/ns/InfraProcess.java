@@ -2,8 +2,9 @@ package io.jcri.oci.ns;
 
 import io.jcri.oci.Executables;
 import io.jcri.oci.OciException;
-import io.jcri.oci.sys.LibC;
+import io.jcri.oci.fs.KernelFiles;
 import io.jcri.oci.sys.PosixSpawn;
+import io.jcri.oci.sys.ProcessExit;
 import io.jcri.oci.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.LoggerFactory;
 
 /**
  * A pod's infra process (an init such as {@code catatonit -P}) as PID 1 of a new PID namespace that has joined the
@@ -21,7 +27,6 @@ import java.util.Map;
 public final class InfraProcess {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int SIGKILL = 9;
-    private static final int WNOHANG = 1;
     private static final String PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private InfraProcess() {
@@ -52,37 +57,22 @@ public final class InfraProcess {
 
     /**
      * Kills the infra process if {@code pid} still is one running {@code binaryName} (a pid may be reused after a
-     * reboot or a long stop), which also ends every process of its PID namespace.
+     * reboot or a long stop), which also ends every process of its PID namespace, and waits up to 5 s for it to
+     * end: reaped when this daemon started it, else collected by init (after a restart, init is its parent).
      */
     public static void kill(int pid, String binaryName) {
         if (pid <= 0 || !isInfra(pid, binaryName)) {
             return;
         }
+        CompletableFuture<Integer> exit = ProcessExit.of(pid);
         Syscalls.kill(pid, SIGKILL);
-        reap(pid);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (Files.exists(Path.of("/proc", Integer.toString(pid))) && isInfra(pid, binaryName)
-                && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** Collects the exit of an infra process this daemon started (after a restart, init is its parent). */
-    private static void reap(int pid) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        int[] status = new int[1];
-        while (LibC.INSTANCE.waitpid(pid, status, WNOHANG) == 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            exit.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LoggerFactory.getLogger(InfraProcess.class).warn("infra process {} did not end within 5s of SIGKILL: {}",
+                    pid, e.toString());
         }
     }
 
@@ -90,10 +80,7 @@ public final class InfraProcess {
     public static boolean isInfra(int pid, String binaryName) {
         Path proc = Path.of("/proc", Integer.toString(pid));
         try {
-            String stat;
-            try (var in = Files.newInputStream(proc.resolve("stat"))) {
-                stat = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
-            }
+            String stat = KernelFiles.read(proc.resolve("stat"));
             char state = stat.charAt(stat.lastIndexOf(')') + 2);
             if (state == 'Z' || state == 'X') {
                 return false;

@@ -10,22 +10,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One run of an external command (a runtime subcommand, a CNI plugin) with a deadline: spawned like the monitor
  * (see {@link PosixSpawn}) so none of the JVM's signal dispositions or descriptors reach it, its input written and
- * its output read concurrently and capped, and at the deadline it is killed with every process of its group.
+ * its output read concurrently and capped, its end awaited without polling ({@link ProcessExit}), and at the
+ * deadline it is killed with every process of its group.
  */
 public final class Command {
     private static final LibC C = LibC.INSTANCE;
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 02000000;
-    private static final int WNOHANG = 1;
-    /**
-     * Most runtime calls (state, start, an exec of a short command) end within this; polling every millisecond
-     * until then keeps the poll from adding to their latency, and every 5 ms after it keeps long ones cheap.
-     */
-    private static final long FAST_POLL_NANOS = 300_000_000L;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Command.class);
 
     private Command() {
@@ -59,6 +58,7 @@ public final class Command {
         int[] out = {-1, -1};
         int[] err = {-1, -1};
         int pid;
+        CompletableFuture<Integer> exit;
         Sink stdout;
         Sink stderr;
         try {
@@ -73,6 +73,7 @@ public final class Command {
             pipe(out);
             pipe(err);
             pid = PosixSpawn.spawn(argv, environment(extraEnv), null, Map.of(0, in[0], 1, out[1], 2, err[1]));
+            exit = ProcessExit.of(pid);
             closeAll(in[0], out[1], err[1]);
             in[0] = -1;
             out[1] = -1;
@@ -89,11 +90,11 @@ public final class Command {
         }
         try {
             long deadline = timeout.isZero() ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-            Integer status = waitFor(pid, deadline);
+            Integer status = waitFor(exit, deadline);
             boolean timedOut = status == null;
             if (timedOut) {
                 killGroup(pid);
-                status = waitFor(pid, System.nanoTime() + 3_000_000_000L);
+                status = waitFor(exit, System.nanoTime() + 3_000_000_000L);
             }
             int code = status == null ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
             return new Result(timedOut ? -1 : code, stdout.bytes(), stderr.bytes(), timedOut);
@@ -101,7 +102,7 @@ public final class Command {
             // The caller went away (a cancelled call): end the command as at a deadline.
             killGroup(pid);
             try {
-                waitFor(pid, System.nanoTime() + 3_000_000_000L);
+                waitFor(exit, System.nanoTime() + 3_000_000_000L);
             } catch (InterruptedException again) {
                 LOG.debug("interrupted again while reaping {}", pid);
             }
@@ -111,22 +112,14 @@ public final class Command {
     }
 
     /** The wait status once the process ended, or null at the deadline. */
-    private static Integer waitFor(int pid, long deadline) throws InterruptedException {
-        int[] status = new int[1];
-        long fastUntil = System.nanoTime() + FAST_POLL_NANOS;
-        while (true) {
-            int rc = C.waitpid(pid, status, WNOHANG);
-            if (rc == pid) {
-                return status[0];
-            }
-            if (rc < 0) {
-                throw ErrnoException.last("waitpid", String.valueOf(pid));
-            }
-            long now = System.nanoTime();
-            if (now > deadline) {
-                return null;
-            }
-            Thread.sleep(now < fastUntil ? 1 : 5);
+    private static Integer waitFor(CompletableFuture<Integer> exit, long deadline) throws InterruptedException {
+        try {
+            return deadline == Long.MAX_VALUE ? exit.get()
+                    : exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw new OciException("waiting for a command to end: " + e.getCause().getMessage(), e.getCause());
         }
     }
 

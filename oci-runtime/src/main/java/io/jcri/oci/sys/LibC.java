@@ -101,6 +101,13 @@ public interface LibC extends Library {
 
     int poll(int[] pollfds, long nfds, int timeoutMillis);
 
+    int epoll_create1(int flags);
+
+    /** {@code event} is a {@code struct epoll_event} laid out as {@link Readiness} does. */
+    int epoll_ctl(int epfd, int op, int fd, byte[] event);
+
+    int epoll_wait(int epfd, byte[] events, int maxEvents, int timeoutMillis);
+
     int socket(int domain, int type, int protocol);
 
     int connect(int fd, byte[] sockaddr, int length);
