@@ -4,6 +4,7 @@
 # docs/performance.md.
 #   usage: scripts/bench.sh [--tiny] [--no-containerd] [--pods=10,50,110] [--steady-seconds=60]
 #          [--only=pod-start,exec,status,concurrent,list,pull,alloc,memory,steady,restart]
+#   or:    scripts/bench.sh --only=soak [--no-containerd] [--pods=110] [--minutes=30] [--out=DIR]   (scripts/soak.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" >/dev/null

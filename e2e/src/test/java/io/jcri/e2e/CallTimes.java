@@ -3,6 +3,7 @@ package io.jcri.e2e;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,19 @@ public final class CallTimes {
     public record Summary(int count, Duration p50, Duration p99, Duration max) {
     }
 
+    /** The calls of all of {@code parts} together (failures left out): the whole of a run kept per minute. */
+    public static CallTimes merged(Collection<CallTimes> parts) {
+        CallTimes all = new CallTimes();
+        for (CallTimes part : parts) {
+            part.nanos.forEach((rpc, list) -> {
+                synchronized (list) {
+                    list.forEach(n -> all.record(rpc, n));
+                }
+            });
+        }
+        return all;
+    }
+
     /** Runs {@code call}, recording its time under {@code rpc} whether it succeeds or fails. */
     public <T> T time(String rpc, Supplier<T> call) {
         long start = System.nanoTime();
@@ -35,7 +49,8 @@ public final class CallTimes {
         }
     }
 
-    void record(String rpc, long elapsedNanos) {
+    /** Records one call of {@code rpc} that took {@code elapsedNanos}, for a caller that times calls itself. */
+    public void record(String rpc, long elapsedNanos) {
         nanos.computeIfAbsent(rpc, k -> Collections.synchronizedList(new ArrayList<>())).add(elapsedNanos);
     }
 
@@ -67,7 +82,7 @@ public final class CallTimes {
     }
 
     /** The kinds of call seen, in name order. */
-    List<String> rpcs() {
+    public List<String> rpcs() {
         return List.copyOf(new TreeMap<>(nanos).keySet());
     }
 

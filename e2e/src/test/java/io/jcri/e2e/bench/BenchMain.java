@@ -4,6 +4,7 @@ import io.jcri.e2e.ImageBuilder;
 import io.jcri.e2e.ImageBuilder.Compression;
 import io.jcri.e2e.ImageBuilder.Format;
 import io.jcri.e2e.ImagePullBenchmark;
+import io.jcri.e2e.JcriProcess;
 import io.jcri.e2e.LocalRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +23,15 @@ import java.util.stream.Collectors;
  * side-by-side table. Arguments: {@code --tiny} (CI smoke size), {@code --no-containerd}, {@code --only=group,...}
  * (some groups of figures, see {@link BenchSettings#STEPS}), {@code --pods=10,50,110} (the node sizes memory is
  * measured at; the steady state and the restart use the last), {@code --steady-seconds=60}.
+ *
+ * <p>{@code --only=soak} is the long run instead ({@link SoakRun}): {@code --pods=110} pods, {@code --minutes=30}
+ * per runtime, the CSVs and the chart written to {@code --out=DIR} (default {@code e2e/target/soak}).
  */
 public final class BenchMain {
+    private static final String SOAK = "soak";
+    private static final int SOAK_PODS = 110;
+    private static final double SOAK_MINUTES = 30;
+
     private BenchMain() {
     }
 
@@ -35,12 +43,18 @@ public final class BenchMain {
     public static String run(List<String> args) throws Exception {
         for (String a : args) {
             if (!a.equals("--tiny") && !a.equals("--no-containerd") && !a.startsWith("--only=")
-                    && !a.startsWith("--pods=") && !a.startsWith("--steady-seconds=")) {
+                    && !a.startsWith("--pods=") && !a.startsWith("--steady-seconds=") && !a.startsWith("--minutes=")
+                    && !a.startsWith("--out=")) {
                 throw new IllegalArgumentException("unknown argument " + a + "; known: --tiny --no-containerd "
-                        + "--only=" + String.join(",", BenchSettings.STEPS) + " --pods=10,50,110 --steady-seconds=60");
+                        + "--only=" + String.join(",", BenchSettings.STEPS) + " --pods=10,50,110 --steady-seconds=60"
+                        + " | --only=soak --pods=110 --minutes=30 --out=DIR");
             }
         }
         Set<String> steps = values(args, "--only=").stream().filter(s -> !s.isBlank()).collect(Collectors.toSet());
+        boolean soak = steps.contains(SOAK);
+        if (soak && steps.size() > 1) {
+            throw new IllegalArgumentException("--only=soak runs alone");
+        }
         List<Integer> pods = values(args, "--pods=").stream().map(Integer::valueOf).toList();
         List<String> steady = values(args, "--steady-seconds=");
         boolean tiny = args.contains("--tiny");
@@ -52,22 +66,31 @@ public final class BenchMain {
                     List.of("/bin/busybox", "sh")).reference();
             String pause = images.push("bench/pause", "1", Format.OCI, List.of(busybox), "",
                     List.of("/bin/busybox", "sleep", "2147483647")).reference();
-            int layerBytes = tiny ? 1 << 20 : 40 << 20;
+            int layerBytes = tiny || soak ? 1 << 20 : 40 << 20;
             String big = images.push("bench/big", "1", Format.OCI, ImagePullBenchmark.randomLayers(5, layerBytes), "",
                     List.of("/bin/sh")).reference();
-            BenchSettings settings = tiny ? BenchSettings.tiny(image, big, steps)
+            List<String> minutes = values(args, "--minutes=");
+            SoakRun.Settings soakSettings = new SoakRun.Settings(pods.isEmpty() ? SOAK_PODS : pods.getLast(),
+                    Duration.ofSeconds(Math.round(60 * (minutes.isEmpty() ? SOAK_MINUTES
+                            : Double.parseDouble(minutes.getLast())))), Duration.ofSeconds(10), image);
+            BenchSettings settings = soak ? null : tiny ? BenchSettings.tiny(image, big, steps)
                     : BenchSettings.standard(image, big, steps,
                     pods.isEmpty() ? BenchSettings.STANDARD_POD_COUNTS : pods,
                     steady.isEmpty() ? BenchSettings.STANDARD_STEADY : Duration.ofSeconds(Long.parseLong(steady.getLast())));
 
             List<String> names = new ArrayList<>();
             List<Results> results = new ArrayList<>();
+            List<SoakRun.Result> soaks = new ArrayList<>();
             Path registries = Files.createTempFile("jcri-bench-registries-", ".conf");
             Files.writeString(registries, "[[registry]]\nlocation = \"%s\"\ninsecure = true\n"
                     .formatted(registry.host()));
             try (JcriDaemon jcri = JcriDaemon.start("[image]\nregistries_conf = \"" + registries + "\"\n")) {
                 names.add(jcri.name());
-                results.add(measure(jcri, settings));
+                if (soak) {
+                    soaks.add(soak(jcri, soakSettings));
+                } else {
+                    results.add(measure(jcri, settings));
+                }
             } finally {
                 Files.deleteIfExists(registries);
             }
@@ -79,10 +102,29 @@ public final class BenchMain {
             if (containerd.isPresent()) {
                 try (ContainerdProcess peer = ContainerdProcess.start(containerd.get(), registry.host(), pause)) {
                     names.add(peer.name());
-                    results.add(measure(peer, settings));
+                    if (soak) {
+                        soaks.add(soak(peer, soakSettings));
+                    } else {
+                        results.add(measure(peer, settings));
+                    }
                 }
             }
+            if (soak) {
+                List<String> out = values(args, "--out=");
+                Path dir = out.isEmpty() ? JcriProcess.repoRoot().resolve("e2e/target/soak") : Path.of(out.getLast());
+                return "soak: " + soakSettings.pods() + " pods, " + soakSettings.length().toSeconds() / 60.0
+                        + " min per runtime; CSVs and chart in " + dir + "\n" + SoakReport.write(dir, soaks);
+            }
             return BenchmarkTable.render(names, results);
+        }
+    }
+
+    /** The long run on one daemon, with it and what it starts in a CPU-accounting cgroup of their own. */
+    private static SoakRun.Result soak(BenchDaemon daemon, SoakRun.Settings settings) throws Exception {
+        try (CpuCgroup cgroup = CpuCgroup.create("jcri-soak-" + daemon.name() + "-"
+                + UUID.randomUUID().toString().substring(0, 8))) {
+            cgroup.add(daemon.pid());
+            return new SoakRun(daemon, cgroup, settings).run();
         }
     }
 

@@ -1,40 +1,26 @@
 package io.jcri.e2e.bench;
 
 import io.jcri.cri.CriClients;
-import io.jcri.cri.v1.ContainerConfig;
-import io.jcri.cri.v1.ContainerMetadata;
 import io.jcri.cri.v1.ContainerStatusRequest;
-import io.jcri.cri.v1.CreateContainerRequest;
 import io.jcri.cri.v1.ExecSyncRequest;
 import io.jcri.cri.v1.ImageFsInfoRequest;
 import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.ImageStatusRequest;
-import io.jcri.cri.v1.LinuxPodSandboxConfig;
-import io.jcri.cri.v1.LinuxSandboxSecurityContext;
 import io.jcri.cri.v1.ListContainerStatsRequest;
 import io.jcri.cri.v1.ListContainersRequest;
 import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.ListPodSandboxRequest;
-import io.jcri.cri.v1.NamespaceMode;
-import io.jcri.cri.v1.NamespaceOption;
-import io.jcri.cri.v1.PodSandboxConfig;
-import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PodSandboxStatusRequest;
 import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.cri.v1.RemoveImageRequest;
-import io.jcri.cri.v1.RemovePodSandboxRequest;
-import io.jcri.cri.v1.RunPodSandboxRequest;
-import io.jcri.cri.v1.StartContainerRequest;
-import io.jcri.cri.v1.StopPodSandboxRequest;
 import io.jcri.e2e.CallTimes;
+import io.jcri.e2e.bench.BenchPods.Pod;
 import io.jcri.e2e.bench.KubeletLoad.PodContainer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,28 +35,22 @@ import java.util.concurrent.TimeUnit;
 final class CriBenchmark {
     /** The node the bytes allocated per call are measured on (the soak of issue 23 ran 20 pods). */
     private static final int ALLOCATION_PODS = 20;
-    /** Commands name busybox by path: the bench image has no applet links. */
-    private static final List<String> SLEEP = List.of("/bin/busybox", "sleep", "3600");
-    private static final List<String> TRUE = List.of("/bin/busybox", "true");
-    /** The pods' own processes, which are no cost of the runtime (the pause stand-in sleeps longer). */
-    private static final Set<String> WORKLOAD = Set.of(String.join(" ", SLEEP), String.join(" ", TRUE));
-    /** Pods of the node are started and removed this many at a time (not measured). */
-    private static final int FLEET_THREADS = 4;
+    private static final List<String> SLEEP = BenchPods.SLEEP;
+    private static final List<String> TRUE = BenchPods.TRUE;
 
     private final BenchDaemon daemon;
     private final CpuCgroup cgroup;
     private final BenchSettings settings;
     private final Results results = new Results();
-    private final String runId = UUID.randomUUID().toString().substring(0, 8);
-    private final PodCgroups podCgroups = new PodCgroups(runId);
+    private final BenchPods pods;
     private CriClients cri;
-    private int podSeq;
 
     /** {@code cgroup} holds the daemon (and gets it again after a restart), for the CPU of all its processes. */
     CriBenchmark(BenchDaemon daemon, CpuCgroup cgroup, BenchSettings settings) {
         this.daemon = daemon;
         this.cgroup = cgroup;
         this.settings = settings;
+        this.pods = new BenchPods(() -> cri, settings.image(), settings.runtimeHandler());
     }
 
     /** Runs every measurement in a fixed order and returns the figures. */
@@ -109,7 +89,7 @@ final class CriBenchmark {
             }
         } finally {
             cri.close();
-            podCgroups.remove();
+            pods.removeCgroups();
         }
         return results;
     }
@@ -120,14 +100,14 @@ final class CriBenchmark {
         Samples whole = new Samples();
         for (int i = 0; i < settings.runs(); i++) {
             long t0 = System.nanoTime();
-            Pod pod = runPod();
+            Pod pod = pods.run();
             long t1 = System.nanoTime();
-            startContainer(pod, "c", SLEEP);
+            pods.start(pod, "c", SLEEP);
             long t2 = System.nanoTime();
             sandbox.addNanos(t1 - t0);
             container.addNanos(t2 - t1);
             whole.addNanos(t2 - t0);
-            removePod(pod);
+            pods.remove(pod);
         }
         results.putSamples("RunPodSandbox (ms)", sandbox);
         results.putSamples("Create+Start container (ms)", container);
@@ -135,9 +115,9 @@ final class CriBenchmark {
     }
 
     private void execSync() {
-        Pod pod = runPod();
+        Pod pod = pods.run();
         try {
-            String ctr = startContainer(pod, "exec", SLEEP);
+            String ctr = pods.start(pod, "exec", SLEEP);
             Samples s = new Samples();
             for (int i = 0; i < settings.runs(); i++) {
                 long t0 = System.nanoTime();
@@ -150,15 +130,15 @@ final class CriBenchmark {
             }
             results.putSamples("ExecSync true (ms)", s);
         } finally {
-            removePod(pod);
+            pods.remove(pod);
         }
     }
 
     /** The status calls kubelet makes of one pod and its container, and ListImages, on an otherwise idle node. */
     private void statuses() {
-        Pod pod = runPod();
+        Pod pod = pods.run();
         try {
-            String ctr = startContainer(pod, "status", SLEEP);
+            String ctr = pods.start(pod, "status", SLEEP);
             Samples container = new Samples();
             Samples sandbox = new Samples();
             Samples images = new Samples();
@@ -188,7 +168,7 @@ final class CriBenchmark {
             results.put("PodSandboxStatus" + after, warm[1].median());
             results.put("ListImages" + after, warm[2].median());
         } finally {
-            removePod(pod);
+            pods.remove(pod);
         }
     }
 
@@ -205,36 +185,36 @@ final class CriBenchmark {
 
     private void concurrentPods() throws Exception {
         int n = settings.concurrentPods();
-        List<Pod> pods = new ArrayList<>();
+        List<Pod> podList = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
             List<Future<Pod>> started = new ArrayList<>();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 started.add(pool.submit(() -> {
-                    Pod pod = runPod();
-                    startContainer(pod, "c", SLEEP);
+                    Pod pod = pods.run();
+                    pods.start(pod, "c", SLEEP);
                     return pod;
                 }));
             }
             for (Future<Pod> f : started) {
-                pods.add(f.get(10, TimeUnit.MINUTES));
+                podList.add(f.get(10, TimeUnit.MINUTES));
             }
             results.put(n + " pods started concurrently: wall (ms)", (System.nanoTime() - t0) / 1e6);
         } finally {
-            pods.forEach(this::removePod);
+            podList.forEach(pods::remove);
         }
     }
 
     private void listing() {
         int perPod = 10;
         int podCount = Math.max(1, settings.listContainers() / perPod);
-        List<Pod> pods = new ArrayList<>();
+        List<Pod> podList = new ArrayList<>();
         try {
             for (int p = 0; p < podCount; p++) {
-                Pod pod = runPod();
-                pods.add(pod);
+                Pod pod = pods.run();
+                podList.add(pod);
                 for (int c = 0; c < perPod; c++) {
-                    createContainer(pod, "l" + c, SLEEP);
+                    pods.create(pod, "l" + c, SLEEP);
                 }
             }
             // Kubelet lists every second (PLEG relist), so the figure is the steady state: the first calls, which
@@ -257,7 +237,7 @@ final class CriBenchmark {
             results.put("ListContainers, " + podCount * perPod + " containers: median (ms)", containers.median());
             results.put("ListPodSandbox, " + podCount + " pods: median (ms)", sandboxes.median());
         } finally {
-            pods.forEach(this::removePod);
+            podList.forEach(pods::remove);
         }
     }
 
@@ -270,7 +250,7 @@ final class CriBenchmark {
     private void allocation() throws Exception {
         List<PodContainer> fleet = new ArrayList<>();
         try (DaemonAllocation heap = DaemonAllocation.attach(daemon.pid())) {
-            grow(fleet, ALLOCATION_PODS);
+            pods.grow(fleet, ALLOCATION_PODS);
             String ctr = fleet.getFirst().containerId();
             long reading = heap.readingCost(settings.runs());
             int calls = 10 * settings.runs();
@@ -294,7 +274,7 @@ final class CriBenchmark {
                 }
             });
         } finally {
-            shrink(fleet);
+            pods.shrink(fleet);
         }
     }
 
@@ -336,85 +316,30 @@ final class CriBenchmark {
         try {
             if (settings.measures("memory")) {
                 for (int n : settings.podCounts()) {
-                    grow(fleet, n);
+                    pods.grow(fleet, n);
                     memory("memory " + n + " pods");
                 }
             }
             if (settings.measures("steady")) {
-                grow(fleet, settings.nodePods());
+                pods.grow(fleet, settings.nodePods());
                 steady(fleet);
             }
             if (settings.measures("restart")) {
-                grow(fleet, settings.nodePods());
+                pods.grow(fleet, settings.nodePods());
                 restart(fleet.size());
             }
         } finally {
-            shrink(fleet);
+            pods.shrink(fleet);
         }
-    }
-
-    private void grow(List<PodContainer> fleet, int n) throws Exception {
-        try (ExecutorService pool = Executors.newFixedThreadPool(FLEET_THREADS)) {
-            List<Future<PodContainer>> started = new ArrayList<>();
-            for (int i = fleet.size(); i < n; i++) {
-                started.add(pool.submit(() -> {
-                    Pod pod = runPod();
-                    try {
-                        return new PodContainer(pod.id(), startContainer(pod, "c", SLEEP));
-                    } catch (RuntimeException e) {
-                        removePod(pod);
-                        throw e;
-                    }
-                }));
-            }
-            Exception failure = null;
-            for (Future<PodContainer> f : started) {
-                try {
-                    fleet.add(f.get(10, TimeUnit.MINUTES));
-                } catch (Exception e) {
-                    failure = failure == null ? e : failure;
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-        }
-    }
-
-    private void shrink(List<PodContainer> fleet) throws Exception {
-        try (ExecutorService pool = Executors.newFixedThreadPool(FLEET_THREADS)) {
-            List<Future<?>> removed = new ArrayList<>();
-            for (PodContainer p : fleet) {
-                removed.add(pool.submit(() -> removePod(p.podId())));
-            }
-            for (Future<?> f : removed) {
-                f.get(10, TimeUnit.MINUTES);
-            }
-        }
-        fleet.clear();
     }
 
     /** PSS of the daemon and of the processes the runtime keeps for its pods, right now. */
     private void memory(String label) {
         long runtime = ProcessMemory.daemonPssKib(daemon.pid());
-        long pods = ProcessMemory.pssKib(perPodProcesses());
+        long perPod = ProcessMemory.pssKib(ProcessTable.read().perPod(daemon));
         results.put(label + ": runtime PSS (MiB)", kibToMib(runtime));
-        results.put(label + ": per-pod processes PSS (MiB)", kibToMib(pods));
-        results.put(label + ": runtime + per-pod PSS (MiB)", kibToMib(runtime + pods));
-    }
-
-    /**
-     * The processes the runtime keeps for its pods: its monitors (by their command lines, which name the daemon's
-     * scratch directory) and everything below them and below the daemon (containerd's pause containers, jcri's
-     * infra processes of shared-PID pods), but not the pods' own workload.
-     */
-    private Set<Long> perPodProcesses() {
-        ProcessTable table = ProcessTable.read();
-        Set<Long> roots = new HashSet<>(table.matching(daemon::isMonitor));
-        roots.add(daemon.pid());
-        Set<Long> all = new HashSet<>(table.trees(roots, WORKLOAD::contains));
-        all.remove(daemon.pid());
-        return all;
+        results.put(label + ": per-pod processes PSS (MiB)", kibToMib(perPod));
+        results.put(label + ": runtime + per-pod PSS (MiB)", kibToMib(runtime + perPod));
     }
 
     /** Kubelet's steady state on the full node: latency of its calls, then CPU and memory of the runtime. */
@@ -422,7 +347,7 @@ final class CriBenchmark {
         String label = "steady, " + fleet.size() + " pods: ";
         // A node's runtime has served this load for long: the first of it, while the JIT compiles, is not measured.
         KubeletLoad.run(cri, fleet, settings.steadyWarmUp(), settings.kubeletPeriod(), TRUE);
-        Set<Long> perPod = perPodProcesses();
+        Set<Long> perPod = ProcessTable.read().perPod(daemon);
         Map<Long, Double> perPodCpu0 = new HashMap<>();
         perPod.forEach(pid -> perPodCpu0.put(pid, ProcessCpu.seconds(pid)));
         double daemonCpu0 = ProcessCpu.seconds(daemon.pid());
@@ -449,77 +374,18 @@ final class CriBenchmark {
         }
     }
 
-    /** Stops the daemon with {@code pods} pods running and times its start to the first full answer. */
-    private void restart(int pods) throws Exception {
+    /** Stops the daemon with {@code running} pods running and times its start to the first full answer. */
+    private void restart(int running) throws Exception {
         cri.close();
         daemon.stop();
-        double millis = FirstAnswer.millis(daemon, pods);
+        double millis = FirstAnswer.millis(daemon, running);
         cgroup.add(daemon.pid());
         cri = CriClients.connect(daemon.endpoint());
-        results.put("restart with " + pods + " pods: start to first answered call (ms)", millis);
+        results.put("restart with " + running + " pods: start to first answered call (ms)", millis);
     }
 
     private void pull(String ref) {
         cri.images().pullImage(PullImageRequest.newBuilder().setImage(spec(ref)).build());
-    }
-
-    /** A running pod sandbox and the config it was made with (CreateContainer sends it again). */
-    private record Pod(String id, PodSandboxConfig config) {
-    }
-
-    private Pod runPod() {
-        String name = "bench-" + runId + "-" + nextPod();
-        PodSandboxConfig cfg = podConfig(name);
-        return new Pod(cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(cfg)
-                .setRuntimeHandler(settings.runtimeHandler()).build()).getPodSandboxId(), cfg);
-    }
-
-    private synchronized int nextPod() {
-        return podSeq++;
-    }
-
-    /**
-     * A pod as kubelet asks for one by default: its own network and IPC, a PID namespace per container, a cgroup
-     * parent of its own.
-     */
-    private PodSandboxConfig podConfig(String name) {
-        String uid = UUID.nameUUIDFromBytes(name.getBytes()).toString();
-        return PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid(uid))
-                .setHostname(name.length() > 63 ? name.substring(0, 63) : name)
-                .setLogDirectory("/var/log/pods/bench_" + name)
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(podCgroups.parentOf(uid))
-                        .setSecurityContext(LinuxSandboxSecurityContext
-                        .newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
-                                .setNetwork(NamespaceMode.POD).setIpc(NamespaceMode.POD)
-                                .setPid(NamespaceMode.CONTAINER))))
-                .build();
-    }
-
-    private String createContainer(Pod pod, String name, List<String> cmd) {
-        ContainerConfig cfg = ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName(name))
-                .setImage(spec(settings.image()))
-                .addAllCommand(cmd)
-                .setLogPath(name + ".log")
-                .build();
-        return cri.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod.id())
-                .setConfig(cfg).setSandboxConfig(pod.config()).build()).getContainerId();
-    }
-
-    private String startContainer(Pod pod, String name, List<String> cmd) {
-        String id = createContainer(pod, name, cmd);
-        cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
-        return id;
-    }
-
-    private void removePod(Pod pod) {
-        removePod(pod.id());
-    }
-
-    private void removePod(String id) {
-        cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-        cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     }
 
     private static ImageSpec spec(String ref) {

@@ -18,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The calls kubelet makes to a node's runtime while every pod runs and is healthy, for a while: each second the
@@ -35,22 +37,39 @@ final class KubeletLoad {
     record PodContainer(String podId, String containerId) {
     }
 
-    private final CriClients cri;
-    private final List<String> probe;
-    private final CallTimes times = new CallTimes();
+    /** An exec probe: the command, and the name its calls are timed under. */
+    record Probe(String rpc, List<String> cmd) {
+    }
 
-    private KubeletLoad(CriClients cri, List<String> probe) {
+    private final CriClients cri;
+    private final IntFunction<Probe> probes;
+    private final Supplier<CallTimes> times;
+
+    private KubeletLoad(CriClients cri, IntFunction<Probe> probes, Supplier<CallTimes> times) {
         this.cri = cri;
-        this.probe = probe;
+        this.probes = probes;
+        this.times = times;
     }
 
     /** Drives the load on {@code pods} for {@code length} and returns how long each kind of call took. */
     static CallTimes run(CriClients cri, List<PodContainer> pods, Duration length, Duration period, List<String> probe)
             throws InterruptedException {
-        return new KubeletLoad(cri, probe).drive(pods, length, period);
+        CallTimes times = new CallTimes();
+        new KubeletLoad(cri, i -> new Probe("ExecSync probe", probe), () -> times).drive(pods, length, period);
+        return times;
     }
 
-    private CallTimes drive(List<PodContainer> pods, Duration length, Duration period) throws InterruptedException {
+    /**
+     * Drives the load on {@code pods} for {@code length}, the container of the i-th pod probed with
+     * {@code probes.apply(i)}, each call timed into the {@link CallTimes} that {@code times} gives as it ends (the
+     * long run keeps one per minute).
+     */
+    static void run(CriClients cri, List<PodContainer> pods, Duration length, Duration period,
+                    IntFunction<Probe> probes, Supplier<CallTimes> times) throws InterruptedException {
+        new KubeletLoad(cri, probes, times).drive(pods, length, period);
+    }
+
+    private void drive(List<PodContainer> pods, Duration length, Duration period) throws InterruptedException {
         ScheduledExecutorService pool = Executors.newScheduledThreadPool(THREADS);
         try {
             long second = TimeUnit.SECONDS.toNanos(1);
@@ -71,7 +90,8 @@ final class KubeletLoad {
                     call("ContainerStatus", s -> s.containerStatus(
                             ContainerStatusRequest.newBuilder().setContainerId(p.containerId()).build()));
                 }, i * step, period.toNanos(), TimeUnit.NANOSECONDS);
-                pool.scheduleAtFixedRate(() -> probe(p.containerId()), i * step + step / 2, period.toNanos(),
+                Probe probe = probes.apply(i);
+                pool.scheduleAtFixedRate(() -> probe(probe, p.containerId()), i * step + step / 2, period.toNanos(),
                         TimeUnit.NANOSECONDS);
             }
             Thread.sleep(length.toMillis());
@@ -82,14 +102,13 @@ final class KubeletLoad {
                 pool.shutdownNow();
             }
         }
-        return times;
     }
 
-    private void probe(String containerId) {
-        ExecSyncResponse r = call("ExecSync probe", s -> s.execSync(ExecSyncRequest.newBuilder()
-                .setContainerId(containerId).addAllCmd(probe).setTimeout(1).build()));
+    private void probe(Probe probe, String containerId) {
+        ExecSyncResponse r = call(probe.rpc(), s -> s.execSync(ExecSyncRequest.newBuilder()
+                .setContainerId(containerId).addAllCmd(probe.cmd()).setTimeout(1).build()));
         if (r != null && r.getExitCode() != 0) {
-            times.failed("ExecSync probe", "exit " + r.getExitCode() + " in " + containerId + ": "
+            times.get().failed(probe.rpc(), "exit " + r.getExitCode() + " in " + containerId + ": "
                     + r.getStderr().toStringUtf8());
         }
     }
@@ -99,13 +118,15 @@ final class KubeletLoad {
      * again. Returns null when the call failed.
      */
     private <T> T call(String rpc, Function<RuntimeServiceBlockingStub, T> call) {
+        long t0 = System.nanoTime();
         try {
-            return times.time(rpc, () -> call.apply(
-                    cri.runtime().withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)));
+            return call.apply(cri.runtime().withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS));
         } catch (StatusRuntimeException e) {
-            times.failed(rpc, e);
+            times.get().failed(rpc, e);
         } catch (RuntimeException e) {
-            times.failed(rpc, e.toString());
+            times.get().failed(rpc, e.toString());
+        } finally {
+            times.get().record(rpc, System.nanoTime() - t0);
         }
         return null;
     }

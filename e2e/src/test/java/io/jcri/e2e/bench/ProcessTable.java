@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,5 +76,18 @@ final class ProcessTable {
             todo.addAll(children.getOrDefault(pid, List.of()));
         }
         return out;
+    }
+
+    /**
+     * The processes a runtime keeps for its pods: its monitors (by their command lines, which name the daemon's
+     * scratch directory) and everything below them and below the daemon (containerd's pause containers, jcri's
+     * infra processes of shared-PID pods), but not the pods' own workload ({@link BenchPods#WORKLOAD}).
+     */
+    Set<Long> perPod(BenchDaemon daemon) {
+        Set<Long> roots = new HashSet<>(matching(daemon::isMonitor));
+        roots.add(daemon.pid());
+        Set<Long> all = new HashSet<>(trees(roots, BenchPods.WORKLOAD::contains));
+        all.remove(daemon.pid());
+        return all;
     }
 }
