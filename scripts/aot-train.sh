@@ -24,7 +24,7 @@ run_root = "$scratch/run"
 [metrics]
 enabled = false
 TOML
-rm -f "$out" "$out.jdk"
+rm -f "$out" "$out.jdk" "$out.opts"
 JCRI_AOT_OUTPUT="$out" "$root/bin/jcri" serve --config="$scratch/jcri.toml" >"$scratch/log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do
