@@ -72,7 +72,8 @@ public final class BenchMain {
             List<String> minutes = values(args, "--minutes=");
             SoakRun.Settings soakSettings = new SoakRun.Settings(pods.isEmpty() ? SOAK_PODS : pods.getLast(),
                     Duration.ofSeconds(Math.round(60 * (minutes.isEmpty() ? SOAK_MINUTES
-                            : Double.parseDouble(minutes.getLast())))), Duration.ofSeconds(10), image);
+                            : Double.parseDouble(minutes.getLast())))), Duration.ofSeconds(10), image,
+                    soak ? List.of(pause, manyFiles(images)) : List.of());
             BenchSettings settings = soak ? null : tiny ? BenchSettings.tiny(image, big, steps)
                     : BenchSettings.standard(image, big, steps,
                     pods.isEmpty() ? BenchSettings.STANDARD_POD_COUNTS : pods,
@@ -117,6 +118,23 @@ public final class BenchMain {
             }
             return BenchmarkTable.render(names, results);
         }
+    }
+
+    /**
+     * An image whose files are as many as a distribution's base image's (4,000 in 40 directories): a node's image
+     * store holds a few of them, and whatever walks the store walks these.
+     */
+    private static String manyFiles(ImageBuilder images) throws Exception {
+        ImageBuilder.Tar tar = ImageBuilder.tar();
+        byte[] content = new byte[512];
+        for (int d = 0; d < 40; d++) {
+            tar.dir("usr/share/d" + d, 0755);
+            for (int f = 0; f < 100; f++) {
+                tar.file("usr/share/d" + d + "/f" + f, 0644, content);
+            }
+        }
+        return images.push("bench/files", "1", Format.OCI, List.of(tar.layer(Compression.GZIP, Format.OCI)), "",
+                List.of("/bin/sh")).reference();
     }
 
     /** The long run on one daemon, with it and what it starts in a CPU-accounting cgroup of their own. */

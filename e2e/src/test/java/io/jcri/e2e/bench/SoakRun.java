@@ -37,8 +37,11 @@ final class SoakRun {
     private static final Duration KUBELET_PERIOD = Duration.ofSeconds(10);
     private static final Duration CRICTL_PERIOD = Duration.ofSeconds(1);
 
-    /** How much to run: pods on the node, how long, how often to sample, and the containers' image. */
-    record Settings(int pods, Duration length, Duration samplePeriod, String image) {
+    /**
+     * How much to run: pods on the node, how long, how often to sample, the containers' image, and other images the
+     * node holds (pulled first, not run).
+     */
+    record Settings(int pods, Duration length, Duration samplePeriod, String image, List<String> storedImages) {
     }
 
     /**
@@ -75,8 +78,10 @@ final class SoakRun {
         BenchPods pods = new BenchPods(() -> cri, settings.image(), "");
         List<PodContainer> fleet = new ArrayList<>();
         try {
-            cri.images().pullImage(PullImageRequest.newBuilder()
-                    .setImage(ImageSpec.newBuilder().setImage(settings.image())).build());
+            for (String ref : Stream.concat(Stream.of(settings.image()), settings.storedImages().stream()).toList()) {
+                cri.images().pullImage(PullImageRequest.newBuilder()
+                        .setImage(ImageSpec.newBuilder().setImage(ref)).build());
+            }
             pods.grow(fleet, settings.pods());
             cri.close();
             daemon.stop();
