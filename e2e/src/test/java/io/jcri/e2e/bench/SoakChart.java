@@ -12,11 +12,12 @@ import java.util.function.ToLongFunction;
  */
 final class SoakChart {
     private static final int WIDTH = 860;
-    private static final int HEIGHT = 400;
+    private static final int HEIGHT = 460;
     private static final int LEFT = 60;
     private static final int RIGHT = 20;
     private static final int TOP = 40;
-    private static final int BOTTOM = 50;
+    /** Below the plot: the minutes, the axis's title, then up to three rows of legend. */
+    private static final int BOTTOM = 110;
     private static final List<String> COLOURS = List.of("#c0392b", "#2c6fbb", "#27ae60", "#8e44ad");
 
     private SoakChart() {
@@ -50,7 +51,7 @@ final class SoakChart {
                     px, HEIGHT - BOTTOM + 16, trim(x)));
         }
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">minutes after the "
-                + "daemon's restart</text>%n", LEFT + (WIDTH - LEFT - RIGHT) / 2, HEIGHT - 12));
+                + "daemon's restart</text>%n", LEFT + (WIDTH - LEFT - RIGHT) / 2, HEIGHT - BOTTOM + 34));
         int legend = 0;
         for (int i = 0; i < runs.size(); i++) {
             Result r = runs.get(i);
@@ -77,8 +78,8 @@ final class SoakChart {
         String dashes = dash.isEmpty() ? "" : " stroke-dasharray=\"" + dash + "\"";
         b.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s "
                 + "points=\"%s\"/>%n", colour, dashes, points.toString().strip()));
-        int lx = LEFT + 10 + (legend % 2) * 330;
-        int ly = TOP + 14 + (legend / 2) * 16;
+        int lx = LEFT + 10 + (legend % 3) * 260;
+        int ly = HEIGHT - BOTTOM + 60 + (legend / 3) * 16;
         b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
                 + "stroke-width=\"2\"%s/><text x=\"%d\" y=\"%d\">%s</text>%n", lx, ly - 4, lx + 24, ly - 4, colour,
                 dashes, lx + 30, ly, label));
