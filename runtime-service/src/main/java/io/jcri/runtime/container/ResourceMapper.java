@@ -11,8 +11,12 @@ public final class ResourceMapper {
     private ResourceMapper() {
     }
 
-    /** The limits of {@code r}; fields left at zero stay unset (no limit). */
-    public static OciSpec.Resources toOci(LinuxContainerResources r, boolean cgroupV2) {
+    /**
+     * The limits of {@code r}; fields left at zero stay unset (no limit). Hugepage limits are dropped where the
+     * host has no usable hugetlb controller ({@code hugetlb} false), as containerd and CRI-O do: kubelet sends
+     * one for every page size the kernel offers, and runc fails a container whose limits it cannot set.
+     */
+    public static OciSpec.Resources toOci(LinuxContainerResources r, boolean cgroupV2, boolean hugetlb) {
         OciSpec.Memory memory = null;
         if (r.getMemoryLimitInBytes() > 0 || r.getMemorySwapLimitInBytes() > 0) {
             Long limit = r.getMemoryLimitInBytes() > 0 ? r.getMemoryLimitInBytes() : null;
@@ -28,7 +32,7 @@ public final class ResourceMapper {
                     r.getCpusetCpus().isEmpty() ? null : r.getCpusetCpus(),
                     r.getCpusetMems().isEmpty() ? null : r.getCpusetMems());
         }
-        List<OciSpec.HugepageLimit> huge = r.getHugepageLimitsList().stream()
+        List<OciSpec.HugepageLimit> huge = !hugetlb ? List.of() : r.getHugepageLimitsList().stream()
                 .map(h -> new OciSpec.HugepageLimit(h.getPageSize(), h.getLimit())).toList();
         Map<String, String> unified = r.getUnifiedMap();
         if (!unified.isEmpty() && !cgroupV2) {

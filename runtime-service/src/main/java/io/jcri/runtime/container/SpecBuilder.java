@@ -41,15 +41,28 @@ public final class SpecBuilder {
      * @param rlimits        the node's default rlimits for container processes
      * @param appArmor       whether the host has AppArmor enabled
      * @param cgroupV2       whether the host uses the unified cgroup hierarchy
+     * @param hugetlb        whether the OCI runtime can set hugetlb limits (the controller is usable)
      * @param grantable      the capabilities jcri itself may pass on (its bounding set)
      */
     public record NodeSettings(int minOomScoreAdj, List<OciSpec.Rlimit> rlimits, boolean appArmor,
-                               boolean cgroupV2, Set<String> grantable) {
+                               boolean cgroupV2, boolean hugetlb, Set<String> grantable) {
         /** The settings of this host: jcri's own OOM score adjustment and whether AppArmor is enabled. */
         public static NodeSettings detect(List<OciSpec.Rlimit> rlimits, boolean cgroupV2) {
             return new NodeSettings(readInt(Path.of("/proc/self/oom_score_adj")), rlimits,
                     "Y".equals(readText(Path.of("/sys/module/apparmor/parameters/enabled"))), cgroupV2,
-                    boundingSet());
+                    hugetlb(cgroupV2), boundingSet());
+        }
+
+        /**
+         * Whether hugetlb is usable: enabled at the v2 root, or mounted as a v1 hierarchy (a hybrid host may have
+         * it only in its cgroup2 tree, where a v1 runc cannot use it; /proc/cgroups says hierarchy 0 then).
+         */
+        private static boolean hugetlb(boolean cgroupV2) {
+            if (cgroupV2) {
+                return List.of(readText(Path.of("/sys/fs/cgroup/cgroup.controllers")).split(" ")).contains("hugetlb");
+            }
+            return readText(Path.of("/proc/cgroups")).lines().map(l -> l.split("\\s+"))
+                    .anyMatch(f -> f.length > 1 && f[0].equals("hugetlb") && !f[1].equals("0"));
         }
 
         /** The capabilities in this process' bounding set (CapBnd of /proc/self/status). */
@@ -132,7 +145,7 @@ public final class SpecBuilder {
 
     /** The runtime-spec form of new limits for a running container. */
     public OciSpec.Resources resources(LinuxContainerResources r) {
-        return ResourceMapper.toOci(r, node.cgroupV2());
+        return ResourceMapper.toOci(r, node.cgroupV2(), node.hugetlb());
     }
 
     static List<String> args(ContainerConfig c, ImageConfig image) {
@@ -422,7 +435,7 @@ public final class SpecBuilder {
                     h.major(), h.minor(), permissions(d.getPermissions()))));
         }
         LinuxContainerResources r = c.getLinux().getResources();
-        OciSpec.Resources res = ResourceMapper.toOci(r, node.cgroupV2());
+        OciSpec.Resources res = ResourceMapper.toOci(r, node.cgroupV2(), node.hugetlb());
         return new OciSpec.Resources(rules, res.memory(), res.cpu(), res.pids(), res.hugepageLimits(),
                 res.unified());
     }

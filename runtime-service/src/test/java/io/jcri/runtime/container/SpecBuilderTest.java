@@ -50,7 +50,7 @@ class SpecBuilderTest {
     Path tmp;
 
     private final SpecBuilder builder = new SpecBuilder(new SpecBuilder.NodeSettings(0,
-            List.of(new OciSpec.Rlimit("RLIMIT_NOFILE", 1024, 1024)), false, false, GRANTABLE), new NoDevices());
+            List.of(new OciSpec.Rlimit("RLIMIT_NOFILE", 1024, 1024)), false, false, true, GRANTABLE), new NoDevices());
 
     /** Tests never look at the host's /dev. */
     static final class NoDevices extends HostDevices {
@@ -263,8 +263,8 @@ class SpecBuilderTest {
 
     @Test
     void resourcesAndOomScoreAreMappedAndClamped() {
-        SpecBuilder clamped = new SpecBuilder(new SpecBuilder.NodeSettings(100, List.of(), false, false, GRANTABLE),
-                new NoDevices());
+        SpecBuilder clamped = new SpecBuilder(new SpecBuilder.NodeSettings(100, List.of(), false, false, true,
+                GRANTABLE), new NoDevices());
         OciSpec spec = clamped.build(new SpecBuilder.Input("cid", config().setLinux(LinuxContainerConfig.newBuilder()
                 .setResources(LinuxContainerResources.newBuilder().setCpuShares(512).setCpuQuota(20000)
                         .setCpuPeriod(100000).setMemoryLimitInBytes(1 << 26).setOomScoreAdj(-5)
@@ -275,6 +275,17 @@ class SpecBuilderTest {
         assertThatThrownBy(() -> build(config().setLinux(LinuxContainerConfig.newBuilder().setResources(
                 LinuxContainerResources.newBuilder().putUnified("memory.max", "1")))))
                 .hasMessageContaining("cgroup v2");
+    }
+
+    @Test
+    void hugepageLimitsAreKeptOnlyWhereTheHostHasAUsableHugetlbController() {
+        // kubelet sends a limit (0 when unrequested) for every page size the kernel offers.
+        LinuxContainerResources r = LinuxContainerResources.newBuilder()
+                .addHugepageLimits(io.jcri.cri.v1.HugepageLimit.newBuilder().setPageSize("2MB").setLimit(0)).build();
+
+        assertThat(ResourceMapper.toOci(r, false, true).hugepageLimits())
+                .containsExactly(new OciSpec.HugepageLimit("2MB", 0));
+        assertThat(ResourceMapper.toOci(r, false, false).hugepageLimits()).isNull();
     }
 
     @Test
