@@ -132,7 +132,7 @@ public final class Daemon {
         rt.handlers().forEach((name, h) -> handlers.put(name, new OciRuntimes.HandlerConfig(h.binary(), h.root())));
         ContainerService containers = ContainerService.open(new ContainerSettings(Path.of(config.state().root()),
                 Path.of(config.state().runRoot()), handlers, rt.conmon(), rt.defaultUlimits(),
-                hostCgroups.layout().unified()), sandboxes, images);
+                hostCgroups.layout().unified(), config.checkpoint().criuPath()), sandboxes, images);
         sandboxes.usePodContainers(containers);
         EventBus events = new EventBus(EVENT_BUFFER);
         eventPublisher = new ContainerEventPublisher(events, PodStatuses.of(sandboxes, containers)).start();

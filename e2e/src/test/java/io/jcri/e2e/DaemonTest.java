@@ -87,13 +87,12 @@ class DaemonTest {
     }
 
     @Test
-    void notYetDeliveredRpcAnswersUnimplementedNamingIt() {
+    void checkpointOfAnUnknownContainerIsNotFound() {
         try (CriClients c = jcri.client()) {
-            assertThatThrownBy(() -> c.runtime().checkpointContainer(CheckpointContainerRequest.getDefaultInstance()))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                        assertThat(e.getStatus().getDescription()).contains("CheckpointContainer");
-                    });
+            assertThatThrownBy(() -> c.runtime().checkpointContainer(CheckpointContainerRequest.newBuilder()
+                    .setContainerId("nosuchcontainer").setLocation("/tmp/x.tar").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
         }
     }
 

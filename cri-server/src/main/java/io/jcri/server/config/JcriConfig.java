@@ -9,7 +9,7 @@ import java.util.Objects;
  * {@link ConfigLoader}; keys are the snake_case forms of the component names below (see docs/config.md).
  */
 public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, Image image, Streaming streaming,
-                         Metrics metrics, Remote remote, Inspect inspect) {
+                         Metrics metrics, Remote remote, Inspect inspect, Checkpoint checkpoint) {
 
     public JcriConfig {
         server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null));
@@ -21,11 +21,12 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         metrics = Objects.requireNonNullElseGet(metrics, () -> new Metrics(null, null, null));
         remote = Objects.requireNonNullElseGet(remote, () -> new Remote(null, null, null, null, null));
         inspect = Objects.requireNonNullElseGet(inspect, () -> new Inspect(null, null));
+        checkpoint = Objects.requireNonNullElseGet(checkpoint, () -> new Checkpoint(null));
     }
 
     /** All defaults: what jcri runs with when there is no configuration file. */
     public static JcriConfig defaults() {
-        return new JcriConfig(null, null, null, null, null, null, null, null, null);
+        return new JcriConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The CRI socket and the daemon's own behaviour. */
@@ -149,6 +150,16 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         public Inspect {
             enabled = Objects.requireNonNullElse(enabled, true);
             socket = Objects.requireNonNullElse(socket, "");
+        }
+    }
+
+    /**
+     * Checkpoint and restore: the CRIU binary (a name on PATH or an absolute path) that the OCI runtimes run;
+     * {@code scripts/install-deps.sh} installs a working one at the default path.
+     */
+    public record Checkpoint(String criuPath) {
+        public Checkpoint {
+            criuPath = Objects.requireNonNullElse(criuPath, "/opt/jcri/criu/bin/criu");
         }
     }
 

@@ -93,7 +93,7 @@ public final class ConfigReloader {
                 new JcriConfig.Server(cur.server().socket(), cur.server().socketGroup(),
                         cur.server().shutdownGraceSeconds(), logLevel(cur, next)),
                 cur.state(), cur.runtime(), cur.cni(), image(cur, next), streaming(cur, next), metrics(cur, next),
-                remote(cur, next), cur.inspect());
+                remote(cur, next), cur.inspect(), cur.checkpoint());
         running = applied;
         Map<String, String> before = flatten(cur);
         Map<String, String> after = flatten(applied);

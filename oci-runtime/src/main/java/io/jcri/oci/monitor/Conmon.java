@@ -42,6 +42,7 @@ public final class Conmon implements ContainerMonitor {
     private final Path runDir;
     private final Path exitDir;
     private final Map<Integer, Long> rlimits;
+    private final String path;
 
     /**
      * @param binary  the conmon executable
@@ -50,10 +51,16 @@ public final class Conmon implements ContainerMonitor {
      * @param rlimits resource (RLIMIT_* number) to soft and hard limit, applied to conmon before it starts
      */
     public Conmon(Path binary, Path runDir, Path exitDir, Map<Integer, Long> rlimits) {
+        this(binary, runDir, exitDir, rlimits, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    }
+
+    /** @param path the PATH conmon and the runtime run with (CRIU's directory in it, for restores) */
+    public Conmon(Path binary, Path runDir, Path exitDir, Map<Integer, Long> rlimits, String path) {
         this.binary = binary;
         this.runDir = runDir;
         this.exitDir = exitDir;
         this.rlimits = Map.copyOf(rlimits);
+        this.path = path;
     }
 
     @Override
@@ -251,6 +258,8 @@ public final class Conmon implements ContainerMonitor {
                 "--socket-dir-path", dir.toString(),
                 "--log-level", "info"));
         a.addAll(List.of("-l", req.logPath().isEmpty() ? "none:" : "k8s-file:" + req.logPath()));
+        // conmon runs `<runtime> restore --detach --work-path <bundle> --image-path <dir>` instead of create
+        req.restoreFrom().ifPresent(images -> a.addAll(List.of("--restore", images.toString())));
         for (String arg : req.runtime().globalArgs()) {
             a.add("--runtime-arg");
             a.add(arg);
@@ -266,8 +275,8 @@ public final class Conmon implements ContainerMonitor {
         return a;
     }
 
-    private static List<String> env() {
-        return List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    private List<String> env() {
+        return List.of("PATH=" + path,
                 "_OCI_SYNCPIPE=" + SYNC_FD, "_OCI_STARTPIPE=" + START_FD);
     }
 

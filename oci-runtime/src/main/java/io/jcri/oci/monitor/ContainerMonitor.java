@@ -12,9 +12,17 @@ import java.util.Set;
  * state machine be tested with a fake, without root.
  */
 public interface ContainerMonitor {
-    /** What to create: the bundle holds config.json; the log path is empty for no log. */
+    /**
+     * What to create: the bundle holds config.json; the log path is empty for no log. With {@code restoreFrom}
+     * (a directory of CRIU images) the runtime restores the container from it instead, which leaves it running.
+     */
     record CreateRequest(String id, String name, OciRuntime runtime, Path bundle, String logPath,
-                         boolean terminal, boolean stdin, boolean stdinOnce, Duration timeout) {
+                         boolean terminal, boolean stdin, boolean stdinOnce, Duration timeout,
+                         Optional<Path> restoreFrom) {
+        public CreateRequest(String id, String name, OciRuntime runtime, Path bundle, String logPath,
+                             boolean terminal, boolean stdin, boolean stdinOnce, Duration timeout) {
+            this(id, name, runtime, bundle, logPath, terminal, stdin, stdinOnce, timeout, Optional.empty());
+        }
     }
 
     /** Where exit records appear, one file named by each exited container's id (the exit watcher's directory). */
@@ -23,7 +31,10 @@ public interface ContainerMonitor {
     /** The monitor's own directory of a container (attach socket, pid files). */
     Path dirOf(String id);
 
-    /** Creates the container, stopped before its process runs; returns the container's init pid. */
+    /**
+     * Creates the container, stopped before its process runs (or restores it, running); returns the container's
+     * init pid.
+     */
     int create(CreateRequest req);
 
     /** The ids of the containers whose exit is recorded, in one read. */

@@ -2,6 +2,7 @@ package io.jcri.oci.runtime;
 
 import io.jcri.oci.spec.OciSpec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -33,6 +34,15 @@ public interface OciRuntime {
 
     /** Deletes the runtime's state (forcibly, killing what still runs); an unknown container is fine. */
     void delete(String id);
+
+    /**
+     * Checkpoints the running container with CRIU into {@code imageDir} and leaves it running; CRIU's log goes to
+     * {@code workDir}. {@code env} gives the command CRIU on its PATH. At the deadline the command is killed.
+     */
+    void checkpoint(String id, Path imageDir, Path workDir, java.util.Map<String, String> env, Duration timeout);
+
+    /** Resumes a container left paused (frozen), as a checkpoint killed at its deadline may leave it. */
+    void resume(String id);
 
     /** Applies new resource limits to a running container. */
     void update(String id, OciSpec.Resources resources);

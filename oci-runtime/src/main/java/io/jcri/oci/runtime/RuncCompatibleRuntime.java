@@ -124,6 +124,37 @@ public final class RuncCompatibleRuntime implements OciRuntime {
     }
 
     @Override
+    public void checkpoint(String id, Path imageDir, Path workDir, java.util.Map<String, String> env,
+                           Duration deadline) {
+        List<String> argv = argv("checkpoint", "--leave-running", "--image-path", imageDir.toString(),
+                "--work-path", workDir.toString(), id);
+        Command.Result r = Command.run(argv, env, null, deadline, 1 << 20);
+        if (r.timedOut()) {
+            throw new OciException(handler + " checkpoint " + id + " did not finish within " + deadline.toSeconds()
+                    + "s", true, null);
+        }
+        if (r.exitCode() != 0) {
+            throw new OciException(handler + " checkpoint " + id + " exited " + r.exitCode() + ": "
+                    + r.stderrText() + criuLog(workDir.resolve("dump.log")));
+        }
+    }
+
+    /** The last lines of CRIU's log, which say why it failed where the runtime's message does not. */
+    private static String criuLog(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return "; " + log + ": " + String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void resume(String id) {
+        check(argv("resume", id), timeout);
+    }
+
+    @Override
     public void update(String id, OciSpec.Resources resources) {
         try {
             Path file = Files.createTempFile("jcri-update-", ".json");

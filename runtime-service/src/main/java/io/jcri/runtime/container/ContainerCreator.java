@@ -23,7 +23,12 @@ import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.state.Ids;
 import io.jcri.runtime.state.StateStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import io.jcri.oci.checkpoint.Criu;
+import io.jcri.oci.fs.Trees;
+import io.jcri.runtime.checkpoint.CheckpointArchive;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -38,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class ContainerCreator {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerCreator.class);
     private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(2);
+    /** Where a container made from a checkpoint archive keeps it unpacked until it is restored. */
+    private static final String RESTORE = "restore";
 
     private final StateStore<ContainerRecord> store;
     private final ImageService images;
@@ -47,10 +54,12 @@ final class ContainerCreator {
     /** Now, in ns since the epoch. */
     private final LongSupplier clock;
     private final Supplier<ContainerLifecycle> lifecycle;
+    private final Criu criu;
 
     ContainerCreator(StateStore<ContainerRecord> store, ImageService images, ContainerMonitor monitor,
                      SpecBuilder specs, RootfsMounter mounter, LongSupplier clock,
-                     Supplier<ContainerLifecycle> lifecycle) {
+                     Supplier<ContainerLifecycle> lifecycle, Criu criu) {
+        this.criu = criu;
         this.store = store;
         this.images = images;
         this.monitor = monitor;
@@ -61,12 +70,20 @@ final class ContainerCreator {
     }
 
     /** Creates the container in {@code sandbox}, which the caller holds ready; returns its id. */
-    String create(SandboxRecord sandbox, OciRuntime runtime, ContainerConfig config, int targetPid) {
+    String create(SandboxRecord sandbox, OciRuntime runtime, ContainerConfig request, int targetPid) {
         String id = Ids.newId();
         Path dir = store.dirOf(id);
-        String logPath = logPath(sandbox, config);
         Undo undo = new Undo(id);
         undo.add("remove the container's directory", () -> store.delete(id));
+        Optional<Path> archive = checkpointArchive(request.getImage().getImage());
+        ContainerConfig config = archive.isEmpty() ? request : fromCheckpoint(archive.get(), dir, request, undo);
+        String logPath;
+        try {
+            logPath = logPath(sandbox, config);
+        } catch (RuntimeServiceException e) {
+            undo.run();
+            throw e;
+        }
         ImageRecord image;
         Path rootfs;
         // Held from the lookup until the overlay is mounted (which then keeps the layers by itself), so a
@@ -75,13 +92,19 @@ final class ContainerCreator {
             image = lease.image();
             rootfs = mounter.mount(dir, lease.layerDirs());
             undo.add("unmount the rootfs", () -> mounter.unmount(dir));
-        } catch (OciException e) {
+        } catch (RuntimeException e) {
             undo.run();
+            if (!(e instanceof OciException)) {
+                throw e;
+            }
             throw new RuntimeServiceException(ErrorKind.INTERNAL, "mounting the rootfs of container "
                     + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
         }
         try {
             FaultPoints.hit("container.after-rootfs");
+            if (archive.isPresent()) {
+                CheckpointArchive.deleteFiles(dir.resolve(RESTORE), rootfs);
+            }
             if (PodUserNamespace.own(sandbox.config())) {
                 RootfsIdShift.shift(rootfs, PodUserNamespace.uidMappings(sandbox.config()),
                         PodUserNamespace.gidMappings(sandbox.config()));
@@ -103,8 +126,10 @@ final class ContainerCreator {
             int stopSignal = stopSignal(config, image);
             undo.add("forget the monitor files", () -> monitor.forget(id));
             undo.add("delete the runtime's container", () -> runtime.delete(id));
-            int pid = monitor.create(new ContainerMonitor.CreateRequest(id, config.getMetadata().getName(), runtime, dir,
-                    logPath, config.getTty(), config.getStdin(), config.getStdinOnce(), CREATE_TIMEOUT));
+            // A restored container is made by the runtime's restore, at start: nothing runs until then.
+            int pid = archive.isPresent() ? 0 : monitor.create(new ContainerMonitor.CreateRequest(id,
+                    config.getMetadata().getName(), runtime, dir, logPath, config.getTty(), config.getStdin(),
+                    config.getStdinOnce(), CREATE_TIMEOUT));
             FaultPoints.hit("container.after-create");
             store.put(new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
                     config.getMetadata().getAttempt(), ContainerRecord.State.CREATED, now, 0, 0, 0, "", "",
@@ -127,6 +152,71 @@ final class ContainerCreator {
             }
             throw new RuntimeServiceException(ErrorKind.INTERNAL, "creating container "
                     + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A CreateContainer image that names a checkpoint archive: an absolute path to a file, as CRI-O accepts it
+     * (image references never start with a slash).
+     */
+    private static Optional<Path> checkpointArchive(String image) {
+        if (!image.startsWith("/") || image.indexOf('\0') >= 0) {
+            return Optional.empty();
+        }
+        Path p = Path.of(image);
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /**
+     * Unpacks the checkpoint archive into the container's directory ({@code restore/}, its writable layer into
+     * {@code upper/}) and returns the config to create: the checkpointed container's, with the request's name,
+     * labels, annotations and log path, on the image the checkpoint was taken from. An archive that is not a
+     * readable checkpoint is INVALID_ARGUMENT, and leaves nothing.
+     */
+    private ContainerConfig fromCheckpoint(Path archive, Path dir, ContainerConfig request, Undo undo) {
+        try {
+            Path restore = dir.resolve(RESTORE);
+            Files.createDirectories(restore);
+            CheckpointArchive.Config cp = CheckpointArchive.unpack(archive, restore);
+            ContainerConfig original = ContainerConfig.parseFrom(CheckpointArchive.criConfig(restore));
+            CheckpointArchive.restoreRootfsDiff(restore, dir.resolve("upper"));
+            LOG.info("container {}: restoring {} checkpointed at {} (container {} of image {})",
+                    dir.getFileName(), archive, cp.checkpointedTime(), cp.id(), cp.rootfsImageName());
+            return original.toBuilder().setMetadata(request.getMetadata()).setLogPath(request.getLogPath())
+                    .clearLabels().putAllLabels(request.getLabelsMap())
+                    .clearAnnotations().putAllAnnotations(request.getAnnotationsMap())
+                    .setImage(original.getImage().toBuilder().setImage(cp.rootfsImageRef())).build();
+        } catch (IOException | RuntimeException e) {
+            undo.run();
+            throw RuntimeServiceException.invalid("image " + archive + " is not a checkpoint archive that can be "
+                    + "restored: " + e.getMessage());
+        }
+    }
+
+    /** Whether container {@code id} was created from a checkpoint and waits for its start to restore it. */
+    boolean restorePending(String id) {
+        return Files.isDirectory(store.dirOf(id).resolve(RESTORE));
+    }
+
+    /** Restores the created container {@code r} from its unpacked checkpoint, running; returns its init pid. */
+    int restore(ContainerRecord r, OciRuntime runtime) {
+        criu.problem().ifPresent(p -> {
+            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id()
+                    + " cannot be restored: " + p);
+        });
+        Path dir = store.dirOf(r.id());
+        ContainerConfig c = r.config();
+        return monitor.create(new ContainerMonitor.CreateRequest(r.id(), r.name(), runtime, dir, r.logPath(),
+                c.getTty(), c.getStdin(), c.getStdinOnce(), CREATE_TIMEOUT,
+                Optional.of(dir.resolve(RESTORE).resolve(CheckpointArchive.IMAGES))));
+    }
+
+    /** Drops the unpacked checkpoint of a container restored from it. */
+    void restoreDone(String id) {
+        try {
+            Trees.delete(store.dirOf(id).resolve(RESTORE));
+        } catch (IOException e) {
+            LOG.warn("container {}: cannot remove its unpacked checkpoint: {}", id, e.getMessage());
         }
     }
 

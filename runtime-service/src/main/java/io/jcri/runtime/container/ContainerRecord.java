@@ -73,6 +73,13 @@ public record ContainerRecord(String id, String sandboxId, String name, int atte
                 resourcesBytes, runtimeHandler, stopSignal, uid, gid, supplementalGroups);
     }
 
+    /** Running since {@code at} as restored from a checkpoint, with the restored init process {@code newPid}. */
+    public ContainerRecord restored(long at, int newPid) {
+        return new ContainerRecord(id, sandboxId, name, attempt, State.RUNNING, createdAt, at, finishedAt, exitCode,
+                reason, message, image, imageId, imageRef, logPath, newPid, labels, annotations, configBytes,
+                resourcesBytes, runtimeHandler, stopSignal, uid, gid, supplementalGroups);
+    }
+
     public ContainerRecord exited(long at, int code, String why, String text) {
         return new ContainerRecord(id, sandboxId, name, attempt, State.EXITED, createdAt, startedAt, at, code, why,
                 text, image, imageId, imageRef, logPath, pid, labels, annotations, configBytes, resourcesBytes,

@@ -11,6 +11,7 @@ import io.jcri.cri.v1.ExecSyncResponse;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.image.ImageService;
 import io.jcri.oci.OciException;
+import io.jcri.oci.checkpoint.Criu;
 import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.monitor.Conmon;
 import io.jcri.oci.monitor.ContainerMonitor;
@@ -54,6 +55,8 @@ public final class ContainerService implements PodContainers {
      */
     public static final int MAX_EXEC_OUTPUT = (16 << 20) - (64 << 10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    /** A checkpoint's deadline when the caller gives none. */
+    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(10);
 
     private final StateStore<ContainerRecord> store;
     private final NameRegistry names = new NameRegistry("container");
@@ -66,6 +69,7 @@ public final class ContainerService implements PodContainers {
     private final ContainerExits exits;
     private final ContainerCreator creator;
     private final RootfsMounter rootfs;
+    private final Checkpointer checkpointer;
     private final Clock clock;
     private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
 
@@ -75,8 +79,9 @@ public final class ContainerService implements PodContainers {
      */
     public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageService images,
                             OciRuntimes runtimes, ContainerMonitor monitor, ConmonExec execs, SpecBuilder specs,
-                            RootfsMounter rootfs, Clock clock) {
+                            RootfsMounter rootfs, Criu criu, Clock clock) {
         this.store = store;
+        this.checkpointer = new Checkpointer(store, criu);
         this.rootfs = rootfs;
         this.clock = clock;
         this.sandboxes = sandboxes;
@@ -86,7 +91,7 @@ public final class ContainerService implements PodContainers {
         this.specs = specs;
         this.exits = new ContainerExits(store, monitor, () -> lifecycle);
         this.creator = new ContainerCreator(store, images, monitor, specs, rootfs, this::nowNanos,
-                () -> lifecycle);
+                () -> lifecycle, criu);
     }
 
     /** Opens the container store and prepares the OCI runtimes and the monitor from the settings. */
@@ -97,14 +102,15 @@ public final class ContainerService implements PodContainers {
                 p -> LOG.warn("runtime handler {} is not ready: {}", name, p),
                 () -> LOG.info("runtime handler {}: {} {}", name, rt.executable(), rt.globalArgs())));
         Path conmonBinary = io.jcri.oci.Executables.find(s.conmon()).orElse(Path.of(s.conmon()));
+        Criu criu = Criu.probe(s.criu());
         ContainerMonitor monitor = new Conmon(conmonBinary, s.runRoot().resolve("conmon"),
-                s.runRoot().resolve("exits"), ulimits.byNumber());
+                s.runRoot().resolve("exits"), ulimits.byNumber(), criu.path());
         SpecBuilder specs = new SpecBuilder(SpecBuilder.NodeSettings.detect(ulimits.rlimits(), s.cgroupV2()),
                 new HostDevices());
         StateStore<ContainerRecord> store = StateStore.open(s.stateRoot().resolve("containers"),
                 ContainerRecord.class, ContainerRecord::id);
         return new ContainerService(store, sandboxes, images, runtimes, monitor,
-                new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs, RootfsMounter.OVERLAY,
+                new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs, RootfsMounter.OVERLAY, criu,
                 Clock.systemUTC());
     }
 
@@ -130,6 +136,11 @@ public final class ContainerService implements PodContainers {
         for (ContainerRecord r : store.all()) {
             names.claim(nameKey(r.name(), r.attempt(), r.sandboxId()), r.id());
             locks.run(r.id(), () -> {
+                if (checkpointer.unfinished(r.id())) {
+                    LOG.warn("container {}: a checkpoint was under way when the daemon stopped; removing what it "
+                            + "left", r.id());
+                    runtimes.forHandler(r.runtimeHandler()).ifPresent(rt -> checkpointer.cleanUp(r.id(), rt));
+                }
                 markStartedIfRunning(exits.refresh(r));
                 markExitedIfUnmonitored(r.id());
             });
@@ -164,7 +175,8 @@ public final class ContainerService implements PodContainers {
      * will ever write its exit code, so it is recorded as exited with an unknown one.
      */
     private void markExitedIfUnmonitored(String id) {
-        store.get(id).filter(r -> r.state() != ContainerRecord.State.EXITED && !monitor.monitorAlive(id))
+        store.get(id).filter(r -> r.state() != ContainerRecord.State.EXITED && !monitor.monitorAlive(id)
+                        && !(r.state() == ContainerRecord.State.CREATED && creator.restorePending(id)))
                 .ifPresent(r -> {
                     LOG.warn("container {}: its monitor is gone without an exit code; marking it exited", id);
                     store.put(r.exited(nowNanos(), 255, "Unknown", "the container's monitor (conmon) is gone: "
@@ -208,8 +220,13 @@ public final class ContainerService implements PodContainers {
             }
             // The moment of asking: a short-lived process may have exited before start returns.
             long startedAt = nowNanos();
+            int restoredPid = 0;
             try {
-                runtimeOf(r).start(id);
+                if (creator.restorePending(id)) {
+                    restoredPid = creator.restore(r, runtimeOf(r));
+                } else {
+                    runtimeOf(r).start(id);
+                }
                 FaultPoints.hit("container.after-start");
             } catch (OciException e) {
                 store.put(r.exited(nowNanos(), 128, "StartError", e.getMessage()));
@@ -217,9 +234,12 @@ public final class ContainerService implements PodContainers {
                 throw new RuntimeServiceException(ErrorKind.INTERNAL, "starting container " + id + " failed: "
                         + e.getMessage(), e);
             }
-            store.put(r.started(startedAt));
+            store.put(restoredPid > 0 ? r.restored(startedAt, restoredPid) : r.started(startedAt));
+            if (restoredPid > 0) {
+                creator.restoreDone(id);
+            }
             lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_STARTED_EVENT, startedAt);
-            LOG.info("container {}: started", id);
+            LOG.info("container {}: {}", id, restoredPid > 0 ? "restored from its checkpoint" : "started");
             return null;
         }));
     }
@@ -272,6 +292,11 @@ public final class ContainerService implements PodContainers {
                 LOG.info("container {}: stopping with signal {}", id, signal);
                 runtime.kill(id, signal, false);
                 return true;
+            }
+            if (r.state() == ContainerRecord.State.CREATED && creator.restorePending(id)) {
+                // nothing runs yet: the restore happens at start
+                store.put(r.exited(nowNanos(), 0, "Completed", "stopped before it was restored"));
+                return false;
             }
             LOG.info("container {}: killing", id);
             runtime.kill(id, Signals.SIGKILL, true);
@@ -418,6 +443,37 @@ public final class ContainerService implements PodContainers {
             runtimeOf(r).update(id, specs.resources(resources));
             store.put(r.withResources(resources));
         });
+    }
+
+    /**
+     * Checkpoints the running container into the archive {@code location} (an absolute path; an existing file is
+     * replaced) and leaves it running. FAILED_PRECONDITION when it does not run or CRIU does not work here.
+     */
+    public void checkpoint(String idOrPrefix, String location, long timeoutSeconds) {
+        String id = require(idOrPrefix).id();
+        if (location.isEmpty() || location.indexOf('\0') >= 0 || !location.startsWith("/")) {
+            throw RuntimeServiceException.invalid("checkpoint location '" + location + "' is not an absolute path "
+                    + "(the archive to write, as crictl checkpoint --export=FILE gives it)");
+        }
+        Path target = Path.of(location).normalize();
+        if (target.getParent() == null || !Files.isDirectory(target.getParent()) || Files.isDirectory(target)) {
+            throw RuntimeServiceException.invalid("checkpoint location " + target + " must be a file in an "
+                    + "existing directory");
+        }
+        Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : CHECKPOINT_TIMEOUT;
+        locks.run(id, () -> {
+            ContainerRecord r = exits.refresh(require(id));
+            if (r.state() != ContainerRecord.State.RUNNING) {
+                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
+                        + r.state() + ", not running; only a running container can be checkpointed");
+            }
+            checkpointer.checkpoint(r, sandboxes.require(r.sandboxId()), runtimeOf(r), target, timeout);
+        });
+    }
+
+    /** Empty when containers can be checkpointed and restored here; else what is missing (for Status). */
+    public Optional<String> checkpointProblem() {
+        return checkpointer.problem();
     }
 
     /**

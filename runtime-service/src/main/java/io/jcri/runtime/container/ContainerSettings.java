@@ -13,9 +13,10 @@ import java.util.Map;
  * @param conmon    the conmon binary (name or path)
  * @param ulimits   the node's default ulimits for containers, by name ({@code nofile}, ...)
  * @param cgroupV2  whether the host uses the unified cgroup hierarchy
+ * @param criu      the CRIU binary (name or path) for checkpoint and restore
  */
 public record ContainerSettings(Path stateRoot, Path runRoot, Map<String, OciRuntimes.HandlerConfig> handlers,
-                                String conmon, Map<String, Long> ulimits, boolean cgroupV2) {
+                                String conmon, Map<String, Long> ulimits, boolean cgroupV2, String criu) {
     public ContainerSettings {
         handlers = Map.copyOf(handlers);
         ulimits = Map.copyOf(ulimits);

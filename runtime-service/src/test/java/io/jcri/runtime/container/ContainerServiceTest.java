@@ -76,7 +76,8 @@ class ContainerServiceTest {
         };
         // Images, exec and specs belong to create, exec and updates, which other tests cover.
         ContainerService s = new ContainerService(store, pods, null, OciRuntimes.of(Map.of("runc", runtime)), monitor,
-                null, null, mounter, Clock.fixed(NOW, ZoneOffset.UTC));
+                null, null, mounter, io.jcri.oci.checkpoint.Criu.unavailable("no CRIU in unit tests"),
+                Clock.fixed(NOW, ZoneOffset.UTC));
         s.useLifecycle((id, sandboxId, type, at) -> events.add(type));
         return s;
     }
@@ -280,6 +281,17 @@ class ContainerServiceTest {
         @Override
         public void delete(String id) {
             calls.add("delete " + id);
+        }
+
+        @Override
+        public void checkpoint(String id, Path imageDir, Path workDir, Map<String, String> env,
+                               java.time.Duration timeout) {
+            throw new UnsupportedOperationException("checkpoint");
+        }
+
+        @Override
+        public void resume(String id) {
+            throw new UnsupportedOperationException("resume");
         }
 
         @Override
