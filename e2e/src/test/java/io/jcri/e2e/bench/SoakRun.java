@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,7 +56,7 @@ final class SoakRun {
                   double allCpu) {
     }
 
-    /** What one run gave: the samples in order and the calls of each minute (0 is the first). */
+    /** What one run gave: the samples in order and the calls of each minute (0 is the first), in order. */
     record Result(String runtime, double restartMillis, List<Sample> samples, Map<Integer, CallTimes> minutes) {
     }
 
@@ -89,7 +90,8 @@ final class SoakRun {
             cgroup.add(daemon.pid());
             cri = CriClients.connect(daemon.endpoint());
             load(fleet);
-            return new Result(daemon.name(), restart, List.copyOf(samples), Map.copyOf(minutes));
+            return new Result(daemon.name(), restart, List.copyOf(samples),
+                    Collections.unmodifiableSortedMap(new TreeMap<>(minutes)));
         } finally {
             try {
                 pods.shrink(fleet);
