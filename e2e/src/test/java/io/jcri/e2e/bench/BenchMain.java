@@ -70,10 +70,12 @@ public final class BenchMain {
             String big = images.push("bench/big", "1", Format.OCI, ImagePullBenchmark.randomLayers(5, layerBytes), "",
                     List.of("/bin/sh")).reference();
             List<String> minutes = values(args, "--minutes=");
+            List<String> out = values(args, "--out=");
+            Path dir = out.isEmpty() ? JcriProcess.repoRoot().resolve("e2e/target/soak") : Path.of(out.getLast());
             SoakRun.Settings soakSettings = new SoakRun.Settings(pods.isEmpty() ? SOAK_PODS : pods.getLast(),
                     Duration.ofSeconds(Math.round(60 * (minutes.isEmpty() ? SOAK_MINUTES
                             : Double.parseDouble(minutes.getLast())))), Duration.ofSeconds(10), image,
-                    soak ? List.of(pause, manyFiles(images)) : List.of());
+                    soak ? List.of(pause, manyFiles(images)) : List.of(), dir);
             BenchSettings settings = soak ? null : tiny ? BenchSettings.tiny(image, big, steps)
                     : BenchSettings.standard(image, big, steps,
                     pods.isEmpty() ? BenchSettings.STANDARD_POD_COUNTS : pods,
@@ -111,8 +113,6 @@ public final class BenchMain {
                 }
             }
             if (soak) {
-                List<String> out = values(args, "--out=");
-                Path dir = out.isEmpty() ? JcriProcess.repoRoot().resolve("e2e/target/soak") : Path.of(out.getLast());
                 return "soak: " + soakSettings.pods() + " pods, " + soakSettings.length().toSeconds() / 60.0
                         + " min per runtime; CSVs and chart in " + dir + "\n" + SoakReport.write(dir, soaks);
             }

@@ -35,12 +35,7 @@ final class SoakReport {
                 + "per_pod_cpu_s,all_cpu_s\n");
         StringBuilder calls = new StringBuilder("runtime,minute,call,count,p50_ms,p99_ms,max_ms\n");
         for (Result r : runs) {
-            for (Sample s : r.samples()) {
-                samples.append(String.format(Locale.ROOT, "%s,%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%.2f,%.2f%n",
-                        r.runtime(), s.seconds(), s.daemonPss(), s.daemonRss(), s.perPodPss(), s.perPodRss(),
-                        s.perPodCount(), s.heapCommitted(), s.heapUsed(), s.threads(), s.fds(), s.daemonCpu(),
-                        s.perPodCpu(), s.allCpu()));
-            }
+            r.samples().forEach(s -> samples.append(row(r.runtime(), s)));
             r.minutes().forEach((minute, times) -> times.rpcs().forEach(rpc -> {
                 CallTimes.Summary c = times.summary(rpc);
                 calls.append(String.format(Locale.ROOT, "%s,%d,%s,%d,%.2f,%.2f,%.2f%n", r.runtime(), minute, rpc,
@@ -52,6 +47,13 @@ final class SoakReport {
         Files.writeString(dir.resolve("soak-memory.svg"), SoakChart.svg(runs));
         List<Results> figures = runs.stream().map(SoakReport::figures).toList();
         return BenchmarkTable.render(runs.stream().map(Result::runtime).toList(), figures);
+    }
+
+    /** One line of {@code soak-samples.csv}. */
+    static String row(String runtime, Sample s) {
+        return String.format(Locale.ROOT, "%s,%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%.2f,%.2f%n", runtime, s.seconds(),
+                s.daemonPss(), s.daemonRss(), s.perPodPss(), s.perPodRss(), s.perPodCount(), s.heapCommitted(),
+                s.heapUsed(), s.threads(), s.fds(), s.daemonCpu(), s.perPodCpu(), s.allCpu());
     }
 
     /** The daemon's PSS over the last third of the run divided by that over its middle third. */

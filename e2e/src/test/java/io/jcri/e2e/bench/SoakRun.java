@@ -9,6 +9,7 @@ import io.jcri.e2e.bench.KubeletLoad.Probe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,10 +40,12 @@ final class SoakRun {
     private static final Duration CRICTL_PERIOD = Duration.ofSeconds(1);
 
     /**
-     * How much to run: pods on the node, how long, how often to sample, the containers' image, and other images the
-     * node holds (pulled first, not run).
+     * How much to run: pods on the node, how long, how often to sample, the containers' image, other images the
+     * node holds (pulled first, not run), and where the report goes (each sample is also appended there as it is
+     * taken, to {@code soak-samples.partial.csv}, so that a run cut short leaves what it measured).
      */
-    record Settings(int pods, Duration length, Duration samplePeriod, String image, List<String> storedImages) {
+    record Settings(int pods, Duration length, Duration samplePeriod, String image, List<String> storedImages,
+                    Path out) {
     }
 
     /**
@@ -136,11 +139,15 @@ final class SoakRun {
             long pid = daemon.pid();
             Set<Long> perPod = ProcessTable.read().perPod(daemon);
             JvmHeap heap = JvmHeap.of(pid);
-            samples.add(new Sample((System.nanoTime() - start) / 1e9, ProcessMemory.daemonPssKib(pid),
+            Sample s = new Sample((System.nanoTime() - start) / 1e9, ProcessMemory.daemonPssKib(pid),
                     ProcessMemory.rssKib(pid), ProcessMemory.pssKib(perPod),
                     perPod.stream().mapToLong(ProcessMemory::rssKib).sum(), perPod.size(), heap.committedKib(),
                     heap.usedKib(), threads(pid), fds(pid), ProcessCpu.seconds(pid), ProcessCpu.seconds(perPod),
-                    cgroup.seconds()));
+                    cgroup.seconds());
+            samples.add(s);
+            Files.createDirectories(settings.out());
+            Files.writeString(settings.out().resolve("soak-samples.partial.csv"), SoakReport.row(daemon.name(), s),
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException | RuntimeException e) {
             // a periodic task that throws is never run again: one lost sample is reported, not the rest
             System.err.println(daemon.name() + ": sample failed: " + e);
