@@ -141,7 +141,8 @@ public final class ConmonExec {
         private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         private final ByteArrayOutputStream syncBytes = new ByteArrayOutputStream();
-        private final byte[] buf = new byte[65536];
+        /** A probe prints a line or none: 8 KiB reads, not a 64 KiB buffer per call, a pipe's size. */
+        private final byte[] buf = new byte[8192];
         private int kept;
         /** The pipes that reached their end (no longer waited on). */
         private final Set<Integer> atEnd = new HashSet<>(3);

@@ -190,7 +190,8 @@ public final class Command {
             // A platform thread: a blocking read of a pipe pins a virtual thread's carrier, and with a few of
             // them (two per command) the virtual threads waiting for the command could not run.
             reader = Thread.ofPlatform().daemon().name("command-output").start(() -> {
-                byte[] buf = new byte[65536];
+                // runtime and plugin output is short: 8 KiB reads, not 64 KiB of garbage per stream
+                byte[] buf = new byte[8192];
                 int n;
                 try (in) {
                     while ((n = in.read(buf)) > 0) {
