@@ -104,8 +104,10 @@ final class KubeletNode implements AutoCloseable {
 
     /** Starts kubelet (again, after {@link #stop()}) and waits for its read-only API. */
     void start() throws Exception {
+        // --cert-dir defaults to /var/lib/kubelet/pki whatever --root-dir says (its self-signed serving cert).
         process = new ProcessBuilder(binary().toString(), "--config=" + config, "--root-dir=" + dir.resolve("root"),
-                "--hostname-override=jcri-e2e-node", "--v=2").redirectErrorStream(true)
+                "--cert-dir=" + dir.resolve("pki"), "--hostname-override=jcri-e2e-node", "--v=2")
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (true) {
