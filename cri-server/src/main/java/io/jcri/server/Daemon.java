@@ -15,6 +15,7 @@ import io.jcri.cri.CriClients;
 import io.jcri.image.ImageService;
 import io.jcri.image.KeptUsage;
 import io.jcri.image.UsageSweeper;
+import io.jcri.image.registry.Platform;
 import io.jcri.oci.cgroup.CgroupDriver;
 import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.runtime.sandbox.SandboxService;
@@ -116,7 +117,7 @@ public final class Daemon {
                 Path.of(config.image().registriesConf()), Path.of(config.image().authFile()),
                 config.image().maxConcurrentDownloads(),
                 Duration.ofSeconds(config.image().pullProgressTimeoutSeconds()),
-                config.image().maxLayerUnpackedBytes()));
+                config.image().maxLayerUnpackedBytes(), Platform.parse(config.image().platform())));
         JcriConfig.Runtime rt = config.runtime();
         CgroupManager hostCgroups = CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver()));
         SandboxService sandboxes = SandboxService.open(new SandboxSettings(Path.of(config.state().runRoot()),
@@ -132,7 +133,8 @@ public final class Daemon {
         rt.handlers().forEach((name, h) -> handlers.put(name, new OciRuntimes.HandlerConfig(h.binary(), h.root())));
         ContainerService containers = ContainerService.open(new ContainerSettings(Path.of(config.state().root()),
                 Path.of(config.state().runRoot()), handlers, rt.conmon(), rt.defaultUlimits(),
-                hostCgroups.layout().unified(), config.checkpoint().criuPath()), sandboxes, images);
+                hostCgroups.layout().unified(), config.checkpoint().criuPath(),
+                config.cdi().specDirs().stream().map(Path::of).toList()), sandboxes, images);
         sandboxes.usePodContainers(containers);
         EventBus events = new EventBus(EVENT_BUFFER);
         eventPublisher = new ContainerEventPublisher(events, PodStatuses.of(sandboxes, containers)).start();

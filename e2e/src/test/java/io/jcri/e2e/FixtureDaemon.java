@@ -79,6 +79,11 @@ final class FixtureDaemon implements AutoCloseable {
         return image;
     }
 
+    /** A builder pushing to the fixture registry (which the daemon knows as {@value #REGISTRY}). */
+    ImageBuilder builder() {
+        return new ImageBuilder(registry.host(), null);
+    }
+
     JcriProcess jcri() {
         return jcri;
     }

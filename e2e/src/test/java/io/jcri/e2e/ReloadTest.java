@@ -38,7 +38,8 @@ class ReloadTest {
         return "[[registry]]\nprefix = \"reload.jcri.test\"\nlocation = \"" + location + "\"\ninsecure = true\n";
     }
 
-    private static void reload(JcriProcess jcri) throws Exception {
+    /** SIGHUP, then waits until the daemon's log says the reload was applied or refused. */
+    static void reload(JcriProcess jcri) throws Exception {
         int before = RemoteAccessTest.count(jcri.logText(), "reload of ")
                 + RemoteAccessTest.count(jcri.logText(), "reload refused");
         jcri.hangup();

@@ -9,6 +9,7 @@ import io.jcri.image.layer.LayerStore;
 import io.jcri.image.registry.Credentials;
 import io.jcri.image.registry.Descriptor;
 import io.jcri.image.registry.Manifest;
+import io.jcri.image.registry.Platform;
 import io.jcri.image.registry.RegistryClient;
 import io.jcri.image.registry.RegistryConfig;
 import io.jcri.image.registry.RegistryEndpoint;
@@ -34,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pulls one image: resolves the manifest through the configured endpoints (mirrors first), picks linux/amd64 from
- * an index, stores manifests and config as blobs, streams the layers in parallel straight into their
+ * Pulls one image: resolves the manifest through the configured endpoints (mirrors first), picks the node's
+ * platform (or the configured one) from an index, stores manifests and config as blobs, streams the layers in parallel straight into their
  * directories, then records the image. A pull that
  * moves no bytes for the progress timeout fails with DEADLINE_EXCEEDED; interrupting the calling thread cancels it.
  */
@@ -55,6 +56,7 @@ final class ImagePuller {
     private final InUse inUse;
     private final int maxConcurrentDownloads;
     private final Duration progressTimeout;
+    private final Platform platform;
     /**
      * When any pull last received bytes: a pull waiting for a layer or blob that another pull is fetching counts
      * that pull's progress as its own.
@@ -67,12 +69,13 @@ final class ImagePuller {
      */
     ImagePuller(Supplier<RegistryConfig> registries, Supplier<Credentials> credentials, RegistryClient client,
                 ContentStore content, LayerStore layers, ImageStore images, InUse inUse, int maxConcurrentDownloads,
-                Duration progressTimeout) {
+                Duration progressTimeout, Platform platform) {
         this.registries = registries;
         this.credentials = credentials;
         this.client = client;
         this.content = content;
         this.layers = layers;
+        this.platform = platform;
         this.images = images;
         this.inUse = inUse;
         this.maxConcurrentDownloads = maxConcurrentDownloads;
@@ -187,11 +190,11 @@ final class ImagePuller {
         store(p, top, blobs);
         Manifest manifest = top;
         if (top.isIndex()) {
-            Descriptor d = top.pickPlatform("linux", "amd64");
+            Descriptor d = top.pickPlatform(platform);
             manifest = client.fetchManifest(ep, d.digest(), p.authFor(ep));
             if (manifest.isIndex()) {
                 throw new ImageException(ErrorKind.FAILED_PRECONDITION, "index " + top.digest()
-                        + " points at another index for linux/amd64");
+                        + " points at another index for " + platform);
             }
             store(p, manifest, blobs);
         }

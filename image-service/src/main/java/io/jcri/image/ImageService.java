@@ -5,6 +5,7 @@ import io.jcri.image.content.Digests;
 import io.jcri.image.layer.LayerStore;
 import io.jcri.image.layer.LayerUnpacker;
 import io.jcri.image.registry.Credentials;
+import io.jcri.image.registry.Platform;
 import io.jcri.image.registry.RegistryAuth;
 import io.jcri.image.registry.RegistryClient;
 import io.jcri.image.registry.RegistryConfig;
@@ -54,9 +55,10 @@ public final class ImageService {
      * @param pullProgressTimeout    a pull moving no bytes this long fails with DEADLINE_EXCEEDED
      * @param maxLayerUnpackedBytes  a layer whose uncompressed tar (sparse holes included) exceeds this is refused
      *                               with RESOURCE_EXHAUSTED
+     * @param platform               whose manifest is taken from an image index
      */
     public record Settings(Path stateRoot, Path registriesConf, Path authFile, int maxConcurrentDownloads,
-                           Duration pullProgressTimeout, long maxLayerUnpackedBytes) {
+                           Duration pullProgressTimeout, long maxLayerUnpackedBytes, Platform platform) {
         /** The default of {@link #maxLayerUnpackedBytes}: 64 GiB. */
         public static final long DEFAULT_MAX_LAYER_UNPACKED_BYTES = 64L << 30;
     }
@@ -77,7 +79,7 @@ public final class ImageService {
         WatchedFile<RegistryConfig> r = registries;
         WatchedFile<Credentials> c = credentials;
         return new ImagePuller(r::current, c::current, new RegistryClient(Duration.ofMinutes(1)),
-                content, layers, images, inUse, s.maxConcurrentDownloads(), s.pullProgressTimeout());
+                content, layers, images, inUse, s.maxConcurrentDownloads(), s.pullProgressTimeout(), s.platform());
     }
 
     /**

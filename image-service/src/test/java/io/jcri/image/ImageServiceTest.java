@@ -42,7 +42,8 @@ class ImageServiceTest {
 
     private ImageService open() throws Exception {
         return ImageService.open(new ImageService.Settings(state.resolve("lib"), conf, Path.of(""), 3,
-                Duration.ofSeconds(30), ImageService.Settings.DEFAULT_MAX_LAYER_UNPACKED_BYTES));
+                Duration.ofSeconds(30), ImageService.Settings.DEFAULT_MAX_LAYER_UNPACKED_BYTES,
+                io.jcri.image.registry.Platform.parse("linux/amd64")));
     }
 
     private static void rewrite(Path conf, String location, boolean blocked) throws Exception {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.jcri.image.registry.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +92,7 @@ public final class ConfigLoader {
         requireAbsolute(problems, "state.root", c.state().root());
         requireAbsolute(problems, "state.run_root", c.state().runRoot());
         requireAbsolute(problems, "cni.conf_dir", c.cni().confDir());
+        c.cdi().specDirs().forEach(d -> requireAbsolute(problems, "cdi.spec_dirs", d));
         if (c.server().shutdownGraceSeconds() < 0) {
             problems.add("key 'server.shutdown_grace_seconds' expects a number >= 0");
         }
@@ -115,6 +117,11 @@ public final class ConfigLoader {
         }
         if (c.image().maxLayerUnpackedBytes() <= 0) {
             problems.add("key 'image.max_layer_unpacked_bytes' expects a number > 0");
+        }
+        try {
+            Platform.parse(c.image().platform());
+        } catch (IllegalArgumentException e) {
+            problems.add("key 'image.platform' expects os/architecture[/variant]: " + e.getMessage());
         }
         requirePort(problems, "streaming.port", c.streaming().port());
         requirePort(problems, "metrics.port", c.metrics().port());

@@ -1,5 +1,6 @@
 package io.jcri.server.config;
 
+import io.jcri.image.registry.Platform;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -9,24 +10,25 @@ import java.util.Objects;
  * {@link ConfigLoader}; keys are the snake_case forms of the component names below (see docs/config.md).
  */
 public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, Image image, Streaming streaming,
-                         Metrics metrics, Remote remote, Inspect inspect, Checkpoint checkpoint) {
+                         Metrics metrics, Remote remote, Inspect inspect, Checkpoint checkpoint, Cdi cdi) {
 
     public JcriConfig {
         server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null));
         state = Objects.requireNonNullElseGet(state, () -> new State(null, null));
         runtime = Objects.requireNonNullElseGet(runtime, () -> new Runtime(null, null, null, null, null, null, null));
         cni = Objects.requireNonNullElseGet(cni, () -> new Cni(null, null, null));
-        image = Objects.requireNonNullElseGet(image, () -> new Image(null, null, null, null, null));
+        image = Objects.requireNonNullElseGet(image, () -> new Image(null, null, null, null, null, null));
         streaming = Objects.requireNonNullElseGet(streaming, () -> new Streaming(null, null, null, null, null, null, null));
         metrics = Objects.requireNonNullElseGet(metrics, () -> new Metrics(null, null, null));
         remote = Objects.requireNonNullElseGet(remote, () -> new Remote(null, null, null, null, null));
         inspect = Objects.requireNonNullElseGet(inspect, () -> new Inspect(null, null));
         checkpoint = Objects.requireNonNullElseGet(checkpoint, () -> new Checkpoint(null));
+        cdi = Objects.requireNonNullElseGet(cdi, () -> new Cdi(null));
     }
 
     /** All defaults: what jcri runs with when there is no configuration file. */
     public static JcriConfig defaults() {
-        return new JcriConfig(null, null, null, null, null, null, null, null, null, null);
+        return new JcriConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The CRI socket and the daemon's own behaviour. */
@@ -74,6 +76,16 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         }
     }
 
+    /**
+     * Container Device Interface: the directories of CDI spec files, lowest priority first (a device defined in a
+     * later one overrides an earlier one's). Read when a container asks for CDI devices and a file there changed.
+     */
+    public record Cdi(List<String> specDirs) {
+        public Cdi {
+            specDirs = List.copyOf(Objects.requireNonNullElseGet(specDirs, () -> List.of("/etc/cdi", "/var/run/cdi")));
+        }
+    }
+
     /** CNI configuration and plugin directories. */
     public record Cni(String confDir, List<String> binDirs, Integer pluginTimeoutSeconds) {
         public Cni {
@@ -83,10 +95,14 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         }
     }
 
-    /** Image pulls, the registries configuration and the credentials file. */
+    /**
+     * Image pulls, the registries configuration and the credentials file. {@code platform}
+     * ({@code os/architecture[/variant]}) is whose manifest is taken from an image index: by default the node's own.
+     */
     public record Image(String registriesConf, Integer maxConcurrentDownloads, Integer pullProgressTimeoutSeconds,
-                        String authFile, Long maxLayerUnpackedBytes) {
+                        String authFile, Long maxLayerUnpackedBytes, String platform) {
         public Image {
+            platform = Objects.requireNonNullElseGet(platform, () -> Platform.host().toString());
             maxLayerUnpackedBytes = Objects.requireNonNullElse(maxLayerUnpackedBytes, 64L << 30);
             registriesConf = Objects.requireNonNullElse(registriesConf, "/etc/containers/registries.conf");
             authFile = Objects.requireNonNullElse(authFile, "");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.cri.v1.RuntimeCondition;
 import io.jcri.image.ImageService;
+import io.jcri.image.registry.Platform;
 import io.jcri.server.config.ConfigException;
 import io.jcri.server.config.ConfigLoader;
 import io.jcri.server.config.JcriConfig;
@@ -93,7 +94,7 @@ public final class ConfigReloader {
                 new JcriConfig.Server(cur.server().socket(), cur.server().socketGroup(),
                         cur.server().shutdownGraceSeconds(), logLevel(cur, next)),
                 cur.state(), cur.runtime(), cur.cni(), image(cur, next), streaming(cur, next), metrics(cur, next),
-                remote(cur, next), cur.inspect(), cur.checkpoint());
+                remote(cur, next), cur.inspect(), cur.checkpoint(), cur.cdi());
         running = applied;
         Map<String, String> before = flatten(cur);
         Map<String, String> after = flatten(applied);
@@ -139,9 +140,9 @@ public final class ConfigReloader {
             long maxLayer = cur.image().maxLayerUnpackedBytes();
             images.reconfigure(new ImageService.Settings(Path.of(cur.state().root()), Path.of(i.registriesConf()),
                     Path.of(i.authFile()), i.maxConcurrentDownloads(),
-                    Duration.ofSeconds(i.pullProgressTimeoutSeconds()), maxLayer));
+                    Duration.ofSeconds(i.pullProgressTimeoutSeconds()), maxLayer, Platform.parse(i.platform())));
             return new JcriConfig.Image(i.registriesConf(), i.maxConcurrentDownloads(),
-                    i.pullProgressTimeoutSeconds(), i.authFile(), maxLayer);
+                    i.pullProgressTimeoutSeconds(), i.authFile(), maxLayer, i.platform());
         } catch (RuntimeException e) {
             LOG.error("reload: image settings stay as they were: {}", e.getMessage());
             failed.add("image.");

@@ -32,6 +32,9 @@ class ConfigLoaderTest {
         assertThat(c.image().maxLayerUnpackedBytes()).isEqualTo(64L << 30);
         assertThat(ConfigLoader.parse("[image]\nmax_layer_unpacked_bytes = 1073741824\n", "test").image()
                 .maxLayerUnpackedBytes()).isEqualTo(1L << 30);
+        assertThat(c.image().platform()).as("the node's own").startsWith("linux/");
+        assertThat(ConfigLoader.parse("[image]\nplatform = \"linux/arm64/v8\"\n", "test").image().platform())
+                .isEqualTo("linux/arm64/v8");
     }
 
     @Test
@@ -62,6 +65,8 @@ class ConfigLoaderTest {
                 .hasMessageContaining("streaming.port");
         assertThatThrownBy(() -> ConfigLoader.parse("[image]\nmax_layer_unpacked_bytes = 0\n", "f.toml"))
                 .hasMessageContaining("image.max_layer_unpacked_bytes");
+        assertThatThrownBy(() -> ConfigLoader.parse("[image]\nplatform = \"arm64\"\n", "f.toml"))
+                .hasMessageContaining("image.platform");
         assertThatThrownBy(() -> ConfigLoader.parse("[server]\nsocket = \"relative.sock\"\n", "f.toml"))
                 .hasMessageContaining("absolute path");
         assertThatThrownBy(() -> ConfigLoader.parse("[runtime]\ndefault_handler = \"kata\"\n", "f.toml"))

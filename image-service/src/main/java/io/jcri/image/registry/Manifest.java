@@ -65,15 +65,25 @@ public record Manifest(String digest, String mediaType, byte[] bytes, List<Descr
                 descriptor(root.path("config"), null), List.copyOf(layers));
     }
 
-    /** The entry for linux/amd64 (any variant), or FAILED_PRECONDITION listing what the index offers. */
-    public Descriptor pickPlatform(String os, String architecture) {
-        String wanted = os + "/" + architecture;
-        return manifests.stream()
-                .filter(d -> d.platform() != null && (d.platform().equals(wanted) || d.platform().startsWith(wanted + "/")))
-                .findFirst()
-                .orElseThrow(() -> new ImageException(ErrorKind.FAILED_PRECONDITION, "index " + digest
-                        + " has no manifest for " + wanted + "; it offers "
-                        + manifests.stream().map(Descriptor::platform).toList()));
+    /**
+     * The entry that suits {@code platform} best (the first of equally good ones), or NOT_FOUND naming the
+     * platform and listing what the index offers.
+     */
+    public Descriptor pickPlatform(Platform platform) {
+        Descriptor best = null;
+        int bestRank = 0;
+        for (Descriptor d : manifests) {
+            int rank = platform.rank(d.platform());
+            if (rank > bestRank) {
+                best = d;
+                bestRank = rank;
+            }
+        }
+        if (best == null) {
+            throw ImageException.notFound("index " + digest + " has no manifest for platform " + platform
+                    + "; it offers " + manifests.stream().map(Descriptor::platform).toList());
+        }
+        return best;
     }
 
     private static Descriptor descriptor(JsonNode n, String platform) {

@@ -20,8 +20,10 @@ class ManifestTest {
                   "platform":{"os":"linux","architecture":"amd64"}}]}""".formatted(A, B);
         Manifest m = Manifest.parse("sha256:x", "", index.getBytes(StandardCharsets.UTF_8));
         assertThat(m.isIndex()).isTrue();
-        assertThat(m.pickPlatform("linux", "amd64").digest()).isEqualTo(B);
-        assertThatThrownBy(() -> m.pickPlatform("linux", "s390x")).hasMessageContaining("linux/arm64/v8");
+        assertThat(m.pickPlatform(Platform.parse("linux/amd64")).digest()).isEqualTo(B);
+        assertThat(m.pickPlatform(Platform.parse("linux/arm64")).digest()).as("arm64 is arm64/v8").isEqualTo(A);
+        assertThatThrownBy(() -> m.pickPlatform(Platform.parse("linux/s390x")))
+                .hasMessageContaining("platform linux/s390x").hasMessageContaining("linux/arm64/v8");
     }
 
     @Test

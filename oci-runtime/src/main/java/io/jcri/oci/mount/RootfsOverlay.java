@@ -50,8 +50,55 @@ public final class RootfsOverlay {
         return rootfs;
     }
 
-    /** Unmounts the rootfs (not mounted is fine). */
+    /**
+     * Mounts an image volume of the container ({@code image-volumes/<index>}): overlayfs of the image's layers with
+     * no upper dir, read-only, noexec, nosuid and nodev. Overlayfs wants two lower dirs when there is no upper, so
+     * an image of one layer gets an empty directory on top. The layers' paths stay in the mount's options, which is
+     * how garbage collection sees them in use.
+     *
+     * @return the mount point
+     */
+    public static Path mountImageVolume(Path containerDir, int index, List<Path> layers) {
+        Path volumes = containerDir.resolve("image-volumes");
+        Path target = volumes.resolve(Integer.toString(index));
+        Path empty = volumes.resolve("empty");
+        try {
+            Files.createDirectories(target);
+            Files.createDirectories(empty);
+        } catch (IOException e) {
+            throw new OciException("cannot prepare " + target + ": " + e.getMessage(), e);
+        }
+        if (layers.isEmpty()) {
+            throw new OciException("an image without layers cannot be mounted");
+        }
+        List<String> lower = new ArrayList<>();
+        if (layers.size() == 1) {
+            lower.add(empty.toString());
+        }
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            lower.add(layers.get(i).toString());
+        }
+        String data = "lowerdir=" + String.join(":", lower);
+        if (data.length() >= 4096) {
+            throw new OciException("the overlay options of image volume " + target + " exceed a page ("
+                    + layers.size() + " layers)");
+        }
+        Syscalls.mount("overlay", target.toString(), "overlay",
+                Syscalls.MS_RDONLY | Syscalls.MS_NOEXEC | Syscalls.MS_NOSUID | Syscalls.MS_NODEV, data);
+        return target;
+    }
+
+    /** Unmounts the rootfs and the image volumes (not mounted is fine). */
     public static void unmount(Path containerDir) {
         Syscalls.umount(containerDir.resolve("rootfs").toString(), Syscalls.MNT_DETACH);
+        try (var volumes = Files.list(containerDir.resolve("image-volumes"))) {
+            for (Path v : volumes.filter(p -> !p.getFileName().toString().equals("empty")).toList()) {
+                Syscalls.umount(v.toString(), Syscalls.MNT_DETACH);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // a container without image volumes
+        } catch (IOException e) {
+            throw new OciException("cannot list the image volumes of " + containerDir + ": " + e.getMessage(), e);
+        }
     }
 }

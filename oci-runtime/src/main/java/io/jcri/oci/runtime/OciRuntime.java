@@ -24,6 +24,9 @@ public interface OciRuntime {
     /** Why this runtime cannot run containers on this host, or empty when it can. */
     Optional<String> problem();
 
+    /** Why this runtime cannot make recursive read-only mounts here ("rro"), or empty when it can. */
+    Optional<String> recursiveReadOnlyProblem();
+
     void start(String id);
 
     /** The runtime's view of the container; empty when it does not know it. */

@@ -50,12 +50,13 @@ public final class OciRuntimes {
         Optional<Path> binary = Executables.find(h.binary());
         Optional<String> problem = RuntimeBinaryProbe.problem(h.binary());
         Path executable = binary.orElse(Path.of(h.binary()));
+        Optional<String> rro = problem.isPresent() ? problem : RecursiveReadOnlyProbe.problem(executable);
         if (problem.isEmpty() && HybridCgroupLauncher.needed(executable)) {
             Path launcher = runRoot.resolve("runtime").resolve(name + ".launcher");
             problem = HybridCgroupLauncher.write(executable, launcher);
             executable = launcher;
         }
-        return new RuncCompatibleRuntime(name, executable, root, timeout, problem);
+        return new RuncCompatibleRuntime(name, executable, root, timeout, problem, rro);
     }
 
     /**

@@ -29,15 +29,18 @@ public final class RuncCompatibleRuntime implements OciRuntime {
     private final Path root;
     private final Duration timeout;
     private final Optional<String> problem;
+    private final Optional<String> recursiveReadOnlyProblem;
 
     /**
      * @param executable what to run as the runtime (the binary or its launcher)
      * @param root       the runtime's state directory ({@code --root})
      * @param timeout    the deadline of each call except exec
      * @param problem    why the runtime cannot work here, empty when it can
+     * @param recursiveReadOnlyProblem why it cannot make recursive read-only mounts here, empty when it can
      */
     public RuncCompatibleRuntime(String handler, Path executable, Path root, Duration timeout,
-                                 Optional<String> problem) {
+                                 Optional<String> problem, Optional<String> recursiveReadOnlyProblem) {
+        this.recursiveReadOnlyProblem = recursiveReadOnlyProblem;
         this.handler = handler;
         this.executable = executable;
         this.root = root;
@@ -63,6 +66,11 @@ public final class RuncCompatibleRuntime implements OciRuntime {
     @Override
     public Optional<String> problem() {
         return problem;
+    }
+
+    @Override
+    public Optional<String> recursiveReadOnlyProblem() {
+        return recursiveReadOnlyProblem;
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record OciSpec(String ociVersion, Process process, Root root, String hostname, List<Mount> mounts,
-                      Map<String, String> annotations, Linux linux) {
+                      Hooks hooks, Map<String, String> annotations, Linux linux) {
     /**
      * The version written to config.json. The records follow runtime-spec 1.2, but crun 1.8 refuses any version
      * that does not contain "1.0" and runc 1.1 knows 1.0.2; every field used here exists in 1.0.2.
@@ -57,6 +57,16 @@ public record OciSpec(String ociVersion, Process process, Root root, String host
     }
 
     public record IdMapping(long containerID, long hostID, long size) {
+    }
+
+    /** The lifecycle hooks, each list in the order they run (from CDI devices). */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Hooks(List<Hook> prestart, List<Hook> createRuntime, List<Hook> createContainer,
+                        List<Hook> startContainer, List<Hook> poststart, List<Hook> poststop) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Hook(String path, List<String> args, List<String> env, Integer timeout) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -157,6 +157,17 @@ public final class Syscalls {
 
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
+    private static final long SYS_MOUNT_SETATTR = 442;
+    private static final int ENOSYS = 38;
+
+    /**
+     * Whether the kernel has mount_setattr(2) (Linux 5.12), with which runtimes make a mount read-only with all
+     * its submounts. Asked with arguments that are invalid on purpose: a kernel with the call refuses them (EBADF,
+     * EINVAL), one without it answers ENOSYS.
+     */
+    public static boolean hasMountSetattr() {
+        return C.syscall(SYS_MOUNT_SETATTR, -1, null, 0, null, 0L) == 0 || Native.getLastError() != ENOSYS;
+    }
 
     /**
      * A pidfd for {@code pid}, or -1 when no such process exists (any more). Signals sent through it reach that

@@ -54,7 +54,7 @@ final class BusyboxBundle {
                         List.of(OciDefaults.DEFAULT_PATH), "/",
                         OciSpec.Capabilities.of(OciDefaults.DEFAULT_CAPABILITIES),
                         List.of(new OciSpec.Rlimit("RLIMIT_NOFILE", 1024, 1024)), true, null, null, null),
-                new OciSpec.Root(rootfs.toString(), false), "busybox", OciDefaults.standardMounts(false), null,
+                new OciSpec.Root(rootfs.toString(), false), "busybox", OciDefaults.standardMounts(false), null, null,
                 new OciSpec.Linux(null, null, null,
                         new OciSpec.Resources(OciDefaults.defaultDeviceRules(), null, null, null, null, null),
                         "/" + CGROUP_PARENT + "/" + dir.getFileName(),

@@ -36,7 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CreateContainer's steps, each with its undo: the rootfs overlay (from an image leased until it is
+ * CreateContainer's steps, each with its undo (after checks that make nothing: the runtime can make the mounts,
+ * the CDI devices resolve): the rootfs overlay (from an image leased until it is
  * mounted), the OCI spec, conmon running the runtime's create, and the record. A failure at any step undoes
  * exactly what was done, and every undo runs even when one of them fails.
  */
@@ -51,15 +52,17 @@ final class ContainerCreator {
     private final ContainerMonitor monitor;
     private final SpecBuilder specs;
     private final RootfsMounter mounter;
+    private final CdiInjection cdi;
     /** Now, in ns since the epoch. */
     private final LongSupplier clock;
     private final Supplier<ContainerLifecycle> lifecycle;
     private final Criu criu;
 
     ContainerCreator(StateStore<ContainerRecord> store, ImageService images, ContainerMonitor monitor,
-                     SpecBuilder specs, RootfsMounter mounter, LongSupplier clock,
+                     SpecBuilder specs, RootfsMounter mounter, CdiInjection cdi, LongSupplier clock,
                      Supplier<ContainerLifecycle> lifecycle, Criu criu) {
         this.criu = criu;
+        this.cdi = cdi;
         this.store = store;
         this.images = images;
         this.monitor = monitor;
@@ -71,6 +74,9 @@ final class ContainerCreator {
 
     /** Creates the container in {@code sandbox}, which the caller holds ready; returns its id. */
     String create(SandboxRecord sandbox, OciRuntime runtime, ContainerConfig request, int targetPid) {
+        refuseWhatTheRuntimeCannotDo(runtime, request);
+        CdiInjection.Edits devices = cdi.prepare(request);
+        ImageVolumes.check(request);
         String id = Ids.newId();
         Path dir = store.dirOf(id);
         Undo undo = new Undo(id);
@@ -101,6 +107,8 @@ final class ContainerCreator {
                     + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
         }
         try {
+            // the config with each image volume's host path set, for the spec; the record keeps the one kubelet sent
+            ContainerConfig mounted = ImageVolumes.mount(images, mounter, dir, config);
             FaultPoints.hit("container.after-rootfs");
             if (archive.isPresent()) {
                 CheckpointArchive.deleteFiles(dir.resolve(RESTORE), rootfs);
@@ -114,9 +122,9 @@ final class ContainerCreator {
                     sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null,
                     sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null, image.config().user(),
                     sc.getSupplementalGroupsList(), sc.getSupplementalGroupsPolicyValue() == 1);
-            OciSpec spec = specs.build(new SpecBuilder.Input(id, config, sandbox, image.config(), rootfs,
-                    cgroupsPath(sandbox, id), user, targetPid));
-            for (var m : config.getMountsList()) {
+            OciSpec spec = devices.applyTo(specs.build(new SpecBuilder.Input(id, mounted, sandbox, image.config(),
+                    rootfs, cgroupsPath(sandbox, id), user, targetPid)));
+            for (var m : mounted.getMountsList()) {
                 if (m.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
                     Propagation.ensureShared(Path.of(m.getHostPath()));
                 }
@@ -217,6 +225,18 @@ final class ContainerCreator {
             Trees.delete(store.dirOf(id).resolve(RESTORE));
         } catch (IOException e) {
             LOG.warn("container {}: cannot remove its unpacked checkpoint: {}", id, e.getMessage());
+        }
+    }
+
+    /** Refuses, before anything is made, mounts the handler's runtime cannot make as asked. */
+    private static void refuseWhatTheRuntimeCannotDo(OciRuntime runtime, ContainerConfig config) {
+        for (var m : config.getMountsList()) {
+            if (m.getRecursiveReadOnly()) {
+                runtime.recursiveReadOnlyProblem().ifPresent(why -> {
+                    throw RuntimeServiceException.invalid("recursive read-only mount at " + m.getContainerPath()
+                            + ": runtime handler " + runtime.handler() + " cannot make one here: " + why);
+                });
+            }
         }
     }
 

@@ -22,6 +22,7 @@ import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.runtime.cdi.CdiRegistry;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodContainers;
 import io.jcri.runtime.sandbox.PodSandboxes;
@@ -79,7 +80,7 @@ public final class ContainerService implements PodContainers {
      */
     public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageService images,
                             OciRuntimes runtimes, ContainerMonitor monitor, ConmonExec execs, SpecBuilder specs,
-                            RootfsMounter rootfs, Criu criu, Clock clock) {
+                            RootfsMounter rootfs, Criu criu, CdiRegistry cdi, Clock clock) {
         this.store = store;
         this.checkpointer = new Checkpointer(store, criu);
         this.rootfs = rootfs;
@@ -90,8 +91,8 @@ public final class ContainerService implements PodContainers {
         this.execs = execs;
         this.specs = specs;
         this.exits = new ContainerExits(store, monitor, () -> lifecycle);
-        this.creator = new ContainerCreator(store, images, monitor, specs, rootfs, this::nowNanos,
-                () -> lifecycle, criu);
+        this.creator = new ContainerCreator(store, images, monitor, specs, rootfs,
+                new CdiInjection(cdi, new HostDevices()), this::nowNanos, () -> lifecycle, criu);
     }
 
     /** Opens the container store and prepares the OCI runtimes and the monitor from the settings. */
@@ -111,7 +112,7 @@ public final class ContainerService implements PodContainers {
                 ContainerRecord.class, ContainerRecord::id);
         return new ContainerService(store, sandboxes, images, runtimes, monitor,
                 new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs, RootfsMounter.OVERLAY, criu,
-                Clock.systemUTC());
+                new CdiRegistry(s.cdiSpecDirs()), Clock.systemUTC());
     }
 
     /** Registers who hears of containers created, started, stopped and removed (GetContainerEvents). */
@@ -477,15 +478,17 @@ public final class ContainerService implements PodContainers {
     }
 
     /**
-     * The configured handlers with what they can do, for Status: both runc 1.1 and crun 1.8 apply recursive
-     * read-only mounts ("rro"); only crun runs pods in their own user namespace. The default handler is listed
-     * under the empty name too, as CRI asks.
+     * The configured handlers with what they can do, for Status: recursive read-only mounts as probed (the
+     * kernel's mount_setattr and the runtime's "rro"); only crun runs pods in their own user namespace. The
+     * default handler is listed under the empty name too, as CRI asks.
      */
     public List<io.jcri.cri.v1.RuntimeHandler> runtimeHandlers() {
         return java.util.stream.Stream.concat(java.util.stream.Stream.of(""),
                 runtimes.all().keySet().stream().sorted()).map(name -> io.jcri.cri.v1.RuntimeHandler.newBuilder()
                 .setName(name).setFeatures(io.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder()
-                        .setRecursiveReadOnlyMounts(true).setUserNamespaces(sandboxes.userNamespaces(name)))
+                        .setRecursiveReadOnlyMounts(runtimes.forHandler(sandboxes.resolveHandler(name))
+                                .map(rt -> rt.recursiveReadOnlyProblem().isEmpty()).orElse(false))
+                        .setUserNamespaces(sandboxes.userNamespaces(name)))
                 .build()).toList();
     }
 

@@ -2,6 +2,7 @@ package io.jcri.runtime.container;
 
 import io.jcri.oci.runtime.OciRuntimes;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,10 +15,13 @@ import java.util.Map;
  * @param ulimits   the node's default ulimits for containers, by name ({@code nofile}, ...)
  * @param cgroupV2  whether the host uses the unified cgroup hierarchy
  * @param criu      the CRIU binary (name or path) for checkpoint and restore
+ * @param cdiSpecDirs the directories of CDI spec files, lowest priority first
  */
 public record ContainerSettings(Path stateRoot, Path runRoot, Map<String, OciRuntimes.HandlerConfig> handlers,
-                                String conmon, Map<String, Long> ulimits, boolean cgroupV2, String criu) {
+                                String conmon, Map<String, Long> ulimits, boolean cgroupV2, String criu,
+                                List<Path> cdiSpecDirs) {
     public ContainerSettings {
+        cdiSpecDirs = List.copyOf(cdiSpecDirs);
         handlers = Map.copyOf(handlers);
         ulimits = Map.copyOf(ulimits);
     }

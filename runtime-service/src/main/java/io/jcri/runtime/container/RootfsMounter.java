@@ -17,6 +17,11 @@ public interface RootfsMounter {
         }
 
         @Override
+        public Path mountImageVolume(Path containerDir, int index, List<Path> layers) {
+            return RootfsOverlay.mountImageVolume(containerDir, index, layers);
+        }
+
+        @Override
         public void unmount(Path containerDir) {
             RootfsOverlay.unmount(containerDir);
         }
@@ -25,6 +30,9 @@ public interface RootfsMounter {
     /** Mounts the rootfs of the container in {@code containerDir} over {@code layers} (lowest first); its path. */
     Path mount(Path containerDir, List<Path> layers);
 
-    /** Unmounts it; nothing to do when it is not mounted. */
+    /** Mounts the layers read-only as the container's image volume number {@code index}; its path. */
+    Path mountImageVolume(Path containerDir, int index, List<Path> layers);
+
+    /** Unmounts it and the image volumes; nothing to do for what is not mounted. */
     void unmount(Path containerDir);
 }

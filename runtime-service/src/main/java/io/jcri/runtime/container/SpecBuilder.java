@@ -131,7 +131,7 @@ public final class SpecBuilder {
         annotations.put("io.kubernetes.cri.container-name", c.getMetadata().getName());
         return new OciSpec(OciSpec.VERSION, process, new OciSpec.Root(in.rootfs().toString(),
                 sc.getReadonlyRootfs() ? Boolean.TRUE : null),
-                hostname(in.sandbox(), ownUserns), mounts(in, privileged),
+                hostname(in.sandbox(), ownUserns), mounts(in, privileged), null,
                 annotations, linux);
     }
 
@@ -365,11 +365,8 @@ public final class SpecBuilder {
         }
     }
 
+    /** A CRI mount as a bind mount; an image volume's host path is its mounted image (see ImageVolumes). */
     private static OciSpec.Mount bind(Mount m) {
-        if (!m.getImage().getImage().isEmpty()) {
-            throw RuntimeServiceException.invalid("image volumes are not supported (mount at "
-                    + m.getContainerPath() + ")");
-        }
         if (!m.getContainerPath().startsWith("/")) {
             throw RuntimeServiceException.invalid("mount destination '" + m.getContainerPath()
                     + "' must be an absolute path");
@@ -394,6 +391,9 @@ public final class SpecBuilder {
                         + " needs private propagation");
             }
             options.add("rro");
+        }
+        if (!m.getImage().getImage().isEmpty()) {
+            options.addAll(List.of("nosuid", "nodev", "noexec"));
         }
         options.add(m.getReadonly() ? "ro" : "rw");
         return new OciSpec.Mount(m.getContainerPath(), "bind", m.getHostPath(), options);

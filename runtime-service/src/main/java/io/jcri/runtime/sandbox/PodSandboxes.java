@@ -19,4 +19,7 @@ public interface PodSandboxes {
 
     /** Whether pods of {@code handler} (empty: the default handler) may have their own user namespace. */
     boolean userNamespaces(String handler);
+
+    /** The handler pods asking for {@code handler} run with: the default handler for the empty name. */
+    String resolveHandler(String handler);
 }

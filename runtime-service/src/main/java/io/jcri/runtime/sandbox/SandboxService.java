@@ -133,7 +133,7 @@ public final class SandboxService implements PodSandboxes {
     public String run(PodSandboxConfig config, String runtimeHandler) {
         SandboxConfigCheck.check(config);
         PodSandboxMetadata md = config.getMetadata();
-        String handler = runtimeHandler.isEmpty() ? settings.defaultHandler() : runtimeHandler;
+        String handler = resolveHandler(runtimeHandler);
         if (!settings.handlers().contains(handler)) {
             throw RuntimeServiceException.invalid("unknown runtime handler '" + handler + "'; configured: "
                     + settings.handlers().stream().sorted().toList());
@@ -170,7 +170,12 @@ public final class SandboxService implements PodSandboxes {
     /** Whether pods of {@code handler} (empty: the default handler) may have their own user namespace. */
     @Override
     public boolean userNamespaces(String handler) {
-        return settings.usernsHandlers().contains(handler.isEmpty() ? settings.defaultHandler() : handler);
+        return settings.usernsHandlers().contains(resolveHandler(handler));
+    }
+
+    @Override
+    public String resolveHandler(String handler) {
+        return handler.isEmpty() ? settings.defaultHandler() : handler;
     }
 
     /** Stops the sandbox's containers, network and infra process; unknown ids and repeated stops are fine. */

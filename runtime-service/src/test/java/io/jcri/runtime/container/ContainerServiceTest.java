@@ -70,6 +70,11 @@ class ContainerServiceTest {
             }
 
             @Override
+            public Path mountImageVolume(Path containerDir, int index, List<Path> layers) {
+                throw new AssertionError("no create here");
+            }
+
+            @Override
             public void unmount(Path containerDir) {
                 unmounted.add(containerDir.getFileName().toString());
             }
@@ -77,7 +82,7 @@ class ContainerServiceTest {
         // Images, exec and specs belong to create, exec and updates, which other tests cover.
         ContainerService s = new ContainerService(store, pods, null, OciRuntimes.of(Map.of("runc", runtime)), monitor,
                 null, null, mounter, io.jcri.oci.checkpoint.Criu.unavailable("no CRIU in unit tests"),
-                Clock.fixed(NOW, ZoneOffset.UTC));
+                new io.jcri.runtime.cdi.CdiRegistry(List.of()), Clock.fixed(NOW, ZoneOffset.UTC));
         s.useLifecycle((id, sandboxId, type, at) -> events.add(type));
         return s;
     }
@@ -247,6 +252,11 @@ class ContainerServiceTest {
         }
 
         @Override
+        public Optional<String> recursiveReadOnlyProblem() {
+            return Optional.empty();
+        }
+
+        @Override
         public Optional<String> problem() {
             return Optional.empty();
         }
@@ -398,6 +408,11 @@ class ContainerServiceTest {
         @Override
         public boolean userNamespaces(String handler) {
             return false;
+        }
+
+        @Override
+        public String resolveHandler(String handler) {
+            return handler.isEmpty() ? "runc" : handler;
         }
     }
 }
