@@ -95,19 +95,32 @@ public final class CniConfigLoader {
                 if (!(p instanceof ObjectNode po) || po.path("type").asText("").isEmpty()) {
                     throw new CniException("every plugin needs a 'type'");
                 }
+                checkType(po.path("type").asText());
                 plugins.add(po);
             }
         } else {
             if (obj.path("type").asText("").isEmpty()) {
                 throw new CniException("plugin configuration needs a 'type'");
             }
+            checkType(obj.path("type").asText());
             plugins.add(obj);
         }
         return new NetworkConfigList(source, name, version, plugins, obj);
     }
 
+    /**
+     * A plugin type names a file in one of the bin dirs, as libcni's FindInPath: one path element, so that a
+     * configuration cannot run {@code /abs/path} or {@code ../x} (only whoever writes the conf dir can anyway).
+     */
+    static void checkType(String type) {
+        if (type.equals(".") || type.equals("..") || type.contains("/") || type.indexOf('\0') >= 0) {
+            throw new CniException("plugin type '" + type + "' is not a file name in the CNI bin dirs");
+        }
+    }
+
     /** The plugin executable of {@code type} in the bin dirs. */
     public Optional<Path> findPlugin(String type) {
+        checkType(type);
         return binDirs.stream().map(d -> d.resolve(type)).filter(Files::isExecutable).findFirst();
     }
 

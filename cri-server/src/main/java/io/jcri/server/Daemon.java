@@ -188,7 +188,13 @@ public final class Daemon {
         // tests take as "the daemon is up".
         if (config.inspect().enabled()) {
             inspect = InspectServer.start(Path.of(config.inspectSocket()), config.server().socketGroup(), runtimeApi,
-                    imageApi, reloader::runningJson, Path.of(config.state().root(), "containers"));
+                    imageApi, reloader::runningJson, Path.of(config.state().root(), "containers"),
+                    config.inspect().maxConnections());
+            Gauge.builder("jcri.inspect.connections", inspect, InspectServer::openConnections)
+                    .description("inspect API connections being served").register(meters);
+            FunctionCounter.builder("jcri.inspect.connections.refused", inspect, InspectServer::refusedConnections)
+                    .description("inspect API connections closed at once: inspect.max_connections were open")
+                    .register(meters);
         }
         ready.set(true);
         // Assigned as soon as it runs, so that stop() shuts it down even when the socket cannot be put in place.

@@ -146,6 +146,8 @@ public final class Main implements Callable<Integer> {
     }
 
     private static void configureLogging(String level) {
+        // Log records go to standard error; strings from outside in them must not forge records (see the class).
+        System.setErr(new EscapingLogStream(System.err));
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");

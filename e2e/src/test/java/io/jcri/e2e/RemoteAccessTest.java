@@ -145,7 +145,7 @@ class RemoteAccessTest {
             assertRefused(c);
         }
         assertThat(jcri.logText()).doesNotContainPattern("remote \\w+ from \\S+ subject CN=client-z")
-                .contains("refused a client with subject CN=client-z: client subject CN client-z is not in "
+                .contains("refused a client with subject CN=client-z: client subject client-z is not in "
                         + "remote.allowed_subjects");
     }
 
@@ -175,6 +175,52 @@ class RemoteAccessTest {
             jcri.hangup();
             awaitLog(jcri, "reload of ", reloads + 2);
         }
+    }
+
+    /**
+     * Revocation at a SIGHUP: a subject taken off {@code allowed_subjects} loses its open connection at the next
+     * call, and a TLS session it resumed before the reload cannot be resumed after it.
+     */
+    @Test
+    void aSubjectRemovedAtSighupLosesItsOpenConnectionAndItsResumedSession() throws Exception {
+        Certificates.Issued b = ca.client("client-b");
+        Path session = dir.resolve("client-b.session");
+        String before = Files.readString(jcri.configFile());
+        int reloads = count(jcri.logText(), "reload of ");
+        try (CriClients open = client(b)) {
+            assertThat(open.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName())
+                    .isEqualTo("jcri");
+            assertThat(sessionHandshake(b, session, false)).contains("New,");
+            assertThat(sessionHandshake(b, session, true)).as("resumed before the reload").contains("Reused,");
+
+            Files.writeString(jcri.configFile(), before.replace("\"client-a\", \"client-b\"", "\"client-a\""));
+            jcri.hangup();
+            awaitLog(jcri, "reload of ", reloads + 1);
+
+            assertThatThrownBy(() -> open.runtime().version(VersionRequest.getDefaultInstance()))
+                    .as("the next call on the connection opened before the reload")
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+            assertThat(sessionHandshake(b, session, true)).as("the session of before the reload")
+                    .doesNotContain("Reused,");
+            assertThat(jcri.logText()).contains("refused a client with subject CN=client-b");
+        } finally {
+            Files.writeString(jcri.configFile(), before);
+            jcri.hangup();
+            awaitLog(jcri, "reload of ", reloads + 2);
+        }
+    }
+
+    /** {@code openssl s_client} over TLS 1.2 saving its session to {@code session}, or resuming it; its output. */
+    private static String sessionHandshake(Certificates.Issued cert, Path session, boolean resume) throws Exception {
+        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                "-CAfile", ca.cert().toString(), "-cert", cert.cert().toString(), "-key", cert.key().toString(),
+                resume ? "-sess_in" : "-sess_out", session.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     /** {@code openssl s_client} with a good client certificate and {@code protocol}; its output. */

@@ -131,6 +131,9 @@ public final class ConfigLoader {
         if (c.streaming().requestTimeoutSeconds() <= 0) {
             problems.add("key 'streaming.request_timeout_seconds' expects a number > 0");
         }
+        if (c.inspect().maxConnections() < 1) {
+            problems.add("key 'inspect.max_connections' expects a number > 0");
+        }
         if (c.streaming().maxConnections() < 1) {
             problems.add("key 'streaming.max_connections' expects a number > 0");
         }

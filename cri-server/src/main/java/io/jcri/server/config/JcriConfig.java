@@ -21,7 +21,7 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
         streaming = Objects.requireNonNullElseGet(streaming, () -> new Streaming(null, null, null, null, null, null, null));
         metrics = Objects.requireNonNullElseGet(metrics, () -> new Metrics(null, null, null));
         remote = Objects.requireNonNullElseGet(remote, () -> new Remote(null, null, null, null, null));
-        inspect = Objects.requireNonNullElseGet(inspect, () -> new Inspect(null, null));
+        inspect = Objects.requireNonNullElseGet(inspect, () -> new Inspect(null, null, null));
         checkpoint = Objects.requireNonNullElseGet(checkpoint, () -> new Checkpoint(null));
         cdi = Objects.requireNonNullElseGet(cdi, () -> new Cdi(null));
     }
@@ -162,10 +162,11 @@ public record JcriConfig(Server server, State state, Runtime runtime, Cni cni, I
      * The read-only HTTP inspect API on a UNIX socket. An empty socket path means {@code jcri-inspect.sock} in the
      * run root, so that daemons with their own run roots never share one.
      */
-    public record Inspect(Boolean enabled, String socket) {
+    public record Inspect(Boolean enabled, String socket, Integer maxConnections) {
         public Inspect {
             enabled = Objects.requireNonNullElse(enabled, true);
             socket = Objects.requireNonNullElse(socket, "");
+            maxConnections = Objects.requireNonNullElse(maxConnections, 64);
         }
     }
 

@@ -24,6 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,21 +49,29 @@ public final class InspectServer implements AutoCloseable {
     private final ExecutorService connections = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("inspect-timeouts").factory());
+    private final int maxConnections;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
 
-    private InspectServer(Path socket, ServerSocketChannel listener, InspectRoutes routes) {
+    private InspectServer(Path socket, ServerSocketChannel listener, InspectRoutes routes, int maxConnections) {
         this.socket = socket;
         this.listener = listener;
         this.routes = routes;
+        this.maxConnections = maxConnections;
     }
 
     /**
      * Binds {@code socket} (replacing a stale file, refusing one another server answers on), gives it mode 0660
      * and {@code group}, and serves.
      *
-     * @param containersDir where container bundles live ({@code <state root>/containers})
+     * @param containersDir  where container bundles live ({@code <state root>/containers})
+     * @param maxConnections connections served at once; one more is closed as soon as it is accepted (each holds
+     *                       a virtual thread, a descriptor and up to 30 s of a timer: a local client opening them
+     *                       without end must not take the daemon's descriptors)
      */
     public static InspectServer start(Path socket, String group, RuntimeServiceImpl runtime, ImageServiceImpl images,
-                                      Supplier<String> configJson, Path containersDir) throws IOException {
+                                      Supplier<String> configJson, Path containersDir, int maxConnections)
+            throws IOException {
         Files.createDirectories(socket.getParent());
         if (Files.exists(socket)) {
             if (RestrictedSocket.answers(socket)) {
@@ -79,7 +89,7 @@ public final class InspectServer implements AutoCloseable {
                     + ": " + e.getMessage());
         }
         InspectServer server = new InspectServer(socket, ch,
-                new InspectRoutes(runtime, images, configJson, containersDir));
+                new InspectRoutes(runtime, images, configJson, containersDir), maxConnections);
         Thread.ofPlatform().daemon().name("inspect-accept").start(server::acceptLoop);
         LOG.info("inspect API on unix://{}", socket);
         return server;
@@ -89,13 +99,36 @@ public final class InspectServer implements AutoCloseable {
         while (listener.isOpen()) {
             try {
                 SocketChannel client = listener.accept();
-                connections.execute(() -> serve(client));
+                if (open.incrementAndGet() > maxConnections) {
+                    open.decrementAndGet();
+                    refused.incrementAndGet();
+                    LOG.warn("inspect API: refusing a connection: {} are open already", maxConnections);
+                    closeQuietly(client);
+                    continue;
+                }
+                connections.execute(() -> {
+                    try {
+                        serve(client);
+                    } finally {
+                        open.decrementAndGet();
+                    }
+                });
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
                 LOG.warn("inspect API: accept failed: {}", e.getMessage());
             }
         }
+    }
+
+    /** Connections being served now. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    /** Connections closed at once since the start: {@code inspect.max_connections} were open. */
+    public long refusedConnections() {
+        return refused.get();
     }
 
     private void serve(SocketChannel client) {

@@ -5,16 +5,15 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.jcri.cri.CriClients;
 import io.jcri.server.DaemonStartException;
 import io.jcri.server.config.JcriConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +24,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RemoteListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteListener.class);
+    /** How long a connection lives; each call is checked anyway, this bounds the streams of before a reload. */
+    static final Duration MAX_CONNECTION_AGE = Duration.ofHours(1);
+    static final Duration MAX_CONNECTION_AGE_GRACE = Duration.ofMinutes(1);
 
     private final Server server;
     private final RemoteTls tls;
@@ -46,20 +48,19 @@ public final class RemoteListener implements AutoCloseable {
         } catch (IOException e) {
             throw new DaemonStartException(e.getMessage());
         }
-        SslContext context;
-        try {
-            context = tls.serverContext();
-        } catch (SSLException e) {
-            throw new DaemonStartException("remote TLS: " + e.getMessage());
-        }
         NettyServerBuilder builder = NettyServerBuilder.forAddress(socketAddress(remote.address()))
-                .sslContext(context)
+                .sslContext(tls.serverContext())
                 .executor(executor)
                 .maxInboundMessageSize(CriClients.MAX_MESSAGE_BYTES)
-                .handshakeTimeout(10, TimeUnit.SECONDS);
+                .handshakeTimeout(10, TimeUnit.SECONDS)
+                // a connection (and a stream in it) opened before a reload does not outlive its settings for long
+                .maxConnectionAge(MAX_CONNECTION_AGE.toSeconds(), TimeUnit.SECONDS)
+                .maxConnectionAgeGrace(MAX_CONNECTION_AGE_GRACE.toSeconds(), TimeUnit.SECONDS);
         RemoteCallLog log = new RemoteCallLog();
+        CallCheck check = new CallCheck(tls::policy);
         for (ServerServiceDefinition s : services) {
-            builder.addService(ServerInterceptors.intercept(s, interceptor, log));
+            // the last interceptor runs first: a call is checked before it is logged and served
+            builder.addService(ServerInterceptors.intercept(s, interceptor, log, check));
         }
         Server server = builder.build();
         try {
@@ -71,6 +72,10 @@ public final class RemoteListener implements AutoCloseable {
         LOG.info("serving CRI v1 remotely on tcp://{} (mutual TLS; client CA {}{})", remote.address(),
                 remote.clientCaFile(), remote.allowedSubjects().isEmpty() ? ""
                         : "; subjects " + remote.allowedSubjects());
+        if (remote.allowedSubjects().isEmpty()) {
+            LOG.warn("remote.allowed_subjects is empty: every certificate the client CA {} issued gets in",
+                    remote.clientCaFile());
+        }
         return new RemoteListener(server, tls);
     }
 
@@ -87,6 +92,10 @@ public final class RemoteListener implements AutoCloseable {
     /** Re-reads the certificate, key, client CA and allowed subjects; the listener and its address stay. */
     public void reload(JcriConfig.Remote remote) throws IOException {
         tls.reload(remote);
+        if (remote.allowedSubjects().isEmpty()) {
+            LOG.warn("remote.allowed_subjects is empty: every certificate the client CA {} issued gets in",
+                    remote.clientCaFile());
+        }
     }
 
     /** The bound port (the configured one, or the one picked for port 0). */

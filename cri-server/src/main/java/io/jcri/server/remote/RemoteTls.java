@@ -1,17 +1,16 @@
 package io.jcri.server.remote;
 
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolNegotiator;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
-import io.grpc.util.AdvancedTlsX509KeyManager;
-import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.grpc.util.CertificateUtils;
 import io.jcri.server.config.JcriConfig;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,67 +20,69 @@ import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSessionContext;
 
 /**
- * The remote listener's TLS: its certificate and key, the CA client certificates must chain to, and the optional
- * list of subject CNs allowed in. Key and trust material sit behind managers that are consulted at every
- * handshake, so {@link #reload} swaps them for new connections while the listener keeps running.
+ * The remote listener's TLS: its certificate and key, and the {@link ClientPolicy} (client CAs and allowed
+ * subjects) of the configuration last loaded, kept as one unit: {@link #reload} builds a whole new server context
+ * (with its own session cache and ticket keys, so sessions of before the reload cannot be resumed) and policy, then
+ * swaps both in at once; a file that cannot be used changes nothing.
  */
 final class RemoteTls {
     private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-    private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
-    private final AdvancedTlsX509TrustManager trust;
-    private volatile Set<String> allowedSubjects = Set.of();
+    /** What one configuration makes: the context new connections get, and the policy every call is checked by. */
+    private record Material(SslContext context, ClientPolicy policy) {
+    }
 
-    private RemoteTls() throws CertificateException {
-        trust = AdvancedTlsX509TrustManager.newBuilder()
-                .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
-                .setSslSocketAndEnginePeerVerifier(new SubjectCheck())
-                .build();
+    private volatile Material current;
+
+    private RemoteTls(Material current) {
+        this.current = current;
     }
 
     /** Reads the files {@code remote} names; a file that cannot be used fails with its key and path. */
     static RemoteTls load(JcriConfig.Remote remote) throws IOException {
-        RemoteTls tls;
-        try {
-            tls = new RemoteTls();
-        } catch (CertificateException e) {
-            throw new IOException("remote TLS: " + e.getMessage(), e);
-        }
-        tls.reload(remote);
-        return tls;
+        return new RemoteTls(material(remote));
     }
 
-    /**
-     * Reads the certificate, key, client CA and allowed subjects again; new handshakes use them. When a file is
-     * unusable nothing changes and the exception names it.
-     */
+    /** Reads the certificate, key, client CA and allowed subjects again; see the class. */
     void reload(JcriConfig.Remote remote) throws IOException {
+        current = material(remote);
+    }
+
+    /** The policy of the configuration in force. */
+    ClientPolicy policy() {
+        return current.policy();
+    }
+
+    /** The server context: each new connection gets an engine of the configuration in force. */
+    SslContext serverContext() {
+        return new Switching();
+    }
+
+    private static Material material(JcriConfig.Remote remote) throws IOException {
         try {
-            // everything is parsed and checked before anything is swapped in: a bad file leaves the old material
             X509Certificate[] chain = certificates("remote.tls_cert_file", remote.tlsCertFile());
             PrivateKey key;
             try (InputStream in = Files.newInputStream(Path.of(remote.tlsKeyFile()))) {
                 key = CertificateUtils.getPrivateKey(in);
             }
             requireMatch(chain[0], key);
-            X509Certificate[] ca = certificates("remote.client_ca_file", remote.clientCaFile());
-            keys.updateIdentityCredentials(chain, key);
-            trust.updateTrustCredentials(ca);
+            ClientPolicy policy = ClientPolicy.of(certificates("remote.client_ca_file", remote.clientCaFile()),
+                    remote.allowedSubjects());
+            SslContext context = GrpcSslContexts.configure(SslContextBuilder.forServer(key, chain), SslProvider.JDK)
+                    .trustManager(new RefusalLog(policy))
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .protocols(PROTOCOLS)
+                    .build();
+            return new Material(context, policy);
         } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
             throw new IOException("remote TLS from remote.tls_cert_file " + remote.tlsCertFile()
                     + ", remote.tls_key_file " + remote.tlsKeyFile() + " and remote.client_ca_file "
                     + remote.clientCaFile() + ": " + e.getMessage(), e);
         }
-        allowedSubjects = Set.copyOf(remote.allowedSubjects());
     }
 
     private static X509Certificate[] certificates(String key, String file) throws IOException,
@@ -116,53 +117,36 @@ final class RemoteTls {
         }
     }
 
-    /** A server context that requires a client certificate and speaks TLS 1.3 or 1.2. */
-    SslContext serverContext() throws SSLException {
-        return GrpcSslContexts.configure(SslContextBuilder.forServer(keys), SslProvider.JDK)
-                .trustManager(new RefusalLog(trust))
-                .clientAuth(ClientAuth.REQUIRE)
-                .protocols(PROTOCOLS)
-                .build();
-    }
-
-    /** The CN of a certificate's subject, if it has one. */
-    static Optional<String> commonName(X509Certificate cert) {
-        try {
-            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return Optional.of(rdn.getValue().toString());
-                }
-            }
-        } catch (InvalidNameException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
-    }
-
-    /** Refuses, during the handshake, a chain-valid client whose CN is not on a non-empty allow list. */
-    private final class SubjectCheck implements AdvancedTlsX509TrustManager.SslSocketAndEnginePeerVerifier {
+    /** The listener's one context, answering each new connection with the context of the moment. */
+    private final class Switching extends SslContext {
         @Override
-        public void verifyPeerCertificate(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            check(chain);
+        public boolean isClient() {
+            return false;
         }
 
         @Override
-        public void verifyPeerCertificate(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            check(chain);
+        public List<String> cipherSuites() {
+            return current.context().cipherSuites();
         }
 
-        private void check(X509Certificate[] chain) throws CertificateException {
-            Set<String> allowed = allowedSubjects;
-            if (allowed.isEmpty()) {
-                return;
-            }
-            Optional<String> cn = chain.length == 0 ? Optional.empty() : commonName(chain[0]);
-            if (cn.isEmpty() || !allowed.contains(cn.get())) {
-                throw new CertificateException("client subject CN " + cn.orElse("(none)")
-                        + " is not in remote.allowed_subjects");
-            }
+        @Override
+        public ApplicationProtocolNegotiator applicationProtocolNegotiator() {
+            return current.context().applicationProtocolNegotiator();
+        }
+
+        @Override
+        public SSLEngine newEngine(ByteBufAllocator alloc) {
+            return current.context().newEngine(alloc);
+        }
+
+        @Override
+        public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
+            return current.context().newEngine(alloc, peerHost, peerPort);
+        }
+
+        @Override
+        public SSLSessionContext sessionContext() {
+            return current.context().sessionContext();
         }
     }
 }

@@ -3,8 +3,7 @@ package io.jcri.image.layer;
 import io.jcri.oci.sys.Syscalls;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The modification times of a layer's directories, set once their entries exist (creating an entry changes its
@@ -16,7 +15,8 @@ import java.util.Map;
 final class DirectoryTimes {
     static final int BATCH = 1 << 16;
 
-    private final Map<Path, FileTime> pending = new HashMap<>();
+    /** By path string, sorted, so that the directories beneath one are one range. */
+    private final TreeMap<String, FileTime> pending = new TreeMap<>();
     private final int batch;
 
     DirectoryTimes() {
@@ -30,13 +30,21 @@ final class DirectoryTimes {
 
     void remember(Path dir, FileTime mtime) {
         if (mtime == null) {
-            pending.remove(dir);
+            pending.remove(dir.toString());
             return;
         }
-        pending.put(dir, mtime);
+        pending.put(dir.toString(), mtime);
         if (pending.size() >= batch) {
             apply();
         }
+    }
+
+    /** Drops {@code dir} and every directory beneath it: it is being replaced. */
+    void forget(Path dir) {
+        String d = dir.toString();
+        pending.remove(d);
+        // the names beneath d are those from "d/" up to, not including, "d0" ('0' follows '/')
+        pending.subMap(d + "/", d + "0").clear();
     }
 
     int pending() {
@@ -45,7 +53,7 @@ final class DirectoryTimes {
 
     /** Sets every remembered time; setting a directory's time leaves its parent's alone, so order is free. */
     void apply() {
-        pending.forEach(DirectoryTimes::set);
+        pending.forEach((p, t) -> set(Path.of(p), t));
         pending.clear();
     }
 

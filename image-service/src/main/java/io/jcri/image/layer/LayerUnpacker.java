@@ -165,20 +165,20 @@ public final class LayerUnpacker {
         }
         if (base.startsWith(WHITEOUT)) {
             Path hidden = target.resolveSibling(base.substring(WHITEOUT.length()));
-            removeExisting(hidden);
+            removeExisting(hidden, dirTimes);
             Syscalls.mknod(hidden.toString(), Syscalls.S_IFCHR, 0);
             return;
         }
         if (e.isDirectory()) {
             if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                removeExisting(target);
+                removeExisting(target, dirTimes);
                 Files.createDirectory(target);
             }
             applyMetadata(target, e);
             dirTimes.remember(target, e.getLastModifiedTime());
             return;
         }
-        removeExisting(target);
+        removeExisting(target, dirTimes);
         if (e.isSymbolicLink()) {
             Files.createSymbolicLink(target, Path.of(e.getLinkName()));
         } else if (e.isLink()) {
@@ -266,6 +266,8 @@ public final class LayerUnpacker {
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 try {
                     Files.createDirectory(p);
+                    // A parent the tar does not list gets the usual 0755, not jcri's umask (077).
+                    Syscalls.chmod(p.toString(), 0755);
                 } catch (IOException ex) {
                     throw ImageException.internal("creating " + p + ": " + ex.getMessage(), ex);
                 }
@@ -276,7 +278,14 @@ public final class LayerUnpacker {
         return p;
     }
 
-    private static void removeExisting(Path p) throws IOException {
+    /**
+     * Deletes what an entry replaces. A directory's pending times go with it: a symlink put in its place would
+     * otherwise carry them to wherever it points.
+     */
+    private static void removeExisting(Path p, DirectoryTimes dirTimes) throws IOException {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            dirTimes.forget(p);
+        }
         LayerStore.deleteTree(p);
     }
 

@@ -150,14 +150,28 @@ public final class RegistryClient {
         }
     }
 
-    private HttpResponse<InputStream> get(RegistryEndpoint ep, URI uri, String accept, RegistryAuth auth)
+    private HttpResponse<InputStream> get(RegistryEndpoint ep, URI uri, String accept, RegistryAuth given)
             throws IOException, InterruptedException {
+        // A loopback registry reached over plain HTTP without an insecure rule may be anyone's port (a
+        // hostNetwork pod's): it gets no credentials, only an anonymous pull.
+        boolean plainWithoutRule = uri.getScheme().equals("http") && !ep.insecure();
+        RegistryAuth auth = plainWithoutRule ? RegistryAuth.NONE : given;
+        if (plainWithoutRule && !given.equals(RegistryAuth.NONE)) {
+            LOG.debug("registry {} is reached over plain HTTP without insecure = true: pulling without credentials",
+                    ep.host());
+        }
         String scope = "repository:" + ep.repository() + ":pull";
         String tokenKey = ep.host() + " " + scope + " " + owner(auth);
         CachedToken cached = tokens.get(tokenKey);
         String authorization = cached != null && cached.expires().isAfter(Instant.now()) ? cached.header()
                 : initialAuthorization(auth);
-        HttpResponse<InputStream> r = follow(ep.host(), uri, accept, authorization);
+        HttpResponse<InputStream> r = refuseForeignChallenge(ep, follow(ep.host(), uri, accept, authorization));
+        if (r.statusCode() == 401 && plainWithoutRule && !given.equals(RegistryAuth.NONE)) {
+            r.body().close();
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " speaks plain HTTP "
+                    + "and asks for credentials: jcri sends credentials over plain HTTP only to a registry with "
+                    + "insecure = true in registries.conf");
+        }
         if (r.statusCode() == 401) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
             r.body().close();
@@ -171,7 +185,7 @@ public final class RegistryClient {
             } else {
                 throw unauthorized(ep, auth);
             }
-            r = follow(ep.host(), uri, accept, authorization);
+            r = refuseForeignChallenge(ep, follow(ep.host(), uri, accept, authorization));
             if (r.statusCode() == 401) {
                 r.body().close();
                 tokens.remove(tokenKey);
@@ -191,6 +205,18 @@ public final class RegistryClient {
         }
         throw new ImageException(status == 403 ? ErrorKind.FAILED_PRECONDITION : ErrorKind.UNAVAILABLE,
                 "registry " + ep.host() + " answered " + status + " for " + uri);
+    }
+
+    /** A 401 from the host a redirect ended on (a blob's storage) names no realm for the registry's credentials. */
+    private static HttpResponse<InputStream> refuseForeignChallenge(RegistryEndpoint ep, HttpResponse<InputStream> r)
+            throws IOException {
+        if (r.statusCode() == 401 && !hostPort(r.uri()).equals(ep.host())) {
+            r.body().close();
+            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " redirected to "
+                    + hostPort(r.uri()) + ", which asked for credentials: jcri answers only the registry's own "
+                    + "challenges");
+        }
+        return r;
     }
 
     /**

@@ -43,4 +43,14 @@ class DirectoryTimesTest {
         assertThat(times.pending()).isZero();
         assertThat(Files.getLastModifiedTime(first)).isEqualTo(EARLY);
     }
+
+    @Test
+    void forgettingADirectoryForgetsWhatIsBeneathItOnly() throws Exception {
+        DirectoryTimes times = new DirectoryTimes();
+        for (String d : new String[] {"a", "a/b", "a/b/c", "a-b", "ab", "a0"}) {
+            times.remember(Files.createDirectories(dir.resolve(d)), EARLY);
+        }
+        times.forget(dir.resolve("a"));
+        assertThat(times.pending()).isEqualTo(3);
+    }
 }

@@ -42,6 +42,21 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void aDirectoryReplacedByASymlinkTakesItsPendingTimesAlong() throws Exception {
+        Path host = Files.createDirectories(dir.resolve("host/b"));
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(host);
+        byte[] tar = new TarFixture()
+                .dir("a", 0755)
+                .dir("a/b", 0755)
+                .symlink("a", dir.resolve("host").toString())
+                .build();
+        Path root = unpack(tar);
+        assertThat(Files.isSymbolicLink(root.resolve("a"))).isTrue();
+        assertThat(Files.getLastModifiedTime(host)).as("a host directory's time, through the symlink")
+                .isEqualTo(before).isNotEqualTo(java.nio.file.attribute.FileTime.from(TarFixture.MTIME));
+    }
+
+    @Test
     void unpacksFilesDirsLinksModesAndTimes() throws Exception {
         byte[] tar = new TarFixture()
                 .dir("bin", 0755)

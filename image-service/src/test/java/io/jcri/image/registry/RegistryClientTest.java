@@ -119,6 +119,29 @@ class RegistryClientTest {
     }
 
     @Test
+    void aChallengeFromTheHostABlobRedirectEndedOnGetsNoCredentials() throws IOException {
+        storage.removeContext("/data");
+        storage.createContext("/data", x -> {
+            synchronized (storageAuthorizations) {
+                storageAuthorizations.add(String.valueOf(x.getRequestHeaders().getFirst("Authorization")));
+            }
+            // an HTTPS realm: the rule that keeps credentials off plain-HTTP realms does not stop it
+            x.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"https://" + host(storage)
+                    + "/token\",service=\"cdn\"");
+            reply(x, 401, "{}");
+        });
+        RegistryAuth auth = new RegistryAuth("user", "pw", null, null);
+        // with the registry's token cached, the blob request's first answer is the storage host's challenge
+        client.fetchManifest(endpoint(), "1", auth);
+        assertThatThrownBy(() -> client.openBlob(endpoint(), "sha256:" + "d".repeat(64), auth).close())
+                .isInstanceOfSatisfying(ImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
+                .hasMessageContaining("only the registry's own challenges");
+        assertThat(storageTokenRequests.get()).isZero();
+        assertThat(storageAuthorizations).containsOnly("null");
+    }
+
+    @Test
     void wrongCredentialsAreRefusedWithoutRetrying() {
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "bad", null, null)))
                 .isInstanceOfSatisfying(ImageException.class,

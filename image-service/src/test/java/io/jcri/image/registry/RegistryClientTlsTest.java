@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
@@ -154,6 +155,26 @@ class RegistryClientTlsTest {
         RegistryEndpoint ep = new RegistryEndpoint("127.0.0.1:" + port(), "app", false, false);
         assertThat(client.fetchManifest(ep, "1", RegistryAuth.NONE).config()).isNotNull();
         assertThat(client.base(ep).getScheme()).isEqualTo("http");
+    }
+
+    @Test
+    void aLoopbackRegistryReachedOverPlainHttpWithoutARuleGetsNoCredentials() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.createContext("/", x -> {
+            authorizations.add(String.valueOf(x.getRequestHeaders().getFirst("Authorization")));
+            x.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"squatter\"");
+            reply(x, 401, "{}");
+        });
+        server.start();
+        RegistryEndpoint ep = new RegistryEndpoint("127.0.0.1:" + port(), "app", false, false);
+        assertThatThrownBy(() -> client(trusting()).fetchManifest(ep, "1", new RegistryAuth("user", "pw", null,
+                null))).isInstanceOfSatisfying(ImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
+                .hasMessageContaining("insecure = true");
+        assertThatThrownBy(() -> client(trusting()).fetchManifest(ep, "1", new RegistryAuth("", "", null, "tok")))
+                .hasMessageContaining("insecure = true");
+        assertThat(authorizations).isNotEmpty().containsOnly("null");
     }
 
     @Test

@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -86,8 +88,16 @@ public final class ConmonExec {
         Path work = runDir.resolve(req.containerId()).resolve("exec-" + execId);
         try {
             Files.createDirectories(work);
-            // A scratch file for this one call: no need for the fsyncs of an atomic write.
-            Files.write(work.resolve("process.json"), OciSpecJson.write(req.process()));
+            // A scratch file for this one call: no need for the fsyncs of an atomic write. Owner-only: it holds
+            // the container's environment, Secret-backed variables included.
+            try (var out = Files.newByteChannel(work.resolve("process.json"), Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                    "rw-------")))) {
+                java.nio.ByteBuffer spec = java.nio.ByteBuffer.wrap(OciSpecJson.write(req.process()));
+                while (spec.hasRemaining()) {
+                    out.write(spec);
+                }
+            }
             return run(req, execId, work);
         } catch (IOException e) {
             throw new OciException("cannot prepare an exec in " + req.containerId() + ": " + e.getMessage(), e);

@@ -31,6 +31,7 @@ import java.util.Set;
  * {@link NodeSettings} and {@link HostDevices}, so the building itself is a pure function.
  */
 public final class SpecBuilder {
+    static final int CONTAINER_UMASK = 0022;
     private final NodeSettings node;
     private final HostDevices hostDevices;
 
@@ -111,8 +112,9 @@ public final class SpecBuilder {
             throw RuntimeServiceException.invalid("a privileged container needs a privileged pod sandbox");
         }
         List<String> caps = capabilities(sc, privileged, node.grantable());
+        // 022 as under any init: the runtime would otherwise pass on jcri's own umask (077).
         OciSpec.Process process = new OciSpec.Process(c.getTty(),
-                new OciSpec.User(in.user().uid(), in.user().gid(), null, in.user().additionalGids()),
+                new OciSpec.User(in.user().uid(), in.user().gid(), CONTAINER_UMASK, in.user().additionalGids()),
                 args(c, in.image()), env(c, in.image()), cwd(c, in.image()),
                 new OciSpec.Capabilities(caps, caps, ambient(sc), caps, ambient(sc)),
                 node.rlimits(), sc.getNoNewPrivs() ? Boolean.TRUE : null, appArmor(sc),
@@ -123,8 +125,10 @@ public final class SpecBuilder {
                 ownUserns ? PodUserNamespace.gidMappings(in.sandbox().config()) : null,
                 null, resources(c, privileged), in.cgroupsPath(),
                 namespaces(in), devices(c, privileged), seccomp(sc, privileged, caps), rootfsPropagation(c),
-                privileged ? List.of() : paths(sc.getMaskedPathsList(), OciDefaults.MASKED_PATHS),
-                privileged ? List.of() : paths(sc.getReadonlyPathsList(), OciDefaults.READONLY_PATHS), null);
+                // As given, empty included: kubelet sends its default lists for procMount Default and empty ones for
+                // Unmasked (nested containers in a user-namespaced pod need an unmasked /proc).
+                privileged ? List.of() : sc.getMaskedPathsList(),
+                privileged ? List.of() : sc.getReadonlyPathsList(), null);
         Map<String, String> annotations = new LinkedHashMap<>(c.getAnnotationsMap());
         annotations.put("io.kubernetes.cri.container-type", "container");
         annotations.put("io.kubernetes.cri.sandbox-id", in.sandbox().id());
@@ -292,10 +296,6 @@ public final class SpecBuilder {
             }
             default -> null;
         };
-    }
-
-    private static List<String> paths(List<String> configured, List<String> defaults) {
-        return configured.isEmpty() ? defaults : configured;
     }
 
     private List<OciSpec.Namespace> namespaces(Input in) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,14 +30,22 @@ public final class PodFiles {
         return shmRoot.resolve(id);
     }
 
-    /** Writes hostname, hosts and resolv.conf into {@code dir}. */
+    /**
+     * Writes hostname, hosts and resolv.conf into {@code dir}, each 0644: every user of a container reads them
+     * (the directory above, under jcri's state root, keeps other host accounts out).
+     */
     public void write(Path dir, String hostname, String ip, DNSConfig dns) throws IOException {
-        AtomicFiles.write(dir.resolve("hostname"), (hostname + "\n").getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(dir.resolve("hosts"), hosts(hostname, ip).getBytes(StandardCharsets.UTF_8));
+        writeReadable(dir.resolve("hostname"), (hostname + "\n").getBytes(StandardCharsets.UTF_8));
+        writeReadable(dir.resolve("hosts"), hosts(hostname, ip).getBytes(StandardCharsets.UTF_8));
         byte[] resolv = dns.getServersCount() + dns.getSearchesCount() + dns.getOptionsCount() == 0
                 && Files.isReadable(HOST_RESOLV_CONF)
                 ? Files.readAllBytes(HOST_RESOLV_CONF) : resolvConf(dns).getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(dir.resolve("resolv.conf"), resolv);
+        writeReadable(dir.resolve("resolv.conf"), resolv);
+    }
+
+    private static void writeReadable(Path file, byte[] content) throws IOException {
+        AtomicFiles.write(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /** Mounts a fresh 64 MiB tmpfs for the pod's {@code /dev/shm}. */

@@ -180,8 +180,10 @@ class SpecBuilderTest {
     }
 
     @Test
-    void defaultsMaskPathsAndConfigReplacesThem() {
-        assertThat(build(config()).linux().maskedPaths()).isEqualTo(OciDefaults.MASKED_PATHS);
+    void maskedAndReadonlyPathsAreTheConfigsEmptyListsIncluded() {
+        OciSpec unmasked = build(config());
+        assertThat(unmasked.linux().maskedPaths()).as("procMount Unmasked").isEmpty();
+        assertThat(unmasked.linux().readonlyPaths()).as("procMount Unmasked").isEmpty();
         OciSpec spec = build(withSecurity(LinuxContainerSecurityContext.newBuilder().addMaskedPaths("/proc/x")
                 .addReadonlyPaths("/proc/y")));
         assertThat(spec.linux().maskedPaths()).containsExactly("/proc/x");
