@@ -27,5 +27,9 @@ fi
 if ! (. "$here/lib/jdk.sh") >/dev/null 2>&1; then
   "$here/lib/jdk-from-sid.sh"
 fi
+if ! (. "$here/lib/go.sh") >/dev/null 2>&1; then
+  "$here/lib/go-from-sid.sh"   # the e2e tests build the kubelet they run (scripts/kubelet.sh)
+fi
 . "$here/lib/jdk.sh"
-echo "dependencies present; JDK: $JAVA_HOME"
+. "$here/lib/go.sh"
+echo "dependencies present; JDK: $JAVA_HOME; Go: $GO"

@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 module="$root/e2e/kubelet"
-go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+. "$root/scripts/lib/go.sh"
 version=$(sed -n 's/^require k8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$module/go.mod")
 [ -n "$version" ] || { echo "no k8s.io/kubernetes release in $module/go.mod" >&2; exit 1; }
 dir="${JCRI_KUBELET_CACHE:-/var/cache/jcri-test}/kubelet-$version"
@@ -23,7 +23,7 @@ if [ ! -x "$bin" ]; then
   trap 'rm -f "$tmp"' EXIT
   echo "building kubelet $version into $dir" >&2
   (cd "$module" && CGO_ENABLED=0 GOFLAGS="-p=${JCRI_GO_JOBS:-2} -mod=readonly -buildvcs=false" \
-    "$go" build -trimpath -tags providerless -ldflags "$ldflags" -o "$tmp" k8s.io/kubernetes/cmd/kubelet)
+    "$GO" build -trimpath -tags providerless -ldflags "$ldflags" -o "$tmp" k8s.io/kubernetes/cmd/kubelet)
   chmod 0755 "$tmp"
   mv "$tmp" "$bin"
 fi
