@@ -108,6 +108,7 @@ public final class Daemon {
     /** Starts serving; returns once the socket accepts calls. */
     public void start() throws IOException {
         Path socket = Path.of(config.server().socket());
+        PrivateRoots.secure(Path.of(config.state().root()), Path.of(config.state().runRoot()));
         guard = SocketGuard.acquire(Path.of(config.state().root()), socket);
         CniConfigLoader cni = new CniConfigLoader(Path.of(config.cni().confDir()),
                 config.cni().binDirs().stream().map(Path::of).toList());

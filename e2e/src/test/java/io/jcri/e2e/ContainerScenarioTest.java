@@ -233,12 +233,21 @@ class ContainerScenarioTest {
     @ValueSource(strings = {"runc", "crun"})
     void runsAsTheUserAndGroupsOfTheConfigOrTheImage(String handler) throws Exception {
         Pod pod = pod(handler, "users");
+        Path vol = Files.createDirectories(jcri.dir().resolve("users-" + handler));
+        Files.writeString(vol.resolve("token"), "t");
+        Files.setPosixFilePermissions(vol, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(vol.resolve("token"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         String fromConfig = Containers.run(cri, pod.id(), pod.config(), security(Containers.config("cfg", IMAGE,
-                "sleep", "3600"), LinuxContainerSecurityContext.newBuilder()
+                "sleep", "3600").addMounts(Mount.newBuilder().setContainerPath("/var/run/secrets/sa")
+                .setHostPath(vol.toString()).setReadonly(true)), LinuxContainerSecurityContext.newBuilder()
                 .setRunAsUser(Int64Value.newBuilder().setValue(1234)).setRunAsGroup(Int64Value.newBuilder()
                         .setValue(2345)).addSupplementalGroups(3456)));
         assertThat(Containers.sh(cri, fromConfig, "grep -E '^(Uid|Gid|Groups):' /proc/self/status"))
                 .isEqualTo("Uid:\t1234\t1234\t1234\t1234\nGid:\t2345\t2345\t2345\t2345\nGroups:\t2345 3456 \n");
+        // the runtime makes missing mount points with the umask it inherits, whatever jcri's own (077)
+        assertThat(Containers.sh(cri, fromConfig, "cat /var/run/secrets/sa/token; umask")).as("a volume's "
+                + "token under mount points the runtime made, read by a non-root user").isEqualTo("t0022\n");
         String fromImage = Containers.run(cri, pod.id(), pod.config(), Containers.config("img", APP_IMAGE,
                 "sleep", "3600"));
         assertThat(Containers.sh(cri, fromImage, "grep -E '^(Uid|Gid|Groups):' /proc/self/status"))
@@ -281,6 +290,18 @@ class ContainerScenarioTest {
     void privilegedSeesHostDevicesAndSharesMountsBothWays(String handler) throws Exception {
         Path vol = Files.createDirectories(jcri.dir().resolve("shared-" + handler));
         Pod pod = pod(handler, "priv", true, Files.createDirectories(jcri.dir().resolve("logs/priv" + handler)));
+        // jcri does not change the host's propagation: a volume on a private host mount is refused (the volume
+        // is a private mount of its own: this host's / may have been made shared by anyone)
+        host("mount", "--bind", vol.toString(), vol.toString());
+        host("mount", "--make-private", vol.toString());
+        assertThatThrownBy(() -> Containers.create(cri, pod.id(), pod.config(), Containers.config("slave", IMAGE,
+                "sleep", "3600").addMounts(Mount.newBuilder().setContainerPath("/mnt/vol")
+                .setHostPath(vol.toString()).setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER))))
+                .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).contains("which is private");
+                });
+        host("mount", "--make-shared", vol.toString());
         ContainerConfig.Builder c = security(Containers.config("priv", IMAGE, "sleep", "3600")
                 .addMounts(Mount.newBuilder().setContainerPath("/mnt/vol").setHostPath(vol.toString())
                         .setPropagation(MountPropagation.PROPAGATION_BIDIRECTIONAL)),
@@ -300,6 +321,7 @@ class ContainerScenarioTest {
         } finally {
             host("umount", "-l", vol.resolve("from-ctr").toString());
             host("umount", "-l", fromHost.toString());
+            host("umount", "-l", vol.toString());
         }
     }
 

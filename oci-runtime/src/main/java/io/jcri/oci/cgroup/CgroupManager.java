@@ -2,7 +2,9 @@ package io.jcri.oci.cgroup;
 
 import io.jcri.oci.OciException;
 import io.jcri.oci.fs.KernelFiles;
+import io.jcri.oci.sys.Syscalls;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -87,7 +89,7 @@ public final class CgroupManager {
                 if (layout.unified()) {
                     enableControllers(h, path);
                 }
-                Files.createDirectories(dir);
+                makeDirs(dir);
                 if (!layout.unified() && h.has("cpuset")) {
                     inheritCpuset(h, path);
                 }
@@ -242,6 +244,24 @@ public final class CgroupManager {
     }
 
     /** v2: a controller is usable in a cgroup only when every ancestor delegates it through subtree_control. */
+    /**
+     * Creates the missing directories of {@code dir} with 0755, whatever jcri's umask (077): the runtime of a
+     * user-namespaced container (root inside, not on the host) must reach its own cgroup, and monitoring agents
+     * read cgroups as any user.
+     */
+    private static void makeDirs(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        makeDirs(dir.getParent());
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException raced) {
+            return; // whoever made it sets its mode
+        }
+        Syscalls.chmod(dir.toString(), 0755);
+    }
+
     private static void enableControllers(CgroupLayout.Hierarchy h, String path) throws IOException {
         Path root = Path.of(h.mountPoint());
         Path current = root;
@@ -256,7 +276,7 @@ public final class CgroupManager {
                 }
             }
             current = current.resolve(part);
-            Files.createDirectories(current);
+            makeDirs(current);
         }
     }
 

@@ -96,7 +96,7 @@ public final class RuntimeExec implements StreamSession {
             int slave = pty.openSlave();
             int pid;
             try {
-                pid = PosixSpawn.spawn(argv, ENV, null, Map.of(0, slave, 1, slave, 2, slave));
+                pid = PosixSpawn.spawn(PosixSpawn.withUmask022(argv), ENV, null, Map.of(0, slave, 1, slave, 2, slave));
             } finally {
                 LibC.INSTANCE.close(slave);
             }
@@ -122,7 +122,8 @@ public final class RuntimeExec implements StreamSession {
         }
         ExecPipes pipes = new ExecPipes(stdio.stdin(), stdio.stdout(), stdio.stderr());
         try {
-            int pid = PosixSpawn.spawn(argv, ENV, null, Map.of(0, orNull(pipes.childStdin(), devNull),
+            int pid = PosixSpawn.spawn(PosixSpawn.withUmask022(argv), ENV, null,
+                    Map.of(0, orNull(pipes.childStdin(), devNull),
                     1, orNull(pipes.childStdout(), devNull), 2, orNull(pipes.childStderr(), devNull)));
             pipes.spawned();
             RuntimeExec e = new RuntimeExec(id, workDir, pipes.stdin("exec-stdin-" + id),

@@ -98,7 +98,8 @@ public final class Conmon implements ContainerMonitor {
             throw e;
         }
         try {
-            int pid = PosixSpawn.spawn(argv(req, dir), env(), dir.resolve("conmon.out").toString(),
+            int pid = PosixSpawn.spawn(PosixSpawn.withUmask022(argv(req, dir)), env(),
+                    dir.resolve("conmon.out").toString(),
                     Map.of(SYNC_FD, sync[1], START_FD, start[0]));
             closeAll(sync[1], start[0]);
             sync[1] = -1;

@@ -119,7 +119,7 @@ public final class ConmonExec {
             Syscalls.pipe(out, "exec output");
             Syscalls.pipe(err, "exec output");
             Syscalls.pipe(sync, "exec output");
-            pid = PosixSpawn.spawn(argv(req, execId, work), env(), null,
+            pid = PosixSpawn.spawn(PosixSpawn.withUmask022(argv(req, execId, work)), env(), null,
                     Map.of(0, devNull, 1, out[1], 2, err[1], SYNC_FD, sync[1]), work.toString());
             closeAll(out[1], err[1], sync[1]);
             out[1] = -1;

@@ -30,6 +30,8 @@ public final class RootfsOverlay {
             Files.createDirectories(rootfs);
             Files.createDirectories(upper);
             Files.createDirectories(work);
+            // The merged root takes the upper dir's mode: 0755 as in any image, whatever jcri's umask (077).
+            Syscalls.chmod(upper.toString(), 0755);
         } catch (IOException e) {
             throw new OciException("cannot prepare " + containerDir + ": " + e.getMessage(), e);
         }

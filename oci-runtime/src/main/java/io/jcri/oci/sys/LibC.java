@@ -45,6 +45,8 @@ public interface LibC extends Library {
 
     int chmod(String path, int mode);
 
+    int umask(int mask);
+
     int close(int fd);
 
     int syncfs(int fd);

@@ -28,6 +28,17 @@ public final class PosixSpawn {
     }
 
     /**
+     * {@code argv} run through a shell that sets umask 022 first. For the OCI runtime and the conmon above it:
+     * runc makes a volume's missing mount points, and runc 1.1's exec runs the process, with the umask it
+     * inherits, and jcri's own is 077.
+     */
+    public static List<String> withUmask022(List<String> argv) {
+        List<String> wrapped = new java.util.ArrayList<>(List.of("/bin/sh", "-c", "umask 022 && exec \"$0\" \"$@\""));
+        wrapped.addAll(argv);
+        return wrapped;
+    }
+
+    /**
      * Spawns {@code argv} with {@code inherit} mapping target descriptor numbers to descriptors of this process.
      * With an {@code outputFile}, stdin is /dev/null and stdout and stderr are appended to the file, and the
      * mapped targets are 3 and up; without one, the map must give 0, 1 and 2 as well.

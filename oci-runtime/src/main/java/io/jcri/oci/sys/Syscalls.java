@@ -86,6 +86,11 @@ public final class Syscalls {
         }
     }
 
+    /** Sets the process's file mode creation mask (every thread's); returns the previous one. */
+    public static int umask(int mask) {
+        return C.umask(mask);
+    }
+
     /** Sets access and modification time of {@code path} itself, not of a symlink's target. */
     public static void lutimes(String path, long epochSecond, long nanos) {
         long[] times = {epochSecond, nanos, epochSecond, nanos};

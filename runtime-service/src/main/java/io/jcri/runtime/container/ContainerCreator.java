@@ -16,6 +16,7 @@ import io.jcri.oci.mount.Propagation;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.oci.sys.Syscalls;
 import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodUserNamespace;
@@ -30,6 +31,7 @@ import io.jcri.oci.checkpoint.Criu;
 import io.jcri.oci.fs.Trees;
 import io.jcri.runtime.checkpoint.CheckpointArchive;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -116,6 +118,11 @@ final class ContainerCreator {
             if (PodUserNamespace.own(sandbox.config())) {
                 RootfsIdShift.shift(rootfs, PodUserNamespace.uidMappings(sandbox.config()),
                         PodUserNamespace.gidMappings(sandbox.config()));
+                // The runtime sets the pod up as the pod's root, an unprivileged host ID: only its group may
+                // traverse to the rootfs (jcri's state root and containers/ are 0711).
+                Files.setAttribute(dir, "unix:gid", RootfsIdShift.map(0, PodUserNamespace.gidMappings(
+                        sandbox.config())));
+                Syscalls.chmod(dir.toString(), 0710);
             }
             var sc = config.getLinux().getSecurityContext();
             UserResolver.ResolvedUser user = UserResolver.of(rootfs).resolve(sc.getRunAsUsername(),
@@ -126,7 +133,12 @@ final class ContainerCreator {
                     rootfs, cgroupsPath(sandbox, id), user, targetPid)));
             for (var m : mounted.getMountsList()) {
                 if (m.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
-                    Propagation.ensureShared(Path.of(m.getHostPath()));
+                    Optional<String> refused = Propagation.refusal(Path.of(m.getHostPath()),
+                            m.getPropagation() == MountPropagation.PROPAGATION_BIDIRECTIONAL);
+                    if (refused.isPresent()) {
+                        throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "volume "
+                                + m.getContainerPath() + ": " + refused.get());
+                    }
                 }
             }
             AtomicFiles.write(dir.resolve("config.json"), OciSpecJson.write(spec));
