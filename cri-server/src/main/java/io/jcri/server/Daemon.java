@@ -42,6 +42,7 @@ import io.jcri.server.inspect.InspectServer;
 import io.jcri.server.metrics.MetricsEndpoint;
 import io.jcri.server.metrics.MetricsSwitch;
 import io.jcri.server.reload.ConfigReloader;
+import io.jcri.server.reload.RunningConfig;
 import io.jcri.server.remote.RemoteListener;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -121,29 +122,26 @@ public final class Daemon {
                 config.image().maxLayerUnpackedBytes(), Platform.parse(config.image().platform())));
         JcriConfig.Runtime rt = config.runtime();
         CgroupManager hostCgroups = CgroupManager.forHost(CgroupDriver.of(rt.cgroupDriver()));
+        NodeRuntimeConfig node = new NodeRuntimeConfig(rt.cgroupDriver());
+        EventBus events = new EventBus(EVENT_BUFFER);
+        // Made before the services that report to it; it publishes once it can read their statuses (below).
+        eventPublisher = new ContainerEventPublisher(events);
         SandboxService sandboxes = SandboxService.open(new SandboxSettings(Path.of(config.state().runRoot()),
                 rt.handlers().keySet(), rt.defaultHandler(), rt.cgroupParent(), rt.infraBinary(),
                 rt.handlers().entrySet().stream().filter(e -> OciRuntimes.supportsUserNamespaces(
                         new OciRuntimes.HandlerConfig(e.getValue().binary(), e.getValue().root())))
                         .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toSet())),
                 Path.of(config.state().root()), hostCgroups, cni,
-                Duration.ofSeconds(config.cni().pluginTimeoutSeconds()));
-        NodeRuntimeConfig node = new NodeRuntimeConfig(rt.cgroupDriver());
-        sandboxes.usePodCidr(node::podCidr);
+                Duration.ofSeconds(config.cni().pluginTimeoutSeconds()), node::podCidr, eventPublisher);
         Map<String, OciRuntimes.HandlerConfig> handlers = new java.util.HashMap<>();
         rt.handlers().forEach((name, h) -> handlers.put(name, new OciRuntimes.HandlerConfig(h.binary(), h.root())));
         ContainerService containers = ContainerService.open(new ContainerSettings(Path.of(config.state().root()),
                 Path.of(config.state().runRoot()), handlers, rt.conmon(), rt.defaultUlimits(),
                 hostCgroups.layout().unified(), config.checkpoint().criuPath(),
-                config.cdi().specDirs().stream().map(Path::of).toList()), sandboxes, images);
-        sandboxes.usePodContainers(containers);
-        EventBus events = new EventBus(EVENT_BUFFER);
-        eventPublisher = new ContainerEventPublisher(events, PodStatuses.of(sandboxes, containers)).start();
-        containers.useLifecycle(eventPublisher);
-        sandboxes.useLifecycle(eventPublisher);
+                config.cdi().specDirs().stream().map(Path::of).toList()), sandboxes, images, eventPublisher);
+        eventPublisher.start(PodStatuses.of(sandboxes, containers));
         containers.recover();
-        // Recovery runs after every PodContainers implementation is registered with usePodContainers.
-        sandboxes.recover();
+        sandboxes.recover(containers);
         exitWatcher = ExitWatcher.start(containers.exitDir(), containers::exitObserved);
         Path containersDir = Path.of(config.state().root(), "containers");
         KeptUsage containerLayers = new KeptUsage(containersDir, "upper", Clock.systemUTC());
@@ -176,7 +174,8 @@ public final class Daemon {
         health = new HealthStatusManager();
         boss = new EpollEventLoopGroup(1);
         workers = new EpollEventLoopGroup(2);
-        RuntimeServiceImpl runtimeApi = new RuntimeServiceImpl(conditions, () -> reloader.runningJson(), node,
+        RunningConfig running = new RunningConfig(config);
+        RuntimeServiceImpl runtimeApi = new RuntimeServiceImpl(conditions, running::json, node,
                 sandboxes, containers, streaming, stats, events);
         ImageServiceImpl imageApi = new ImageServiceImpl(images, containerLayers);
         List<ServerServiceDefinition> cri = List.of(runtimeApi.bindService(), imageApi.bindService(),
@@ -184,12 +183,12 @@ public final class Daemon {
         if (config.remote().enabled()) {
             remote = RemoteListener.start(config.remote(), cri, interceptor, callExecutor);
         }
-        reloader = new ConfigReloader(configFile, config, images, remote, streaming, metrics, conditions);
+        reloader = new ConfigReloader(configFile, running, images, remote, streaming, metrics, conditions);
         // Everything else is served before the CRI socket appears: its existence is what kubelet, scripts and
         // tests take as "the daemon is up".
         if (config.inspect().enabled()) {
             inspect = InspectServer.start(Path.of(config.inspectSocket()), config.server().socketGroup(), runtimeApi,
-                    imageApi, reloader::runningJson, Path.of(config.state().root(), "containers"),
+                    imageApi, running::json, Path.of(config.state().root(), "containers"),
                     config.inspect().maxConnections());
             Gauge.builder("jcri.inspect.connections", inspect, InspectServer::openConnections)
                     .description("inspect API connections being served").register(meters);

@@ -41,16 +41,14 @@ public final class ConfigReloader {
     private final StreamingServer streaming;
     private final MetricsSwitch metrics;
     private final RuntimeConditions conditions;
-    private volatile JcriConfig running;
-    /** The JSON of {@link #running}, made when first asked for: a start need not serialize the configuration. */
-    private volatile Rendered rendered;
+    private final RunningConfig running;
     /** The keys (or sections) of this reload whose new values could not be applied; each was logged. */
     private final Set<String> failed = new HashSet<>();
 
     /**
      * @param remote the remote listener, or {@code null} when none runs
      */
-    public ConfigReloader(Path file, JcriConfig running, ImageService images, RemoteListener remote,
+    public ConfigReloader(Path file, RunningConfig running, ImageService images, RemoteListener remote,
                           StreamingServer streaming, MetricsSwitch metrics, RuntimeConditions conditions) {
         this.file = file;
         this.images = images;
@@ -59,24 +57,6 @@ public final class ConfigReloader {
         this.metrics = metrics;
         this.conditions = conditions;
         this.running = running;
-    }
-
-    /** The configuration in effect, every default filled in, as JSON (for Status and the inspect API). */
-    public String runningJson() {
-        JcriConfig config = running;
-        Rendered r = rendered;
-        if (r == null || r.config() != config) {
-            r = new Rendered(config, ConfigLoader.toJson(config));
-            rendered = r;
-        }
-        return r.json();
-    }
-
-    private record Rendered(JcriConfig config, String json) {
-    }
-
-    public JcriConfig running() {
-        return running;
     }
 
     /** Reads the file again and applies what can change while running; false when the file was refused. */
@@ -88,14 +68,14 @@ public final class ConfigReloader {
             LOG.error("reload refused, the running configuration stays whole: {}", e.getMessage());
             return false;
         }
-        JcriConfig cur = running;
+        JcriConfig cur = running.get();
         failed.clear();
         JcriConfig applied = new JcriConfig(
                 new JcriConfig.Server(cur.server().socket(), cur.server().socketGroup(),
                         cur.server().shutdownGraceSeconds(), logLevel(cur, next)),
                 cur.state(), cur.runtime(), cur.cni(), image(cur, next), streaming(cur, next), metrics(cur, next),
                 remote(cur, next), cur.inspect(), cur.checkpoint(), cur.cdi());
-        running = applied;
+        running.set(applied);
         Map<String, String> before = flatten(cur);
         Map<String, String> after = flatten(applied);
         Map<String, String> wanted = flatten(next);

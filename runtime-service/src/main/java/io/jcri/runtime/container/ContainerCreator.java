@@ -33,7 +33,6 @@ import io.jcri.runtime.checkpoint.CheckpointArchive;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,12 +56,12 @@ final class ContainerCreator {
     private final CdiInjection cdi;
     /** Now, in ns since the epoch. */
     private final LongSupplier clock;
-    private final Supplier<ContainerLifecycle> lifecycle;
+    private final ContainerLifecycle lifecycle;
     private final Criu criu;
 
     ContainerCreator(StateStore<ContainerRecord> store, ImageService images, ContainerMonitor monitor,
                      SpecBuilder specs, RootfsMounter mounter, CdiInjection cdi, LongSupplier clock,
-                     Supplier<ContainerLifecycle> lifecycle, Criu criu) {
+                     ContainerLifecycle lifecycle, Criu criu) {
         this.criu = criu;
         this.cdi = cdi;
         this.store = store;
@@ -159,7 +158,7 @@ final class ContainerCreator {
                     user.uid(), user.gid(), user.additionalGids()));
             LOG.info("container {}: created {} in sandbox {} from {} (pid {}, handler {})", id,
                     config.getMetadata().getName(), sandbox.id(), image.id(), pid, sandbox.runtimeHandler());
-            lifecycle.get().changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
+            lifecycle.changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
             return id;
         } catch (IOException | OciException | RuntimeServiceException | java.nio.file.InvalidPathException e) {
             undo.run();

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +28,10 @@ final class ContainerExits {
 
     private final StateStore<ContainerRecord> store;
     private final ContainerMonitor monitor;
-    private final Supplier<ContainerLifecycle> lifecycle;
+    private final ContainerLifecycle lifecycle;
     private final ConcurrentMap<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
 
-    ContainerExits(StateStore<ContainerRecord> store, ContainerMonitor monitor, Supplier<ContainerLifecycle> lifecycle) {
+    ContainerExits(StateStore<ContainerRecord> store, ContainerMonitor monitor, ContainerLifecycle lifecycle) {
         this.store = store;
         this.monitor = monitor;
         this.lifecycle = lifecycle;
@@ -86,7 +85,7 @@ final class ContainerExits {
         }
         ContainerRecord e = exited.get();
         store.put(e);
-        lifecycle.get().changed(r.id(), r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, e.finishedAt());
+        lifecycle.changed(r.id(), r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, e.finishedAt());
         LOG.info("container {}: exited with {} ({})", r.id(), e.exitCode(), e.reason());
         return e;
     }

@@ -72,16 +72,19 @@ public final class ContainerService implements PodContainers {
     private final RootfsMounter rootfs;
     private final Checkpointer checkpointer;
     private final Clock clock;
-    private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
+    private final ContainerLifecycle lifecycle;
 
     /**
-     * @param monitor the per-container monitor (conmon); with {@code rootfs} and {@code clock} a seam for tests
-     * @param clock   the wall clock of created, started and finished times
+     * @param monitor   the per-container monitor (conmon); with {@code rootfs} and {@code clock} a seam for tests
+     * @param lifecycle who hears of containers created, started, stopped and removed (GetContainerEvents)
+     * @param clock     the wall clock of created, started and finished times
      */
     public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageService images,
                             OciRuntimes runtimes, ContainerMonitor monitor, ConmonExec execs, SpecBuilder specs,
-                            RootfsMounter rootfs, Criu criu, CdiRegistry cdi, Clock clock) {
+                            RootfsMounter rootfs, Criu criu, CdiRegistry cdi, ContainerLifecycle lifecycle,
+                            Clock clock) {
         this.store = store;
+        this.lifecycle = Objects.requireNonNull(lifecycle);
         this.checkpointer = new Checkpointer(store, criu);
         this.rootfs = rootfs;
         this.clock = clock;
@@ -90,13 +93,14 @@ public final class ContainerService implements PodContainers {
         this.monitor = monitor;
         this.execs = execs;
         this.specs = specs;
-        this.exits = new ContainerExits(store, monitor, () -> lifecycle);
+        this.exits = new ContainerExits(store, monitor, lifecycle);
         this.creator = new ContainerCreator(store, images, monitor, specs, rootfs,
-                new CdiInjection(cdi, new HostDevices()), this::nowNanos, () -> lifecycle, criu);
+                new CdiInjection(cdi, new HostDevices()), this::nowNanos, lifecycle, criu);
     }
 
     /** Opens the container store and prepares the OCI runtimes and the monitor from the settings. */
-    public static ContainerService open(ContainerSettings s, SandboxService sandboxes, ImageService images) {
+    public static ContainerService open(ContainerSettings s, SandboxService sandboxes, ImageService images,
+                                        ContainerLifecycle lifecycle) {
         Ulimits ulimits = Ulimits.of(s.ulimits());
         OciRuntimes runtimes = OciRuntimes.create(s.handlers(), s.runRoot(), Duration.ofSeconds(30));
         runtimes.all().forEach((name, rt) -> rt.problem().ifPresentOrElse(
@@ -112,12 +116,7 @@ public final class ContainerService implements PodContainers {
                 ContainerRecord.class, ContainerRecord::id);
         return new ContainerService(store, sandboxes, images, runtimes, monitor,
                 new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs, RootfsMounter.OVERLAY, criu,
-                new CdiRegistry(s.cdiSpecDirs()), Clock.systemUTC());
-    }
-
-    /** Registers who hears of containers created, started, stopped and removed (GetContainerEvents). */
-    public void useLifecycle(ContainerLifecycle listener) {
-        this.lifecycle = Objects.requireNonNull(listener);
+                new CdiRegistry(s.cdiSpecDirs()), lifecycle, Clock.systemUTC());
     }
 
     /** The directory conmon writes exit files to, one named by each exited container's id. */

@@ -3,6 +3,7 @@ package io.jcri.runtime.events;
 import io.jcri.cri.v1.ContainerEventResponse;
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.PodSandboxStatus;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
@@ -24,19 +25,25 @@ public final class ContainerEventPublisher implements ContainerLifecycle, AutoCl
     }
 
     private final EventBus bus;
-    private final PodStatuses statuses;
     private final BlockingQueue<Change> changes = new LinkedBlockingQueue<>(BACKLOG);
-    private final Thread dispatcher;
+    /** Null until {@link #start}. */
+    private volatile Thread dispatcher;
 
-    public ContainerEventPublisher(EventBus bus, PodStatuses statuses) {
+    /**
+     * A publisher that queues changes until {@link #start}: the services that report them are made with it, and
+     * the statuses it publishes are read from those services.
+     */
+    public ContainerEventPublisher(EventBus bus) {
         this.bus = bus;
-        this.statuses = statuses;
-        this.dispatcher = Thread.ofVirtual().name("container-events").unstarted(this::dispatch);
     }
 
-    /** Starts dispatching; changes reported before are kept until then. */
-    public ContainerEventPublisher start() {
-        dispatcher.start();
+    /** Starts dispatching, reading what events carry from {@code statuses}; changes reported before are kept. */
+    public synchronized ContainerEventPublisher start(PodStatuses statuses) {
+        if (dispatcher != null) {
+            throw new IllegalStateException("the event publisher runs already");
+        }
+        Objects.requireNonNull(statuses);
+        dispatcher = Thread.ofVirtual().name("container-events").start(() -> dispatch(statuses));
         return this;
     }
 
@@ -60,7 +67,7 @@ public final class ContainerEventPublisher implements ContainerLifecycle, AutoCl
         }
     }
 
-    private void dispatch() {
+    private void dispatch(PodStatuses statuses) {
         while (!Thread.currentThread().isInterrupted()) {
             Change c;
             try {
@@ -70,14 +77,14 @@ public final class ContainerEventPublisher implements ContainerLifecycle, AutoCl
                 return;
             }
             try {
-                bus.publish(event(c));
+                bus.publish(event(c, statuses));
             } catch (RuntimeException e) {
                 LOG.error("container {}: cannot publish {}: {}", c.containerId(), c.type(), e.getMessage(), e);
             }
         }
     }
 
-    private ContainerEventResponse event(Change c) {
+    private static ContainerEventResponse event(Change c, PodStatuses statuses) {
         ContainerEventResponse.Builder b = ContainerEventResponse.newBuilder().setContainerId(c.containerId())
                 .setContainerEventType(c.type()).setCreatedAt(c.atNanos());
         if (c.podStatus() != null) {
@@ -90,7 +97,9 @@ public final class ContainerEventPublisher implements ContainerLifecycle, AutoCl
     }
 
     @Override
-    public void close() {
-        dispatcher.interrupt();
+    public synchronized void close() {
+        if (dispatcher != null) {
+            dispatcher.interrupt();
+        }
     }
 }

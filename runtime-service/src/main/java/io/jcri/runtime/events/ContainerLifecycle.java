@@ -9,8 +9,6 @@ import io.jcri.cri.v1.PodSandboxStatus;
  */
 @FunctionalInterface
 public interface ContainerLifecycle {
-    ContainerLifecycle NONE = (containerId, sandboxId, type, atNanos) -> { };
-
     /**
      * @param atNanos when it happened, epoch nanoseconds
      */

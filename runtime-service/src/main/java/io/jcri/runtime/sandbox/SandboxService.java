@@ -70,22 +70,28 @@ public final class SandboxService implements PodSandboxes {
     private final KeyedLocks locks = new KeyedLocks();
     /** Longer than a container create may take, so a stop waits for creates in flight rather than failing. */
     private final SandboxGates gates = new SandboxGates(Duration.ofMinutes(3));
-    private volatile PodContainers containers = PodContainers.NONE;
-    private volatile Supplier<String> podCidr = () -> "";
-    private volatile ContainerLifecycle lifecycle = ContainerLifecycle.NONE;
+    private final Supplier<String> podCidr;
+    private final ContainerLifecycle lifecycle;
+    /** The pods' containers, given by {@link #recover}: no pod is stopped, removed or shown before. */
+    private volatile PodContainers containers;
 
     /**
-     * @param pinner the pods' namespaces; with {@code clock} a seam for tests
-     * @param clock  the wall clock of created times and events
+     * @param pinner    the pods' namespaces; with {@code clock} a seam for tests
+     * @param podCidr   where the node's pod CIDR (from UpdateRuntimeConfig) is read, for CNI's ipRanges capability
+     * @param lifecycle who hears of pods made ready, stopped and removed (GetContainerEvents)
+     * @param clock     the wall clock of created times and events
      */
     public SandboxService(SandboxSettings settings, StateStore<SandboxRecord> store, PodNamespaces pinner,
-                          CgroupManager cgroups, NetworkAttacher attacher, Clock clock) {
+                          CgroupManager cgroups, NetworkAttacher attacher, Supplier<String> podCidr,
+                          ContainerLifecycle lifecycle, Clock clock) {
         this.settings = settings;
         this.clock = clock;
         this.store = store;
         this.pinner = pinner;
         this.cgroups = cgroups;
         this.network = new SandboxNetwork(attacher);
+        this.podCidr = Objects.requireNonNull(podCidr);
+        this.lifecycle = Objects.requireNonNull(lifecycle);
         this.files = new PodFiles(settings.runRoot().resolve("shm"));
         store.all().forEach(r -> names.claim(nameOf(r.name(), r.namespace(), r.uid(), r.attempt()), r.id()));
     }
@@ -95,28 +101,14 @@ public final class SandboxService implements PodSandboxes {
      * namespaces and shm mounts under the settings' run root.
      */
     public static SandboxService open(SandboxSettings settings, Path stateRoot, CgroupManager cgroups,
-                                      CniConfigLoader cni, Duration pluginTimeout) {
+                                      CniConfigLoader cni, Duration pluginTimeout, Supplier<String> podCidr,
+                                      ContainerLifecycle lifecycle) {
         StateStore<SandboxRecord> store = StateStore.open(stateRoot.resolve("sandboxes"), SandboxRecord.class,
                 SandboxRecord::id);
         NetworkAttacher attacher = new NetworkAttacher(cni, new CniInvoker(cni, pluginTimeout),
                 new CniResultCache(stateRoot.resolve("cni/results"), AtomicFiles::write));
         return new SandboxService(settings, store, new NamespacePinner(settings.runRoot()), cgroups, attacher,
-                Clock.systemUTC());
-    }
-
-    /** Registers the container service's view of pod containers, used when pods stop and are removed. */
-    public void usePodContainers(PodContainers podContainers) {
-        this.containers = Objects.requireNonNull(podContainers);
-    }
-
-    /** Registers who hears of pods made ready, stopped and removed (GetContainerEvents). */
-    public void useLifecycle(ContainerLifecycle listener) {
-        this.lifecycle = Objects.requireNonNull(listener);
-    }
-
-    /** Where the node's pod CIDR (from UpdateRuntimeConfig) is read, for CNI's ipRanges capability. */
-    public void usePodCidr(Supplier<String> cidr) {
-        this.podCidr = Objects.requireNonNull(cidr);
+                podCidr, lifecycle, Clock.systemUTC());
     }
 
     /** The sandbox with this id or unique id prefix; NOT_FOUND otherwise. */
@@ -187,7 +179,7 @@ public final class SandboxService implements PodSandboxes {
         String id = found.get().id();
         gates.close(id);
         locks.run(id, () -> store.get(id).ifPresent(r -> {
-            containers.stopAll(id);
+            containers().stopAll(id);
             FaultPoints.hit("sandbox.before-cni-del");
             List<Exception> failures = tearDown(r);
             if (r.state() != SandboxState.NOTREADY && r.state() != SandboxState.REMOVING) {
@@ -211,7 +203,7 @@ public final class SandboxService implements PodSandboxes {
         gates.close(id);
         locks.run(id, () -> store.get(id).ifPresent(r -> {
             store.put(r.withState(SandboxState.REMOVING));
-            containers.removeAll(id);
+            containers().removeAll(id);
             destroy(r);
             gates.forget(id);
             lifecycle.podChanged(SandboxViews.status(r.withState(SandboxState.NOTREADY)),
@@ -247,7 +239,7 @@ public final class SandboxService implements PodSandboxes {
         // as it says: kubelet's evented PLEG keeps the newest status by it and reads the containers from here.
         PodSandboxStatusResponse.Builder b = PodSandboxStatusResponse.newBuilder()
                 .setStatus(SandboxViews.status(r)).setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano())
-                .addAllContainersStatuses(containers.statuses(r.id()));
+                .addAllContainersStatuses(containers().statuses(r.id()));
         if (verbose) {
             b.putInfo("info", SandboxViews.info(r));
         }
@@ -262,16 +254,22 @@ public final class SandboxService implements PodSandboxes {
 
     /**
      * Finishes what a previous daemon left under way: sandboxes found half-made are undone, half-removed ones
-     * removed, and ready ones whose namespaces or infra process are gone (after a reboot) marked not ready.
+     * removed with their containers, and ready ones whose namespaces or infra process are gone (after a reboot)
+     * marked not ready. {@code podContainers} are the pods' containers, recovered already (a container still
+     * running must be known as such before its pod is judged); the service uses them from now on.
      */
-    public void recover() {
+    public void recover(PodContainers podContainers) {
+        if (containers != null) {
+            throw new IllegalStateException("the sandboxes are recovered already");
+        }
+        containers = Objects.requireNonNull(podContainers);
         for (SandboxRecord r : store.all()) {
             locks.run(r.id(), () -> {
                 try {
                     switch (r.state()) {
                         case CREATING, REMOVING -> {
                             LOG.warn("sandbox {}: found {} at start; removing it", r.id(), r.state());
-                            containers.removeAll(r.id());
+                            podContainers.removeAll(r.id());
                             destroy(r);
                         }
                         case READY -> {
@@ -287,6 +285,14 @@ public final class SandboxService implements PodSandboxes {
                 }
             });
         }
+    }
+
+    private PodContainers containers() {
+        PodContainers c = containers;
+        if (c == null) {
+            throw new IllegalStateException("the sandboxes are not recovered yet: their containers are unknown");
+        }
+        return c;
     }
 
     private String create(PodSandboxConfig config, String handler) {

@@ -35,7 +35,7 @@ class ContainerExitsTest {
         Conmon conmon = new Conmon(Path.of("/usr/bin/conmon"), dir.resolve("conmon"), dir.resolve("exits"), Map.of());
         Files.createDirectories(dir.resolve("exits"));
         ContainerLifecycle lifecycle = (id, sandboxId, type, at) -> events.add(type);
-        exits = new ContainerExits(store, conmon, () -> lifecycle);
+        exits = new ContainerExits(store, conmon, lifecycle);
     }
 
     @Test

@@ -82,8 +82,8 @@ class ContainerServiceTest {
         // Images, exec and specs belong to create, exec and updates, which other tests cover.
         ContainerService s = new ContainerService(store, pods, null, OciRuntimes.of(Map.of("runc", runtime)), monitor,
                 null, null, mounter, io.jcri.oci.checkpoint.Criu.unavailable("no CRIU in unit tests"),
-                new io.jcri.runtime.cdi.CdiRegistry(List.of()), Clock.fixed(NOW, ZoneOffset.UTC));
-        s.useLifecycle((id, sandboxId, type, at) -> events.add(type));
+                new io.jcri.runtime.cdi.CdiRegistry(List.of()), (id, sandboxId, type, at) -> events.add(type),
+                Clock.fixed(NOW, ZoneOffset.UTC));
         return s;
     }
 

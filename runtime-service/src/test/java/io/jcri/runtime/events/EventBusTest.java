@@ -76,7 +76,7 @@ class EventBusTest {
             }
         };
         try (EventBus.Subscription s = bus.subscribe();
-             ContainerEventPublisher publisher = new ContainerEventPublisher(bus, statuses).start()) {
+             ContainerEventPublisher publisher = new ContainerEventPublisher(bus).start(statuses)) {
             publisher.changed("c1", "p1", ContainerEventType.CONTAINER_STOPPED_EVENT, 42);
 
             ContainerEventResponse e = s.next(WAIT).orElseThrow();

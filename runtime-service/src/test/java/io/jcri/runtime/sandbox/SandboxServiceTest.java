@@ -90,9 +90,9 @@ class SandboxServiceTest {
                 }));
         SandboxService s = new SandboxService(new SandboxSettings(dir.resolve("run"), Set.of("runc"), "runc",
                 "/jcri", "catatonit", Set.of()), store, namespaces,
-                new CgroupManager(new CgroupLayout(false, List.of()), CgroupDriver.CGROUPFS), attacher,
-                Clock.fixed(NOW, ZoneOffset.UTC));
-        s.usePodContainers(new PodContainers() {
+                new CgroupManager(new CgroupLayout(false, List.of()), CgroupDriver.CGROUPFS), attacher, () -> "",
+                (id, sandboxId, type, at) -> { }, Clock.fixed(NOW, ZoneOffset.UTC));
+        s.recover(new PodContainers() {
             @Override
             public void stopAll(String sandboxId) {
                 containerCalls.add("stopAll " + sandboxId);
@@ -198,10 +198,10 @@ class SandboxServiceTest {
         namespaces.lose(lost);
         String intact = service.run(config("intact"), "");
 
+        containerCalls.clear();
         SandboxService restarted = newService();
-        restarted.usePodContainers(PodContainers.NONE);
-        restarted.recover();
 
+        assertThat(containerCalls).containsExactly("removeAll " + halfMade);
         assertThat(store.get(halfMade)).isEmpty();
         assertThat(namespaces.pinned).doesNotContainKey(halfMade);
         assertThat(restarted.status(lost, false).getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
