@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.cri.CriException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class CniConfigLoader {
         return binDirs;
     }
 
-    /** The first usable configuration, or a {@link CniException} saying why there is none. */
+    /** The first usable configuration, or a {@link CriException} saying why there is none. */
     public NetworkConfigList load() {
         List<Path> files;
         try (Stream<Path> s = Files.list(confDir)) {
@@ -47,7 +48,7 @@ public final class CniConfigLoader {
                 return n.endsWith(".conflist") || n.endsWith(".conf") || n.endsWith(".json");
             }).sorted().toList();
         } catch (IOException e) {
-            throw new CniException("no CNI configuration: cannot list " + confDir + ": " + e.getMessage(), e);
+            throw CriException.internal("no CNI configuration: cannot list " + confDir + ": " + e.getMessage(), e);
         }
         List<String> rejected = new ArrayList<>();
         for (Path f : files) {
@@ -59,15 +60,16 @@ public final class CniConfigLoader {
                     continue;
                 }
                 return list;
-            } catch (IOException | CniException e) {
+            } catch (IOException | CriException e) {
                 rejected.add(f.getFileName() + ": " + e.getMessage());
             }
         }
         if (!rejected.isEmpty()) {
             LOG.warn("unusable CNI configurations in {}: {}", confDir, rejected);
-            throw new CniException("no usable CNI configuration in " + confDir + ": " + String.join("; ", rejected));
+            throw CriException.internal("no usable CNI configuration in " + confDir + ": "
+                    + String.join("; ", rejected));
         }
-        throw new CniException("no CNI configuration file in " + confDir);
+        throw CriException.internal("no CNI configuration file in " + confDir);
     }
 
     /** Parses a {@code .conflist} document, or a single-plugin {@code .conf} one as a list of one. */
@@ -76,31 +78,31 @@ public final class CniConfigLoader {
         try {
             root = JSON.readTree(text);
         } catch (IOException e) {
-            throw new CniException("not valid JSON: " + e.getMessage(), e);
+            throw CriException.internal("not valid JSON: " + e.getMessage(), e);
         }
         if (!(root instanceof ObjectNode obj)) {
-            throw new CniException("not a JSON object");
+            throw CriException.internal("not a JSON object");
         }
         String name = obj.path("name").asText("");
         if (name.isEmpty()) {
-            throw new CniException("network has no name");
+            throw CriException.internal("network has no name");
         }
         String version = obj.path("cniVersion").asText("");
         List<ObjectNode> plugins = new ArrayList<>();
         if (obj.has("plugins")) {
             if (!(obj.get("plugins") instanceof ArrayNode arr) || arr.isEmpty()) {
-                throw new CniException("'plugins' must be a non-empty array");
+                throw CriException.internal("'plugins' must be a non-empty array");
             }
             for (JsonNode p : arr) {
                 if (!(p instanceof ObjectNode po) || po.path("type").asText("").isEmpty()) {
-                    throw new CniException("every plugin needs a 'type'");
+                    throw CriException.internal("every plugin needs a 'type'");
                 }
                 checkType(po.path("type").asText());
                 plugins.add(po);
             }
         } else {
             if (obj.path("type").asText("").isEmpty()) {
-                throw new CniException("plugin configuration needs a 'type'");
+                throw CriException.internal("plugin configuration needs a 'type'");
             }
             checkType(obj.path("type").asText());
             plugins.add(obj);
@@ -114,7 +116,7 @@ public final class CniConfigLoader {
      */
     static void checkType(String type) {
         if (type.equals(".") || type.equals("..") || type.contains("/") || type.indexOf('\0') >= 0) {
-            throw new CniException("plugin type '" + type + "' is not a file name in the CNI bin dirs");
+            throw CriException.internal("plugin type '" + type + "' is not a file name in the CNI bin dirs");
         }
     }
 

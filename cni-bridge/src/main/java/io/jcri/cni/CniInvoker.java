@@ -3,6 +3,8 @@ package io.jcri.cni;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.cri.CriException;
+import io.jcri.cri.ErrorKind;
 import io.jcri.oci.OciException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +48,7 @@ public final class CniInvoker {
     public ObjectNode invoke(Command command, NetworkConfigList list, ObjectNode plugin, ObjectNode prevResult,
                              CniRequest request) {
         String type = plugin.path("type").asText();
-        Path binary = plugins.findPlugin(type).orElseThrow(() -> new CniException("CNI plugin '" + type
+        Path binary = plugins.findPlugin(type).orElseThrow(() -> CriException.internal("CNI plugin '" + type
                 + "' not found in " + plugins.binDirs()));
         byte[] stdin = stdinConfig(list, plugin, prevResult, request);
         String what = type + " " + command + " for " + request.containerId();
@@ -56,11 +58,11 @@ public final class CniInvoker {
             r = io.jcri.oci.sys.Command.run(List.of(binary.toString()),
                     environment(command, request, plugins.binDirs()), stdin, timeout, MAX_OUTPUT);
         } catch (OciException e) {
-            throw new CniException("cannot run CNI plugin " + what + ": " + e.getMessage(), e);
+            throw CriException.internal("cannot run CNI plugin " + what + ": " + e.getMessage(), e);
         }
         if (r.timedOut()) {
-            throw new CniException("CNI plugin " + what + " did not finish within " + timeout.toSeconds()
-                    + "s and was killed", true, null);
+            throw new CriException(ErrorKind.DEADLINE_EXCEEDED, "CNI plugin " + what + " did not finish within "
+                    + timeout.toSeconds() + "s and was killed");
         }
         String stderr = r.stderrText();
         if (!stderr.isEmpty()) {
@@ -68,7 +70,7 @@ public final class CniInvoker {
         }
         LOG.debug("{}: exit {} after {} ms", what, r.exitCode(), (System.nanoTime() - started) / 1_000_000);
         if (r.exitCode() != 0) {
-            throw new CniException("CNI plugin " + what + " failed: " + errorMessage(r.stdout(), stderr,
+            throw CriException.internal("CNI plugin " + what + " failed: " + errorMessage(r.stdout(), stderr,
                     r.exitCode()));
         }
         return command == Command.ADD ? result(what, r.stdout(), prevResult) : null;
@@ -95,7 +97,7 @@ public final class CniInvoker {
         try {
             return JSON.writeValueAsBytes(conf);
         } catch (IOException e) {
-            throw new CniException("cannot encode the configuration of plugin " + plugin.path("type"), e);
+            throw CriException.internal("cannot encode the configuration of plugin " + plugin.path("type"), e);
         }
     }
 
@@ -121,9 +123,9 @@ public final class CniInvoker {
                 return o;
             }
         } catch (IOException e) {
-            throw new CniException("CNI plugin " + what + " printed an invalid result: " + e.getMessage(), e);
+            throw CriException.internal("CNI plugin " + what + " printed an invalid result: " + e.getMessage(), e);
         }
-        throw new CniException("CNI plugin " + what + " printed a result that is not a JSON object");
+        throw CriException.internal("CNI plugin " + what + " printed a result that is not a JSON object");
     }
 
     /** The CNI error's code, msg and details, or what the plugin said otherwise. */

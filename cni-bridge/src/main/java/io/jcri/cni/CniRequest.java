@@ -1,5 +1,6 @@
 package io.jcri.cni;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -34,11 +35,11 @@ public record CniRequest(String containerId, String netnsPath, String ifName, Ma
     public static void checkArgs(Map<String, String> args) {
         args.forEach((key, value) -> {
             if (!KEY.matcher(key).matches()) {
-                throw new CniException(ErrorKind.INVALID_ARGUMENT, "CNI_ARGS key '" + shown(key)
+                throw new CriException(ErrorKind.INVALID_ARGUMENT, "CNI_ARGS key '" + shown(key)
                         + "' is not a name of letters, digits and '_'");
             }
             if (value.chars().anyMatch(c -> c == ';' || c == '=' || c < ' ' || c == 0x7f)) {
-                throw new CniException(ErrorKind.INVALID_ARGUMENT, "CNI_ARGS value " + key + "='" + shown(value)
+                throw new CriException(ErrorKind.INVALID_ARGUMENT, "CNI_ARGS value " + key + "='" + shown(value)
                         + "' holds ';', '=' or a control character, which CNI_ARGS cannot carry");
             }
         });

@@ -3,6 +3,7 @@ package io.jcri.cni;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.cri.CriException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ public final class CniResultCache {
         try {
             writer.write(file(entry.request().containerId(), entry.request().ifName()), JSON.writeValueAsBytes(doc));
         } catch (IOException e) {
-            throw new CniException("cannot cache the CNI attachment of " + entry.request().containerId() + ": "
+            throw CriException.internal("cannot cache the CNI attachment of " + entry.request().containerId() + ": "
                     + e.getMessage(), e);
         }
     }
@@ -76,8 +77,8 @@ public final class CniResultCache {
                     JSON.convertValue(doc.path("capabilityArgs"), Map.class));
             ObjectNode result = doc.get("result") instanceof ObjectNode o ? o : null;
             return Optional.of(new Entry(list, request, result));
-        } catch (IOException | CniException e) {
-            throw new CniException("cannot read the cached CNI attachment " + f + ": " + e.getMessage(), e);
+        } catch (IOException | CriException e) {
+            throw CriException.internal("cannot read the cached CNI attachment " + f + ": " + e.getMessage(), e);
         }
     }
 
@@ -85,7 +86,7 @@ public final class CniResultCache {
         try {
             Files.deleteIfExists(file(containerId, ifName));
         } catch (IOException e) {
-            throw new CniException("cannot delete the cached CNI attachment of " + containerId + ": "
+            throw CriException.internal("cannot delete the cached CNI attachment of " + containerId + ": "
                     + e.getMessage(), e);
         }
     }

@@ -1,6 +1,7 @@
 package io.jcri.cni;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.cri.CriException;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -35,11 +36,11 @@ public final class NetworkAttacher {
             for (ObjectNode plugin : list.plugins()) {
                 result = invoker.invoke(CniInvoker.Command.ADD, list, plugin, result, request);
             }
-        } catch (CniException e) {
+        } catch (CriException e) {
             try {
                 delete(list, request, result);
                 cache.delete(request.containerId(), request.ifName());
-            } catch (CniException undo) {
+            } catch (CriException undo) {
                 e.addSuppressed(undo);
                 LOG.warn("sandbox {}: undoing a failed CNI ADD failed too, DEL is retried later: {}",
                         request.containerId(), undo.getMessage());
@@ -65,11 +66,11 @@ public final class NetworkAttacher {
 
     private void delete(NetworkConfigList list, CniRequest request, ObjectNode prevResult) {
         List<ObjectNode> plugins = list.plugins().reversed();
-        CniException first = null;
+        CriException first = null;
         for (ObjectNode plugin : plugins) {
             try {
                 invoker.invoke(CniInvoker.Command.DEL, list, plugin, prevResult, request);
-            } catch (CniException e) {
+            } catch (CriException e) {
                 // Run every plugin's DEL even when one fails: each frees its own resources (IPs, rules).
                 if (first == null) {
                     first = e;

@@ -3,6 +3,7 @@ package io.jcri.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,12 +22,12 @@ class CniConfigLoaderTest {
         for (String type : List.of(outside.toString(), "../outside", "..", "sub/../../outside")) {
             assertThatThrownBy(() -> CniConfigLoader.parse(tmp.resolve("x.conflist"), """
                     {"cniVersion": "1.0.0", "name": "n", "plugins": [{"type": "%s"}]}""".formatted(type)))
-                    .as(type).isInstanceOf(CniException.class).hasMessageContaining("not a file name");
+                    .as(type).isInstanceOf(CriException.class).hasMessageContaining("not a file name");
             assertThatThrownBy(() -> CniConfigLoader.parse(tmp.resolve("x.conf"), """
                     {"cniVersion": "1.0.0", "name": "n", "type": "%s"}""".formatted(type)))
-                    .as(type).isInstanceOf(CniException.class).hasMessageContaining("not a file name");
+                    .as(type).isInstanceOf(CriException.class).hasMessageContaining("not a file name");
             assertThatThrownBy(() -> new CniConfigLoader(tmp, List.of(bin)).findPlugin(type))
-                    .as(type).isInstanceOf(CniException.class);
+                    .as(type).isInstanceOf(CriException.class);
         }
         assertThat(CniConfigLoader.parse(tmp.resolve("x.conf"), """
                 {"cniVersion": "1.0.0", "name": "n", "type": "bridge"}""").pluginTypes()).containsExactly("bridge");

@@ -3,6 +3,7 @@ package io.jcri.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,18 +26,11 @@ class CniRequestTest {
     void valuesThatWouldAddOrBreakPairsAreInvalidArguments() {
         for (String value : List.of("x;IgnoreUnknown=false", "a=b", "x;", "nul\u0000", "line\nbreak")) {
             assertThatThrownBy(() -> request(Map.of("K8S_POD_NAME", value))).as(value)
-                    .isInstanceOfSatisfying(CniException.class,
+                    .isInstanceOfSatisfying(CriException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
                     .hasMessageContaining("K8S_POD_NAME");
         }
-        assertThatThrownBy(() -> request(Map.of("A;B", "v"))).isInstanceOfSatisfying(CniException.class,
+        assertThatThrownBy(() -> request(Map.of("A;B", "v"))).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
-    }
-
-    @Test
-    void pluginFailuresAreInternalAndTimeoutsDeadlines() {
-        assertThat(new CniException("plugin failed").kind()).isEqualTo(ErrorKind.INTERNAL);
-        assertThat(new CniException("slow", true, null).kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED);
-        assertThat(new CniException("slow", true, null).timedOut()).isTrue();
     }
 }

@@ -2,6 +2,7 @@ package io.jcri.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.content.ContentStore;
 import io.jcri.image.content.VerifyingInputStream;
@@ -136,7 +137,7 @@ final class ImagePuller {
                     return r;
                 } catch (TimeoutException e) {
                     if (p.idleNanos() > progressTimeout.toNanos()) {
-                        throw new ImageException(ErrorKind.DEADLINE_EXCEEDED, "pulling " + ref + ": no progress for "
+                        throw new CriException(ErrorKind.DEADLINE_EXCEEDED, "pulling " + ref + ": no progress for "
                                 + progressTimeout.toSeconds() + " s (" + p.bytes.get() + " bytes received)");
                     }
                     if (System.nanoTime() > nextLog) {
@@ -149,7 +150,7 @@ final class ImagePuller {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ImageException(ErrorKind.CANCELLED, "pulling " + ref + ": cancelled");
+            throw new CriException(ErrorKind.CANCELLED, "pulling " + ref + ": cancelled");
         } finally {
             p.tasks.shutdownNow();
             try {
@@ -167,13 +168,13 @@ final class ImagePuller {
         List<RegistryEndpoint> endpoints = p.registries.endpointsFor(p.ref);
         Manifest top = null;
         RegistryEndpoint ep = null;
-        ImageException last = null;
+        CriException last = null;
         for (RegistryEndpoint candidate : endpoints) {
             try {
                 top = client.fetchManifest(candidate, p.ref.manifestReference(), p.authFor(candidate));
                 ep = candidate;
                 break;
-            } catch (ImageException e) {
+            } catch (CriException e) {
                 if (e.kind() == ErrorKind.CANCELLED) {
                     throw e;
                 }
@@ -183,7 +184,7 @@ final class ImagePuller {
         }
         if (top == null) {
             throw last.kind() == ErrorKind.NOT_FOUND
-                    ? ImageException.notFound("image " + p.ref + " not found in " + endpoints)
+                    ? CriException.notFound("image " + p.ref + " not found in " + endpoints)
                     : last;
         }
         List<String> blobs = new ArrayList<>();
@@ -193,7 +194,7 @@ final class ImagePuller {
             Descriptor d = top.pickPlatform(platform);
             manifest = client.fetchManifest(ep, d.digest(), p.authFor(ep));
             if (manifest.isIndex()) {
-                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "index " + top.digest()
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "index " + top.digest()
                         + " points at another index for " + platform);
             }
             store(p, manifest, blobs);
@@ -202,11 +203,11 @@ final class ImagePuller {
         RegistryAuth auth = p.authFor(ep);
         Descriptor configDesc = manifest.config();
         if (configDesc.size() < 0) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + manifest.digest()
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "manifest " + manifest.digest()
                     + " gives its config no size");
         }
         if (configDesc.size() > MAX_CONFIG_BYTES) {
-            throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "image config " + configDesc.digest() + " of "
+            throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "image config " + configDesc.digest() + " of "
                     + p.ref + " is " + configDesc.size() + " bytes; jcri reads configs of at most "
                     + MAX_CONFIG_BYTES + " bytes");
         }
@@ -218,7 +219,7 @@ final class ImagePuller {
         List<String> diffIds = new ArrayList<>();
         config.path("rootfs").path("diff_ids").forEach(n -> diffIds.add(n.asText()));
         if (diffIds.size() != manifest.layers().size()) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "image config " + configDesc.digest() + " lists "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "image config " + configDesc.digest() + " lists "
                     + diffIds.size() + " diff IDs for " + manifest.layers().size() + " layers");
         }
         List<String> chainIds = LayerStore.chainIds(diffIds);
@@ -256,7 +257,7 @@ final class ImagePuller {
         try {
             return images.add(pulled, p.ref.taggedName());
         } catch (IOException e) {
-            throw ImageException.internal("recording image " + pulled.id() + ": " + e.getMessage(), e);
+            throw CriException.internal("recording image " + pulled.id() + ": " + e.getMessage(), e);
         }
     }
 
@@ -266,14 +267,14 @@ final class ImagePuller {
         content.put(m.digest(), m.bytes());
     }
 
-    private static ImageException unwrap(ImageReference ref, Throwable t) {
+    private static CriException unwrap(ImageReference ref, Throwable t) {
         Throwable c = t;
         while (c instanceof ExecutionException && c.getCause() != null) {
             c = c.getCause();
         }
-        if (c instanceof ImageException ie) {
+        if (c instanceof CriException ie) {
             return ie;
         }
-        return ImageException.internal("pulling " + ref + ": " + c, c);
+        return CriException.internal("pulling " + ref + ": " + c, c);
     }
 }

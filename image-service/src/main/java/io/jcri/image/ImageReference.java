@@ -1,5 +1,6 @@
 package io.jcri.image;
 
+import io.jcri.cri.CriException;
 import java.util.regex.Pattern;
 
 /**
@@ -26,7 +27,7 @@ public record ImageReference(String domain, String path, String tag, String dige
     /** Parses and normalises {@code text}; throws INVALID_ARGUMENT naming the problem. */
     public static ImageReference parse(String text) {
         if (text == null || text.isBlank()) {
-            throw ImageException.invalid("image reference is empty");
+            throw CriException.invalid("image reference is empty");
         }
         String rest = text.strip();
         String digest = null;
@@ -35,7 +36,7 @@ public record ImageReference(String domain, String path, String tag, String dige
             digest = rest.substring(at + 1);
             rest = rest.substring(0, at);
             if (!DIGEST.matcher(digest).matches()) {
-                throw ImageException.invalid("image reference \"" + text + "\": digest \"" + digest
+                throw CriException.invalid("image reference \"" + text + "\": digest \"" + digest
                         + "\" is not sha256:<64 lowercase hex digits>");
             }
         }
@@ -45,7 +46,7 @@ public record ImageReference(String domain, String path, String tag, String dige
             tag = rest.substring(colon + 1);
             rest = rest.substring(0, colon);
             if (!TAG.matcher(tag).matches()) {
-                throw ImageException.invalid("image reference \"" + text + "\": tag \"" + tag + "\" is invalid");
+                throw CriException.invalid("image reference \"" + text + "\": tag \"" + tag + "\" is invalid");
             }
         }
         String domain = DOCKER_HUB;
@@ -58,13 +59,13 @@ public record ImageReference(String domain, String path, String tag, String dige
                 domain = first;
                 path = rest.substring(slash + 1);
                 if (!DOMAIN.matcher(domain).matches()) {
-                    throw ImageException.invalid("image reference \"" + text + "\": registry \"" + domain
+                    throw CriException.invalid("image reference \"" + text + "\": registry \"" + domain
                             + "\" is not a host[:port]");
                 }
                 int portAt = domain.lastIndexOf(':');
                 String port = portAt > domain.lastIndexOf(']') ? domain.substring(portAt + 1) : "";
                 if (port.length() > 5 || !port.isEmpty() && Integer.parseInt(port) > 65535) {
-                    throw ImageException.invalid("image reference \"" + text + "\": registry port " + port
+                    throw CriException.invalid("image reference \"" + text + "\": registry port " + port
                             + " is out of range");
                 }
             }
@@ -73,11 +74,11 @@ public record ImageReference(String domain, String path, String tag, String dige
             domain = DOCKER_HUB;
         }
         if (path.isEmpty()) {
-            throw ImageException.invalid("image reference \"" + text + "\" names no repository");
+            throw CriException.invalid("image reference \"" + text + "\" names no repository");
         }
         for (String component : path.split("/", -1)) {
             if (!COMPONENT.matcher(component).matches()) {
-                throw ImageException.invalid("image reference \"" + text + "\": repository component \""
+                throw CriException.invalid("image reference \"" + text + "\": repository component \""
                         + component + "\" must be lowercase letters, digits and separators (. _ __ -)");
             }
         }
@@ -85,7 +86,7 @@ public record ImageReference(String domain, String path, String tag, String dige
             path = "library/" + path;
         }
         if (domain.length() + 1 + path.length() > MAX_NAME_LENGTH) {
-            throw ImageException.invalid("image reference \"" + text + "\": name longer than "
+            throw CriException.invalid("image reference \"" + text + "\": name longer than "
                     + MAX_NAME_LENGTH + " characters");
         }
         if (tag == null && digest == null) {

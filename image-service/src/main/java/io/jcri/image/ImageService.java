@@ -1,5 +1,6 @@
 package io.jcri.image;
 
+import io.jcri.cri.CriException;
 import io.jcri.image.content.ContentStore;
 import io.jcri.image.content.Digests;
 import io.jcri.image.layer.LayerStore;
@@ -143,7 +144,7 @@ public final class ImageService {
             r.chainIds().forEach(chain -> layerUsage.measure(Digests.hex(chain)));
             r.blobs().forEach(blob -> blobUsage.measure(Digests.hex(blob)));
             return r;
-        } catch (ImageException e) {
+        } catch (CriException e) {
             // a failed pull leaves nothing behind but what other images or pulls still use
             try {
                 collectGarbage();
@@ -164,7 +165,7 @@ public final class ImageService {
 
     /** Like {@link #find}, but NOT_FOUND when there is no such image. */
     public ImageRecord require(String reference) {
-        return find(reference).orElseThrow(() -> ImageException.notFound("image " + reference
+        return find(reference).orElseThrow(() -> CriException.notFound("image " + reference
                 + " not found; pull it first"));
     }
 
@@ -193,7 +194,7 @@ public final class ImageService {
             LOG.info("removed image {} ({})", r.id(), r.repoTags());
             collectGarbage();
         } catch (IOException e) {
-            throw ImageException.internal("removing image " + r.id() + ": " + e.getMessage(), e);
+            throw CriException.internal("removing image " + r.id() + ": " + e.getMessage(), e);
         }
     }
 
@@ -260,7 +261,7 @@ public final class ImageService {
 
     private Optional<ImageRecord> resolve(String reference) {
         if (reference == null || reference.isBlank()) {
-            throw ImageException.invalid("image reference is empty");
+            throw CriException.invalid("image reference is empty");
         }
         String s = reference.strip();
         if (FULL_ID.matcher(s).matches()) {
@@ -272,7 +273,7 @@ public final class ImageService {
         ImageReference ref;
         try {
             ref = ImageReference.parse(s);
-        } catch (ImageException e) {
+        } catch (CriException e) {
             if (HEX.matcher(s).matches()) {
                 return images.byIdPrefix(s);
             }

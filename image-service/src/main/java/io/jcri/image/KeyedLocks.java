@@ -1,5 +1,6 @@
 package io.jcri.image;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +26,7 @@ public final class KeyedLocks {
             lock.lockInterruptibly();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ImageException(ErrorKind.CANCELLED, "waiting for " + what + ": cancelled", e);
+            throw new CriException(ErrorKind.CANCELLED, "waiting for " + what + ": cancelled", e);
         }
         return lock::unlock;
     }

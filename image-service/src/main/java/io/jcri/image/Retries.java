@@ -1,5 +1,6 @@
 package io.jcri.image;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -42,11 +43,11 @@ public final class Retries {
                 }
                 if (noSpace(e)) {
                     // A full disk is still full a second later: say so at once instead of retrying.
-                    throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, what + ": no space left on device",
+                    throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, what + ": no space left on device",
                             e);
                 }
                 if (attempt >= ATTEMPTS) {
-                    throw new ImageException(ErrorKind.UNAVAILABLE, what + ": " + describe(e) + " (after "
+                    throw new CriException(ErrorKind.UNAVAILABLE, what + ": " + describe(e) + " (after "
                             + attempt + " attempts)", e);
                 }
                 LOG.warn("{}: {} (attempt {} of {}, retrying in {} ms)", what, describe(e), attempt, ATTEMPTS,
@@ -76,7 +77,7 @@ public final class Retries {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
-    private static ImageException cancelled(String what, Exception cause) {
-        return new ImageException(ErrorKind.CANCELLED, what + ": cancelled", cause);
+    private static CriException cancelled(String what, Exception cause) {
+        return new CriException(ErrorKind.CANCELLED, what + ": cancelled", cause);
     }
 }

@@ -1,12 +1,13 @@
 package io.jcri.image;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Whatever text a pod spec names as its image, parsing it either yields a reference that parses again to itself or
- * an INVALID_ARGUMENT {@link ImageException}: never another exception. Regression mode replays the seeds in
+ * an INVALID_ARGUMENT {@link CriException}: never another exception. Regression mode replays the seeds in
  * {@code ImageReferenceFuzzTestInputs}; {@code JAZZER_FUZZ=1} explores.
  */
 class ImageReferenceFuzzTest {
@@ -16,7 +17,7 @@ class ImageReferenceFuzzTest {
         ImageReference ref;
         try {
             ref = ImageReference.parse(text);
-        } catch (ImageException e) {
+        } catch (CriException e) {
             if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
                 throw new AssertionError("\"" + text + "\" answered " + e.kind() + ": " + e.getMessage(), e);
             }

@@ -3,6 +3,7 @@ package io.jcri.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,7 +58,7 @@ class ImageReferenceTest {
             "UPPER.io/Lower", "a..b/c", "localhost:99999/x", "localhost:123456789012/x"})
     void refusesBadReferences(String in) {
         assertThatThrownBy(() -> ImageReference.parse(in))
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
                 .hasMessageContaining("image reference");
     }

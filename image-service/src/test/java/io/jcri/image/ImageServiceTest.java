@@ -3,6 +3,7 @@ package io.jcri.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.content.Digests;
 import io.jcri.image.registry.RegistryAuth;
@@ -68,7 +69,7 @@ class ImageServiceTest {
                 List.of(MANIFEST, CONFIG), false, Map.of()), "x.io/app:1");
         ImageService images = open();
 
-        assertThatThrownBy(() -> images.lease("x.io/other:1")).isInstanceOfSatisfying(ImageException.class,
+        assertThatThrownBy(() -> images.lease("x.io/other:1")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
         ImageLease lease = images.lease("x.io/app:1");
         assertThat(lease.image().id()).isEqualTo(CONFIG);
@@ -135,7 +136,7 @@ class ImageServiceTest {
         registry.push("app", "big", "{}", 5 << 20);
         rewrite(conf, registry.host(), false);
         ImageService images = open();
-        assertThatThrownBy(() -> pull(images, "app.test/app:big")).isInstanceOfSatisfying(ImageException.class,
+        assertThatThrownBy(() -> pull(images, "app.test/app:big")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED)).hasMessageContaining("config");
         assertThat(registry.blobRequests.get()).isZero();
     }

@@ -1,9 +1,9 @@
 package io.jcri.server.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventResponse;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.EventBus;
 import java.time.Duration;
 import java.util.Optional;
@@ -40,7 +40,7 @@ final class ContainerEventStream {
             subscription.next(Duration.ZERO);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RuntimeServiceException(ErrorKind.CANCELLED, "container event stream interrupted: the "
+            throw new CriException(ErrorKind.CANCELLED, "container event stream interrupted: the "
                     + "daemon is stopping", e);
         }
     }

@@ -6,9 +6,9 @@ import io.grpc.stub.StreamObserver;
 import io.jcri.api.v1.ContainerLogsGrpc;
 import io.jcri.api.v1.LogChunk;
 import io.jcri.api.v1.ReadLogRequest;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerStatus;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.container.ContainerService;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,11 +37,11 @@ public final class ContainerLogsImpl extends ContainerLogsGrpc.ContainerLogsImpl
     @Override
     public void readLog(ReadLogRequest request, StreamObserver<LogChunk> out) {
         if (request.getTailBytes() < 0) {
-            throw RuntimeServiceException.invalid("tail_bytes must be >= 0, got " + request.getTailBytes());
+            throw CriException.invalid("tail_bytes must be >= 0, got " + request.getTailBytes());
         }
         ContainerStatus status = containers.status(request.getContainerId(), false).getStatus();
         if (status.getLogPath().isEmpty()) {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + status.getId()
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + status.getId()
                     + " has no log file: its pod sets no log_directory or it sets no log_path");
         }
         ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) out;
@@ -60,10 +60,10 @@ public final class ContainerLogsImpl extends ContainerLogsGrpc.ContainerLogsImpl
                 call.onNext(LogChunk.newBuilder().setData(ByteString.copyFrom(buf.flip())).build());
             }
         } catch (NoSuchFileException e) {
-            throw new RuntimeServiceException(ErrorKind.NOT_FOUND, "container " + status.getId()
+            throw new CriException(ErrorKind.NOT_FOUND, "container " + status.getId()
                     + ": its log file " + status.getLogPath() + " does not exist (yet)", e);
         } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "container " + status.getId() + ": reading "
+            throw new CriException(ErrorKind.INTERNAL, "container " + status.getId() + ": reading "
                     + status.getLogPath() + ": " + e.getMessage(), e);
         }
         call.onCompleted();
@@ -97,7 +97,7 @@ public final class ContainerLogsImpl extends ContainerLogsGrpc.ContainerLogsImpl
                 return false;
             }
             if (System.nanoTime() > deadline) {
-                throw new RuntimeServiceException(ErrorKind.DEADLINE_EXCEEDED, "the client took no log data for "
+                throw new CriException(ErrorKind.DEADLINE_EXCEEDED, "the client took no log data for "
                         + STALLED.toSeconds() + "s");
             }
             try {

@@ -3,15 +3,15 @@ package io.jcri.server.grpc;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.oci.OciException;
-import java.lang.reflect.Method;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The one place that turns the modules' exceptions into gRPC statuses. Modules throw exceptions that carry an
- * {@link ErrorKind} (through a {@code kind()} accessor) or are runtime failures; anything else is a bug and
+ * The one place that turns the modules' exceptions into gRPC statuses. Modules throw a {@link CriException}, which
+ * carries an {@link ErrorKind}, or an OCI runtime failure; anything else is a bug and
  * answers INTERNAL without leaking a stack trace to the client. That includes an IllegalArgumentException: bad
  * input is refused by the module that reads it, with INVALID_ARGUMENT, so one that gets here is jcri's own.
  */
@@ -41,9 +41,8 @@ public final class StatusMapper {
         if (t instanceof StatusException se) {
             return se.getStatus();
         }
-        ErrorKind kind = kindOf(t);
-        if (kind != null) {
-            return code(kind).withDescription(t.getMessage());
+        if (t instanceof CriException ce) {
+            return code(ce.kind()).withDescription(ce.getMessage());
         }
         if (t instanceof OciException oe) {
             return (oe.timedOut() ? Status.DEADLINE_EXCEEDED : Status.INTERNAL).withDescription(oe.getMessage());
@@ -79,18 +78,5 @@ public final class StatusMapper {
             case CANCELLED -> Status.CANCELLED;
             case INTERNAL -> Status.INTERNAL;
         };
-    }
-
-    /** The kind of a module exception: any exception type with a public {@code ErrorKind kind()} accessor. */
-    private static ErrorKind kindOf(Throwable t) {
-        try {
-            Method m = t.getClass().getMethod("kind");
-            if (m.getReturnType() == ErrorKind.class) {
-                return (ErrorKind) m.invoke(t);
-            }
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
-        return null;
     }
 }

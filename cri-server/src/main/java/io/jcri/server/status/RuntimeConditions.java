@@ -1,7 +1,7 @@
 package io.jcri.server.status;
 
 import io.jcri.cni.CniConfigLoader;
-import io.jcri.cni.CniException;
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.RuntimeCondition;
 import io.jcri.oci.runtime.RuntimeBinaryProbe;
 import java.util.List;
@@ -41,7 +41,7 @@ public final class RuntimeConditions {
         try {
             cni.load();
             b.setStatus(true);
-        } catch (CniException e) {
+        } catch (CriException e) {
             b.setStatus(false).setReason("NetworkPluginNotReady").setMessage(e.getMessage());
         }
         return b.build();

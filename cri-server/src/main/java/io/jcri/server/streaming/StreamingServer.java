@@ -1,5 +1,6 @@
 package io.jcri.server.streaming;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.AttachResponse;
@@ -148,7 +149,7 @@ public final class StreamingServer implements AutoCloseable {
     /** Validates an exec and returns the URL to stream it. */
     public ExecResponse exec(ExecRequest request) {
         if (request.getCmdCount() == 0) {
-            throw new StreamingException(ErrorKind.INVALID_ARGUMENT, "exec needs a command");
+            throw new CriException(ErrorKind.INVALID_ARGUMENT, "exec needs a command");
         }
         requireStreams(request.getStdin(), request.getStdout(), request.getStderr(), request.getTty());
         backend.checkExec(request);
@@ -166,7 +167,7 @@ public final class StreamingServer implements AutoCloseable {
     public PortForwardResponse portForward(PortForwardRequest request) {
         for (int port : request.getPortList()) {
             if (port < 1 || port > 65535) {
-                throw new StreamingException(ErrorKind.INVALID_ARGUMENT, "invalid port " + port);
+                throw new CriException(ErrorKind.INVALID_ARGUMENT, "invalid port " + port);
             }
         }
         backend.checkPortForward(request);
@@ -175,17 +176,17 @@ public final class StreamingServer implements AutoCloseable {
 
     private static void requireStreams(boolean stdin, boolean stdout, boolean stderr, boolean tty) {
         if (!stdin && !stdout && !stderr) {
-            throw new StreamingException(ErrorKind.INVALID_ARGUMENT,
+            throw new CriException(ErrorKind.INVALID_ARGUMENT,
                     "one of stdin, stdout and stderr must be requested");
         }
         if (tty && stderr) {
-            throw new StreamingException(ErrorKind.INVALID_ARGUMENT, "tty and stderr cannot both be requested");
+            throw new CriException(ErrorKind.INVALID_ARGUMENT, "tty and stderr cannot both be requested");
         }
     }
 
     private String register(PendingStream pending) {
         if (baseUrl == null) {
-            throw new StreamingException(ErrorKind.UNAVAILABLE, "the streaming server is not running");
+            throw new CriException(ErrorKind.UNAVAILABLE, "the streaming server is not running");
         }
         return baseUrl + "/" + pending.path() + "/" + tokens.put(pending);
     }

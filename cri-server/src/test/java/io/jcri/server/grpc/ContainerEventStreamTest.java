@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventResponse;
 import io.jcri.cri.v1.ContainerEventType;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.EventBus;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -48,7 +48,7 @@ class ContainerEventStreamTest {
         }
 
         assertThatThrownBy(() -> done.get(5, TimeUnit.SECONDS)).cause()
-                .isInstanceOfSatisfying(RuntimeServiceException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED));
         assertThat(call.sent).isEmpty();
     }

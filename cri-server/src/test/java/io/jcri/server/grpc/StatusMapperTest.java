@@ -3,48 +3,26 @@ package io.jcri.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.jcri.cni.CniException;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.oci.OciException;
 import org.junit.jupiter.api.Test;
 
 class StatusMapperTest {
-    /** Stands for a module exception: anything with an ErrorKind accessor. */
-    static final class KindedException extends RuntimeException {
-        private final ErrorKind kind;
-
-        KindedException(ErrorKind kind, String message) {
-            super(message);
-            this.kind = kind;
-        }
-
-        public ErrorKind kind() {
-            return kind;
-        }
-    }
-
     @Test
     void everyKindMapsToTheStatusOfTheSameName() {
         for (ErrorKind k : ErrorKind.values()) {
-            Status s = StatusMapper.toStatus(new KindedException(k, "msg " + k));
+            Status s = StatusMapper.toStatus(new CriException(k, "msg " + k));
             assertThat(s.getCode().name()).isEqualTo(k.name());
             assertThat(s.getDescription()).isEqualTo("msg " + k);
         }
     }
 
     @Test
-    void runtimeAndCniFailuresAreInternalOrDeadline() {
+    void runtimeFailuresAreInternalOrDeadline() {
         assertThat(StatusMapper.toStatus(new OciException("runc failed")).getCode()).isEqualTo(Status.Code.INTERNAL);
         assertThat(StatusMapper.toStatus(new OciException("slow", true, null)).getCode())
                 .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        assertThat(StatusMapper.toStatus(new CniException("plugin failed")).getDescription())
-                .isEqualTo("plugin failed");
-        assertThat(StatusMapper.toStatus(new CniException("plugin failed")).getCode())
-                .isEqualTo(Status.Code.INTERNAL);
-        assertThat(StatusMapper.toStatus(new CniException("slow", true, null)).getCode())
-                .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        assertThat(StatusMapper.toStatus(new CniException(ErrorKind.INVALID_ARGUMENT, "bad name")).getCode())
-                .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
     @Test
@@ -68,7 +46,7 @@ class StatusMapperTest {
     @Test
     void hugeDescriptionsAreCutToFitAHeader() {
         Status s = StatusMapper.toStatus(
-                new KindedException(ErrorKind.INVALID_ARGUMENT, "bad name " + "x".repeat(70_000)));
+                new CriException(ErrorKind.INVALID_ARGUMENT, "bad name " + "x".repeat(70_000)));
         assertThat(s.getDescription()).hasSizeLessThan(StatusMapper.MAX_DESCRIPTION + 40).startsWith("bad name xxx")
                 .endsWith("(70009 characters)");
     }

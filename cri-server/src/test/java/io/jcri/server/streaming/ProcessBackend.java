@@ -1,5 +1,6 @@
 package io.jcri.server.streaming;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
@@ -40,7 +41,7 @@ final class ProcessBackend implements StreamingBackend {
 
     private static void check(String id) {
         if (id.equals("missing")) {
-            throw new StreamingException(ErrorKind.NOT_FOUND, "container " + id + " not found");
+            throw new CriException(ErrorKind.NOT_FOUND, "container " + id + " not found");
         }
     }
 

@@ -3,6 +3,7 @@ package io.jcri.server.streaming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
@@ -343,15 +344,15 @@ class StreamingServerTest {
     @Test
     void requestsAreValidatedBeforeAUrlIsIssued() {
         assertThatThrownBy(() -> server.exec(ExecRequest.newBuilder().setContainerId("c1").addCmd("ls").build()))
-                .isInstanceOfSatisfying(StreamingException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         assertThatThrownBy(() -> server.exec(ExecRequest.newBuilder().setContainerId("c1").addCmd("ls")
                 .setTty(true).setStdout(true).setStderr(true).build()))
-                .isInstanceOfSatisfying(StreamingException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         assertThatThrownBy(() -> server.exec(ExecRequest.newBuilder().setContainerId("missing").addCmd("ls")
                 .setStdout(true).build()))
-                .isInstanceOfSatisfying(StreamingException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
     }
 }

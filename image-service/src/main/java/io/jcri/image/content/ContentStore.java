@@ -1,7 +1,7 @@
 package io.jcri.image.content;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import io.jcri.image.KeyedLocks;
 import io.jcri.image.Retries;
 import io.jcri.oci.fs.AtomicFiles;
@@ -83,14 +83,14 @@ public final class ContentStore {
     /** Stores small content already in memory (manifests, configs), verifying its digest. */
     public void put(String digest, byte[] bytes) {
         if (!Digests.of(bytes).equals(digest)) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "content does not match its digest " + digest);
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "content does not match its digest " + digest);
         }
         try {
             if (!has(digest)) {
                 AtomicFiles.write(path(digest), bytes);
             }
         } catch (IOException e) {
-            throw ImageException.internal("storing blob " + digest + ": " + e.getMessage(), e);
+            throw CriException.internal("storing blob " + digest + ": " + e.getMessage(), e);
         }
     }
 
@@ -98,7 +98,7 @@ public final class ContentStore {
         try {
             return Files.readAllBytes(path(digest));
         } catch (IOException e) {
-            throw ImageException.internal("reading blob " + digest + ": " + e.getMessage(), e);
+            throw CriException.internal("reading blob " + digest + ": " + e.getMessage(), e);
         }
     }
 

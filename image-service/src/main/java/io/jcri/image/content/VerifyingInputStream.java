@@ -1,7 +1,7 @@
 package io.jcri.image.content;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +49,7 @@ public final class VerifyingInputStream extends FilterInputStream {
             verified = true;
             String actual = Digests.format(md.digest());
             if (!actual.equals(digest) || (size >= 0 && total != size)) {
-                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "blob " + digest + " arrived as " + actual
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "blob " + digest + " arrived as " + actual
                         + " (" + total + " bytes, expected " + size + "): corrupt or tampered");
             }
             return n;
@@ -58,7 +58,7 @@ public final class VerifyingInputStream extends FilterInputStream {
         total += n;
         progress.accept(n);
         if (size >= 0 && total > size) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "blob " + digest + " is larger than the "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "blob " + digest + " is larger than the "
                     + size + " bytes its descriptor says");
         }
         return n;

@@ -1,7 +1,7 @@
 package io.jcri.image.layer;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import io.jcri.image.KeyedLocks;
 import io.jcri.image.Retries;
 import io.jcri.image.content.Digests;
@@ -94,7 +94,7 @@ public final class LayerStore {
                 r = unpacker.unpack(in, diff);
             }
             if (!r.diffId().equals(diffId)) {
-                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "layer " + diffId
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "layer " + diffId
                         + " unpacked to content with digest " + r.diffId() + ": corrupt or tampered");
             }
             // the layer's files and directories reach the disk before the rename makes it visible

@@ -1,8 +1,8 @@
 package io.jcri.image.layer;
 
 import com.github.luben.zstd.ZstdInputStream;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import io.jcri.image.content.Digests;
 import io.jcri.oci.OciException;
 import io.jcri.oci.sys.Syscalls;
@@ -85,7 +85,7 @@ public final class LayerUnpacker {
             while ((e = tar.getNextEntry()) != null) {
                 budget.data();
                 if (Thread.currentThread().isInterrupted()) {
-                    throw new ImageException(ErrorKind.CANCELLED, "unpacking cancelled");
+                    throw new CriException(ErrorKind.CANCELLED, "unpacking cancelled");
                 }
                 count++;
                 check(e, budget);
@@ -93,7 +93,7 @@ public final class LayerUnpacker {
                     extract(tar, e, root, dirTimes, buffer);
                 } catch (OciException ex) {
                     // A syscall refused what the entry asks for (a bad device number, an xattr the fs lacks).
-                    ImageException refusal = refused(e.getName(), ex.getMessage());
+                    CriException refusal = refused(e.getName(), ex.getMessage());
                     refusal.initCause(ex);
                     throw refusal;
                 }
@@ -117,12 +117,12 @@ public final class LayerUnpacker {
             pax += h.getKey().length() + h.getValue().length();
         }
         if (pax > MAX_EXTRA_PAX_BYTES) {
-            throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "layer entry \"" + e.getName()
+            throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "layer entry \"" + e.getName()
                     + "\" carries more than " + MAX_EXTRA_PAX_BYTES + " bytes of PAX records");
         }
         if (e.isSparse()) {
             if (e.getSparseHeaders() != null && e.getSparseHeaders().size() > MAX_SPARSE_REGIONS) {
-                throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "layer entry \"" + e.getName()
+                throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "layer entry \"" + e.getName()
                         + "\" is a sparse file of more than " + MAX_SPARSE_REGIONS + " regions");
             }
             budget.holes(e.getName(), Math.max(0, e.getRealSize() - e.getSize()));
@@ -269,7 +269,7 @@ public final class LayerUnpacker {
                     // A parent the tar does not list gets the usual 0755, not jcri's umask (077).
                     Syscalls.chmod(p.toString(), 0755);
                 } catch (IOException ex) {
-                    throw ImageException.internal("creating " + p + ": " + ex.getMessage(), ex);
+                    throw CriException.internal("creating " + p + ": " + ex.getMessage(), ex);
                 }
             } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 throw refused(name, "its parent " + root.relativize(p) + " is not a directory");
@@ -289,7 +289,7 @@ public final class LayerUnpacker {
         LayerStore.deleteTree(p);
     }
 
-    private static ImageException refused(String name, String why) {
-        return new ImageException(ErrorKind.FAILED_PRECONDITION, "layer entry \"" + name + "\" refused: " + why);
+    private static CriException refused(String name, String why) {
+        return new CriException(ErrorKind.FAILED_PRECONDITION, "layer entry \"" + name + "\" refused: " + why);
     }
 }

@@ -1,7 +1,7 @@
 package io.jcri.image.layer;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,7 +57,7 @@ final class TarBudget extends FilterInputStream {
             if (inHeader) {
                 metadataLeft -= n;
                 if (metadataLeft < 0) {
-                    throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "layer has an entry whose tar metadata "
+                    throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "layer has an entry whose tar metadata "
                             + "(header, PAX records, long name, sparse map) exceeds " + MAX_ENTRY_METADATA + " bytes");
                 }
             }
@@ -88,7 +88,7 @@ final class TarBudget extends FilterInputStream {
     private void charge(long n, String entry) {
         used += n;
         if (used > max || used < 0) {
-            throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "layer unpacks to more than " + max + " bytes"
+            throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "layer unpacks to more than " + max + " bytes"
                     + (entry == null ? "" : " (at entry \"" + entry + "\")")
                     + "; raise image.max_layer_unpacked_bytes if it is meant to be this large");
         }

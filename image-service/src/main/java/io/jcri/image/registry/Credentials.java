@@ -2,7 +2,7 @@ package io.jcri.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jcri.image.ImageException;
+import io.jcri.cri.CriException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,9 +37,9 @@ public final class Credentials {
         try {
             return parse(Files.readString(file));
         } catch (IOException e) {
-            throw ImageException.invalid("cannot read credentials file " + file + ": " + e.getMessage());
-        } catch (ImageException e) {
-            throw ImageException.invalid(file + ": " + e.getMessage());
+            throw CriException.invalid("cannot read credentials file " + file + ": " + e.getMessage());
+        } catch (CriException e) {
+            throw CriException.invalid(file + ": " + e.getMessage());
         }
     }
 
@@ -48,7 +48,7 @@ public final class Credentials {
         try {
             root = JSON.readTree(json);
         } catch (IOException e) {
-            throw ImageException.invalid("credentials file is not JSON");
+            throw CriException.invalid("credentials file is not JSON");
         }
         Map<String, RegistryAuth> byHost = new HashMap<>();
         root.path("auths").properties().forEach(e -> byHost.put(host(e.getKey()), RegistryAuth.fromCri(

@@ -2,8 +2,8 @@ package io.jcri.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,14 +33,14 @@ public record Manifest(String digest, String mediaType, byte[] bytes, List<Descr
         try {
             root = JSON.readTree(bytes);
         } catch (IOException e) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest + " is not JSON", e);
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest + " is not JSON", e);
         }
         String type = root.path("mediaType").asText("");
         if (type.isEmpty()) {
             type = contentType == null ? "" : contentType.replaceFirst(";.*", "").strip();
         }
         if (root.path("schemaVersion").asInt() == 1 || type.startsWith("application/vnd.docker.distribution.manifest.v1")) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest
                     + " is Docker schema 1, which jcri does not pull; push the image again with a current client");
         }
         if (root.has("manifests")) {
@@ -54,7 +54,7 @@ public record Manifest(String digest, String mediaType, byte[] bytes, List<Descr
             return new Manifest(digest, type.isEmpty() ? OCI_INDEX : type, bytes, List.copyOf(entries), null, List.of());
         }
         if (!root.has("config") || !root.has("layers")) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest + " of type \"" + type
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "manifest " + digest + " of type \"" + type
                     + "\" has neither manifests nor config and layers");
         }
         List<Descriptor> layers = new ArrayList<>();
@@ -80,7 +80,7 @@ public record Manifest(String digest, String mediaType, byte[] bytes, List<Descr
             }
         }
         if (best == null) {
-            throw ImageException.notFound("index " + digest + " has no manifest for platform " + platform
+            throw CriException.notFound("index " + digest + " has no manifest for platform " + platform
                     + "; it offers " + manifests.stream().map(Descriptor::platform).toList());
         }
         return best;
@@ -89,7 +89,7 @@ public record Manifest(String digest, String mediaType, byte[] bytes, List<Descr
     private static Descriptor descriptor(JsonNode n, String platform) {
         String digest = n.path("digest").asText("");
         if (!digest.matches("sha256:[a-f0-9]{64}")) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "descriptor digest \"" + digest
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "descriptor digest \"" + digest
                     + "\" is not sha256:<64 hex>");
         }
         return new Descriptor(n.path("mediaType").asText(""), digest, n.path("size").asLong(-1), platform);

@@ -1,6 +1,6 @@
 package io.jcri.image.registry;
 
-import io.jcri.image.ImageException;
+import io.jcri.cri.CriException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -33,11 +33,11 @@ public record RegistryAuth(String username, String password, String identityToke
                 decoded = new String(Base64.getDecoder().decode(auth.strip()),
                         StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw ImageException.invalid("auth.auth is not base64 user:password");
+                throw CriException.invalid("auth.auth is not base64 user:password");
             }
             int colon = decoded.indexOf(':');
             if (colon < 0) {
-                throw ImageException.invalid("auth.auth does not decode to user:password");
+                throw CriException.invalid("auth.auth does not decode to user:password");
             }
             user = decoded.substring(0, colon);
             pass = decoded.substring(colon + 1);

@@ -2,8 +2,8 @@ package io.jcri.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import io.jcri.image.Retries;
 import io.jcri.image.content.Digests;
 import java.io.IOException;
@@ -101,12 +101,12 @@ public final class RegistryClient {
             try (InputStream body = r.body()) {
                 byte[] bytes = body.readNBytes((int) MAX_MANIFEST_BYTES + 1);
                 if (bytes.length > MAX_MANIFEST_BYTES) {
-                    throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + r.uri()
+                    throw new CriException(ErrorKind.FAILED_PRECONDITION, "manifest " + r.uri()
                             + " is larger than 4 MiB");
                 }
                 String digest = Digests.of(bytes);
                 if (reference.startsWith("sha256:") && !reference.equals(digest)) {
-                    throw new ImageException(ErrorKind.FAILED_PRECONDITION, "manifest " + r.uri() + " has digest "
+                    throw new CriException(ErrorKind.FAILED_PRECONDITION, "manifest " + r.uri() + " has digest "
                             + digest + ", not the requested " + reference);
                 }
                 return Manifest.parse(digest, r.headers().firstValue("Content-Type").orElse(""), bytes);
@@ -168,7 +168,7 @@ public final class RegistryClient {
         HttpResponse<InputStream> r = refuseForeignChallenge(ep, follow(ep.host(), uri, accept, authorization));
         if (r.statusCode() == 401 && plainWithoutRule && !given.equals(RegistryAuth.NONE)) {
             r.body().close();
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " speaks plain HTTP "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " speaks plain HTTP "
                     + "and asks for credentials: jcri sends credentials over plain HTTP only to a registry with "
                     + "insecure = true in registries.conf");
         }
@@ -198,12 +198,12 @@ public final class RegistryClient {
         }
         r.body().close();
         if (status == 404) {
-            throw ImageException.notFound(uri + " not found in registry " + ep.host());
+            throw CriException.notFound(uri + " not found in registry " + ep.host());
         }
         if (status == 429 || status >= 500) {
             throw new Retries.Transient("registry " + ep.host() + " answered " + status + " for " + uri);
         }
-        throw new ImageException(status == 403 ? ErrorKind.FAILED_PRECONDITION : ErrorKind.UNAVAILABLE,
+        throw new CriException(status == 403 ? ErrorKind.FAILED_PRECONDITION : ErrorKind.UNAVAILABLE,
                 "registry " + ep.host() + " answered " + status + " for " + uri);
     }
 
@@ -212,7 +212,7 @@ public final class RegistryClient {
             throws IOException {
         if (r.statusCode() == 401 && !hostPort(r.uri()).equals(ep.host())) {
             r.body().close();
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " redirected to "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " redirected to "
                     + hostPort(r.uri()) + ", which asked for credentials: jcri answers only the registry's own "
                     + "challenges");
         }
@@ -271,12 +271,12 @@ public final class RegistryClient {
             try {
                 next = current.resolve(location);
             } catch (IllegalArgumentException e) {
-                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + hostPort(current)
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "registry " + hostPort(current)
                         + " redirected to an invalid location", e);
             }
             if (!"https".equalsIgnoreCase(next.getScheme()) && !"http".equalsIgnoreCase(next.getScheme())
                     || current.getScheme().equals("https") && !"https".equalsIgnoreCase(next.getScheme())) {
-                throw new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + hostPort(current)
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "registry " + hostPort(current)
                         + " redirected an " + current.getScheme().toUpperCase() + " request to " + next.getScheme()
                         + "://" + next.getRawAuthority() + "; jcri follows no redirect from HTTPS to plain HTTP");
             }
@@ -307,7 +307,7 @@ public final class RegistryClient {
         boolean secrets = auth.hasBasic() || !auth.identityToken().isEmpty();
         boolean sameOrigin = challenged.getScheme().equals(realm.getScheme()) && hostPort(realm).equals(ep.host());
         if (secrets && !realm.getScheme().equals("https") && !sameOrigin) {
-            throw new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " sends for a token "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " sends for a token "
                     + "to " + realm.getScheme() + "://" + realm.getRawAuthority() + ": jcri sends credentials to a "
                     + "token server only over HTTPS, or to a plain-HTTP registry's own host and port");
         }
@@ -339,13 +339,13 @@ public final class RegistryClient {
             bytes = body.readNBytes(MAX_TOKEN_RESPONSE_BYTES + 1);
         }
         if (bytes.length > MAX_TOKEN_RESPONSE_BYTES) {
-            throw new ImageException(ErrorKind.RESOURCE_EXHAUSTED, "token server " + hostPort(realm)
+            throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "token server " + hostPort(realm)
                     + " answered with more than " + MAX_TOKEN_RESPONSE_BYTES + " bytes, more than a token needs");
         }
         JsonNode body = JSON.readTree(bytes);
         String token = body.path("token").asText(body.path("access_token").asText(""));
         if (token.isEmpty()) {
-            throw new ImageException(ErrorKind.UNAVAILABLE, "token server " + hostPort(realm)
+            throw new CriException(ErrorKind.UNAVAILABLE, "token server " + hostPort(realm)
                     + " answered without a token");
         }
         long expiresIn = Math.max(60, body.path("expires_in").asLong(60));
@@ -355,18 +355,18 @@ public final class RegistryClient {
     private static URI realm(RegistryEndpoint ep, WwwAuthenticate wa) {
         String realm = wa.params().get("realm");
         if (realm == null || realm.isEmpty()) {
-            throw new ImageException(ErrorKind.UNAVAILABLE, "registry " + ep.host() + " asked for a bearer token "
+            throw new CriException(ErrorKind.UNAVAILABLE, "registry " + ep.host() + " asked for a bearer token "
                     + "without naming a realm");
         }
         URI uri;
         try {
             uri = URI.create(realm);
         } catch (IllegalArgumentException e) {
-            throw new ImageException(ErrorKind.UNAVAILABLE, "registry " + ep.host() + " named a token realm that "
+            throw new CriException(ErrorKind.UNAVAILABLE, "registry " + ep.host() + " named a token realm that "
                     + "is not a URI", e);
         }
         if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
-            throw new ImageException(ErrorKind.UNAVAILABLE, "registry " + ep.host() + " named a token realm that "
+            throw new CriException(ErrorKind.UNAVAILABLE, "registry " + ep.host() + " named a token realm that "
                     + "is not an http(s) URL");
         }
         return uri;
@@ -379,8 +379,8 @@ public final class RegistryClient {
         return null;
     }
 
-    private static ImageException unauthorized(RegistryEndpoint ep, RegistryAuth auth) {
-        return new ImageException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " refused access to "
+    private static CriException unauthorized(RegistryEndpoint ep, RegistryAuth auth) {
+        return new CriException(ErrorKind.FAILED_PRECONDITION, "registry " + ep.host() + " refused access to "
                 + ep.repository() + (auth.equals(RegistryAuth.NONE) ? " without credentials" : " with the given "
                 + auth));
     }

@@ -2,7 +2,7 @@ package io.jcri.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import io.jcri.image.ImageException;
+import io.jcri.cri.CriException;
 import io.jcri.image.ImageReference;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,9 +52,9 @@ public record RegistryConfig(List<Registry> registries, List<String> unqualified
         try {
             return parse(Files.readString(file));
         } catch (IOException e) {
-            throw ImageException.invalid("cannot read registries configuration " + file + ": " + e.getMessage());
-        } catch (ImageException e) {
-            throw ImageException.invalid(file + ": " + e.getMessage());
+            throw CriException.invalid("cannot read registries configuration " + file + ": " + e.getMessage());
+        } catch (CriException e) {
+            throw CriException.invalid(file + ": " + e.getMessage());
         }
     }
 
@@ -64,7 +64,7 @@ public record RegistryConfig(List<Registry> registries, List<String> unqualified
         try {
             root = new TomlMapper().readTree(toml);
         } catch (IOException e) {
-            throw ImageException.invalid("registries configuration is not valid TOML: " + e.getMessage());
+            throw CriException.invalid("registries configuration is not valid TOML: " + e.getMessage());
         }
         List<String> search = new ArrayList<>();
         root.path("unqualified-search-registries").forEach(n -> search.add(n.asText()));
@@ -73,13 +73,13 @@ public record RegistryConfig(List<Registry> registries, List<String> unqualified
             String location = stripScheme(r.path("location").asText(""));
             String prefix = stripScheme(r.path("prefix").asText(location));
             if (prefix.isEmpty()) {
-                throw ImageException.invalid("a [[registry]] table needs a prefix or a location");
+                throw CriException.invalid("a [[registry]] table needs a prefix or a location");
             }
             List<Mirror> mirrors = new ArrayList<>();
             for (JsonNode m : r.path("mirror")) {
                 String ml = stripScheme(m.path("location").asText(""));
                 if (ml.isEmpty()) {
-                    throw ImageException.invalid("a [[registry.mirror]] of " + prefix + " has no location");
+                    throw CriException.invalid("a [[registry.mirror]] of " + prefix + " has no location");
                 }
                 mirrors.add(new Mirror(ml, m.path("insecure").asBoolean(false)));
             }
@@ -105,7 +105,7 @@ public record RegistryConfig(List<Registry> registries, List<String> unqualified
             return out;
         }
         if (match.blocked()) {
-            throw ImageException.invalid("registry " + match.prefix() + " is blocked by the registries configuration");
+            throw CriException.invalid("registry " + match.prefix() + " is blocked by the registries configuration");
         }
         String remainder = match.prefix().startsWith("*.") ? name.substring(ref.domain().length())
                 : name.substring(match.prefix().length());

@@ -1,7 +1,7 @@
 package io.jcri.image.registry;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import java.io.IOException;
 import java.net.http.HttpConnectTimeoutException;
 import java.security.cert.CertPathBuilderException;
@@ -40,7 +40,7 @@ final class TlsFailure extends IOException {
     }
 
     /** The failure as a person should read it, FAILED_PRECONDITION: a configuration must change. */
-    ImageException explain() {
+    CriException explain() {
         String why;
         if (plainAnswer()) {
             why = "registry " + host + " answered plain HTTP to an HTTPS request; if it serves plain HTTP, mark it "
@@ -54,7 +54,7 @@ final class TlsFailure extends IOException {
         } else {
             why = "TLS with registry " + host + " failed: " + rootMessage();
         }
-        return new ImageException(ErrorKind.FAILED_PRECONDITION, why, this);
+        return new CriException(ErrorKind.FAILED_PRECONDITION, why, this);
     }
 
     private boolean has(Class<? extends Throwable> type) {

@@ -1,6 +1,6 @@
 package io.jcri.image.registry;
 
-import io.jcri.image.ImageException;
+import io.jcri.cri.CriException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ public final class WatchedFile<T> {
      *
      * @param what  what the file is, for the log ("registries configuration")
      * @param path  the file; an empty path means none
-     * @param parse reads the file, also when it does not exist, throwing ImageException when it is invalid
+     * @param parse reads the file, also when it does not exist, throwing CriException when it is invalid
      */
     public WatchedFile(String what, Path path, Function<Path, T> parse) {
         this.what = what;
@@ -66,7 +66,7 @@ public final class WatchedFile<T> {
         try {
             value = parse.apply(path);
             LOG.info("{} {} {}: read again", what, path, why);
-        } catch (ImageException e) {
+        } catch (CriException e) {
             LOG.error("{} {} {} but is invalid; keeping the previous one: {}", what, path, why, e.getMessage());
         }
     }

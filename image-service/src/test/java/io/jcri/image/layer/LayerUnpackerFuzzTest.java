@@ -1,7 +1,7 @@
 package io.jcri.image.layer;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.jcri.image.ImageException;
+import io.jcri.cri.CriException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 
 /**
  * Whatever bytes a registry serves as a layer, unpacking them into a directory either succeeds or throws an
- * {@link ImageException} or an {@link IOException} (a malformed archive), and nothing is ever written outside that
+ * {@link CriException} or an {@link IOException} (a malformed archive), and nothing is ever written outside that
  * directory: its parent holds only it and an untouched sibling afterwards. As root, ownership is applied and device
  * nodes are made, so every input unpacks into a fresh temporary directory that is deleted afterwards.
  */
@@ -28,7 +28,7 @@ class LayerUnpackerFuzzTest {
             Path sibling = Files.createDirectory(base.resolve("outside"));
             try {
                 new LayerUnpacker(ROOT, 64L << 20).unpack(new ByteArrayInputStream(input), root);
-            } catch (ImageException | IOException expected) {
+            } catch (CriException | IOException expected) {
                 // the documented outcomes for a refused or malformed layer
             }
             try (Stream<Path> s = Files.list(base)) {

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,10 +35,10 @@ class LayerUnpackerLimitsTest {
         return root;
     }
 
-    private static ImageException exhausted(Throwable t) {
-        assertThat(t).isInstanceOf(ImageException.class);
-        assertThat(((ImageException) t).kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED);
-        return (ImageException) t;
+    private static CriException exhausted(Throwable t) {
+        assertThat(t).isInstanceOf(CriException.class);
+        assertThat(((CriException) t).kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED);
+        return (CriException) t;
     }
 
     @Test

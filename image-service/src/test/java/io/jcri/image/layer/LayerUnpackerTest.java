@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
-import io.jcri.image.ImageException;
+import io.jcri.cri.CriException;
 import io.jcri.image.content.Digests;
 import io.jcri.oci.sys.LibC;
 import java.io.ByteArrayInputStream;
@@ -153,7 +153,7 @@ class LayerUnpackerTest {
         for (byte[] layer : hostile) {
             Path root = Files.createTempDirectory(dir, "hostile");
             assertThatThrownBy(() -> unpacker.unpack(new ByteArrayInputStream(layer), root))
-                    .isInstanceOf(ImageException.class).hasMessageContaining("refused");
+                    .isInstanceOf(CriException.class).hasMessageContaining("refused");
         }
         assertThat(outside).hasContent("keep");
         try (Stream<Path> s = Files.list(dir)) {

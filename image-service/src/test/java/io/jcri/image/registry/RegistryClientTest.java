@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import io.jcri.image.content.Digests;
 import java.io.IOException;
 import java.io.InputStream;
@@ -134,7 +134,7 @@ class RegistryClientTest {
         // with the registry's token cached, the blob request's first answer is the storage host's challenge
         client.fetchManifest(endpoint(), "1", auth);
         assertThatThrownBy(() -> client.openBlob(endpoint(), "sha256:" + "d".repeat(64), auth).close())
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                 .hasMessageContaining("only the registry's own challenges");
         assertThat(storageTokenRequests.get()).isZero();
@@ -144,7 +144,7 @@ class RegistryClientTest {
     @Test
     void wrongCredentialsAreRefusedWithoutRetrying() {
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "bad", null, null)))
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                 .hasMessageNotContaining("bad");
         assertThat(tokenRequests.get()).isEqualTo(1);
@@ -165,11 +165,11 @@ class RegistryClientTest {
     void aRequestWithoutCredentialsNeverUsesATokenThatOthersObtained() {
         client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null));
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", RegistryAuth.NONE))
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                 .hasMessageContaining("without credentials");
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "other", null, null)))
-                .isInstanceOf(ImageException.class);
+                .isInstanceOf(CriException.class);
         assertThat(client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null))).isNotNull();
         assertThat(tokenRequests.get()).as("the anonymous and the other user's token requests; pw's token is cached")
                 .isEqualTo(3);
@@ -179,7 +179,7 @@ class RegistryClientTest {
     void credentialsGoToAPlainHttpRealmOnlyOnTheRegistryItself() {
         realmHost = host(storage);
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null)))
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                 .hasMessageContaining("only over HTTPS");
         assertThat(storageTokenRequests.get()).isZero();
@@ -192,7 +192,7 @@ class RegistryClientTest {
     void aTokenResponseLargerThanATokenNeedsIsRefused() {
         tokenPadding = RegistryClient.MAX_TOKEN_RESPONSE_BYTES;
         assertThatThrownBy(() -> client.fetchManifest(endpoint(), "1", new RegistryAuth("user", "pw", null, null)))
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED))
                 .hasMessageContaining("token server");
     }

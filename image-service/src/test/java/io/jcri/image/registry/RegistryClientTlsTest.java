@@ -7,8 +7,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.ImageException;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -134,7 +134,7 @@ class RegistryClientTlsTest {
         assertThat(client.fetchManifest(ep, "1", RegistryAuth.NONE).config()).isNotNull();
         assertThatThrownBy(() -> client.openBlob(ep, "sha256:" + "d".repeat(64),
                 new RegistryAuth("user", "pw", null, null)))
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                 .hasMessageContaining("no redirect from HTTPS to plain HTTP");
         assertThat(storageRequests.get()).isZero();
@@ -147,7 +147,7 @@ class RegistryClientTlsTest {
         jdkDefaults.init(null, null, null);
         RegistryEndpoint ep = new RegistryEndpoint("127.0.0.1:" + port(), "app", false, false);
         assertThatThrownBy(() -> client(jdkDefaults).fetchManifest(ep, "1", RegistryAuth.NONE))
-                .isInstanceOfSatisfying(ImageException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                 .hasMessageContaining("does not trust");
     }
@@ -175,7 +175,7 @@ class RegistryClientTlsTest {
         server.start();
         RegistryEndpoint ep = new RegistryEndpoint("127.0.0.1:" + port(), "app", false, false);
         assertThatThrownBy(() -> stallingClient(trusting()).fetchManifest(ep, "1",
-                new RegistryAuth("user", "pw", null, null))).isInstanceOfSatisfying(ImageException.class,
+                new RegistryAuth("user", "pw", null, null))).isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                 .hasMessageContaining("insecure = true");
         assertThatThrownBy(() -> stallingClient(trusting()).fetchManifest(ep, "1",
@@ -190,7 +190,7 @@ class RegistryClientTlsTest {
         try (PlainHttpAnswer plain = new PlainHttpAnswer()) {
             RegistryEndpoint ep = new RegistryEndpoint("0.0.0.0:" + plain.port(), "app", false, false);
             assertThatThrownBy(() -> client(trusting()).fetchManifest(ep, "1", RegistryAuth.NONE))
-                    .isInstanceOfSatisfying(ImageException.class,
+                    .isInstanceOfSatisfying(CriException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION))
                     .hasMessageContaining("answered plain HTTP to an HTTPS request")
                     .hasMessageContaining("insecure");

@@ -3,7 +3,7 @@ package io.jcri.image.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jcri.image.ImageException;
+import io.jcri.cri.CriException;
 import io.jcri.image.ImageReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +89,7 @@ class RegistryConfigTest {
         assertThat(c.endpointsFor(ImageReference.parse("127.0.0.1:5000/a")).getFirst().base().toString())
                 .isEqualTo("https://127.0.0.1:5000/v2/");
         assertThatThrownBy(() -> c.endpointsFor(ImageReference.parse("quay.io/blocked/x")))
-                .isInstanceOf(ImageException.class).hasMessageContaining("blocked");
+                .isInstanceOf(CriException.class).hasMessageContaining("blocked");
         assertThat(c.endpointsFor(ImageReference.parse("quay.io/blockedx/y")).getFirst().host()).isEqualTo("quay.io");
     }
 

@@ -1,7 +1,7 @@
 package io.jcri.runtime.cdi;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.runtime.RuntimeServiceException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -50,7 +50,7 @@ public final class CdiRegistry {
      * The edits the named devices make, in order: the edits of each spec used (once) followed by each device's.
      * An empty list touches no file.
      *
-     * @throws RuntimeServiceException INVALID_ARGUMENT for a name that is not {@code vendor/class=name} or that two
+     * @throws CriException INVALID_ARGUMENT for a name that is not {@code vendor/class=name} or that two
      *                                 files define, NOT_FOUND for a device no spec defines; each naming the device
      */
     public synchronized ContainerEdits resolve(List<String> names) {
@@ -64,16 +64,16 @@ public final class CdiRegistry {
         for (String name : new LinkedHashSet<>(names)) {
             Found f = devices.get(qualified(name));
             if (f == null) {
-                throw RuntimeServiceException.notFound("CDI device " + name + " is defined by no spec in " + dirs
+                throw CriException.notFound("CDI device " + name + " is defined by no spec in " + dirs
                         + (invalid.isEmpty() ? "" : " (invalid specs left out: " + invalid + ")"));
             }
             if (f.files().size() > 1) {
-                throw RuntimeServiceException.invalid("CDI device " + name + " is ambiguous: defined by each of "
+                throw CriException.invalid("CDI device " + name + " is ambiguous: defined by each of "
                         + f.files());
             }
             if (!f.edits().netDevices().isEmpty() || f.edits().intelRdt() != null
                     || !f.specEdits().netDevices().isEmpty() || f.specEdits().intelRdt() != null) {
-                throw RuntimeServiceException.invalid("CDI device " + name + " asks for netDevices or intelRdt, "
+                throw CriException.invalid("CDI device " + name + " asks for netDevices or intelRdt, "
                         + "which jcri does not apply");
             }
             if (!specsUsed.contains(f.files().getFirst().toString())) {
@@ -94,7 +94,7 @@ public final class CdiRegistry {
         if (slash <= 0 || eq < slash || !CdiSpec.validVendorOrClass(name.substring(0, slash))
                 || !CdiSpec.validVendorOrClass(name.substring(slash + 1, eq))
                 || !CdiSpec.validDeviceName(name.substring(eq + 1))) {
-            throw RuntimeServiceException.invalid("CDI device '" + name + "' is not a qualified name "
+            throw CriException.invalid("CDI device '" + name + "' is not a qualified name "
                     + "vendor/class=name");
         }
         return name;
@@ -155,7 +155,7 @@ public final class CdiRegistry {
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "cannot list CDI spec directory " + dir + ": "
+            throw new CriException(ErrorKind.INTERNAL, "cannot list CDI spec directory " + dir + ": "
                     + e.getMessage(), e);
         }
     }

@@ -1,8 +1,8 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.oci.spec.OciSpec;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.cdi.CdiRegistry;
 import io.jcri.runtime.cdi.ContainerEdits;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ final class CdiInjection {
             String hostPath = d.hostPath() == null || d.hostPath().isEmpty() ? d.path() : d.hostPath();
             var host = hostDevices.of(hostPath);
             if (host.isEmpty() && !complete) {
-                throw RuntimeServiceException.invalid("CDI device node " + d.path() + ": host device " + hostPath
+                throw CriException.invalid("CDI device node " + d.path() + ": host device " + hostPath
                         + " does not exist or is no block or character device");
             }
             if (host.isPresent()) {
@@ -68,7 +68,7 @@ final class CdiInjection {
                 if (!complete) {
                     if (!type.isEmpty() && !type.equals(host.get().type()) && !(type.equals("u")
                             && host.get().type().equals("c"))) {
-                        throw RuntimeServiceException.invalid("CDI device node " + d.path() + " is of type " + type
+                        throw CriException.invalid("CDI device node " + d.path() + " is of type " + type
                                 + " but host device " + hostPath + " of type " + host.get().type());
                     }
                     type = type.isEmpty() ? host.get().type() : type;

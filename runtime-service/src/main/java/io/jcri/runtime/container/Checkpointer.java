@@ -1,5 +1,6 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.oci.OciException;
 import io.jcri.oci.checkpoint.Criu;
@@ -7,7 +8,6 @@ import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.fs.Trees;
 import io.jcri.oci.runtime.OciRuntime;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.checkpoint.CheckpointArchive;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.state.StateStore;
@@ -51,7 +51,7 @@ final class Checkpointer {
     /** Checkpoints the running container {@code r} (its lock held) into the archive {@code target}. */
     void checkpoint(ContainerRecord r, SandboxRecord sandbox, OciRuntime runtime, Path target, Duration timeout) {
         criu.problem().ifPresent(p -> {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id()
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + r.id()
                     + " cannot be checkpointed: " + p);
         });
         Path dir = store.dirOf(r.id());
@@ -79,11 +79,11 @@ final class Checkpointer {
             LOG.info("container {}: checkpointed to {} (CRIU {} ms, archive {} ms, {} bytes)", r.id(), target,
                     (dumped - began) / 1_000_000, (System.nanoTime() - dumped) / 1_000_000, Files.size(target));
         } catch (OciException e) {
-            throw new RuntimeServiceException(e.timedOut() ? ErrorKind.DEADLINE_EXCEEDED : ErrorKind.INTERNAL,
+            throw new CriException(e.timedOut() ? ErrorKind.DEADLINE_EXCEEDED : ErrorKind.INTERNAL,
                     "checkpointing container " + r.id() + " failed: " + e.getMessage()
                             + (e.timedOut() ? "; the container keeps running" : ""), e);
         } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "writing the checkpoint of container " + r.id()
+            throw new CriException(ErrorKind.INTERNAL, "writing the checkpoint of container " + r.id()
                     + " to " + target + " failed: " + e.getMessage(), e);
         } finally {
             cleanUp(r.id(), runtime);

@@ -1,5 +1,6 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerEventType;
@@ -17,7 +18,6 @@ import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.oci.sys.Syscalls;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodUserNamespace;
 import io.jcri.runtime.sandbox.SandboxRecord;
@@ -87,7 +87,7 @@ final class ContainerCreator {
         String logPath;
         try {
             logPath = logPath(sandbox, config);
-        } catch (RuntimeServiceException e) {
+        } catch (CriException e) {
             undo.run();
             throw e;
         }
@@ -104,7 +104,7 @@ final class ContainerCreator {
             if (!(e instanceof OciException)) {
                 throw e;
             }
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "mounting the rootfs of container "
+            throw new CriException(ErrorKind.INTERNAL, "mounting the rootfs of container "
                     + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
         }
         try {
@@ -135,7 +135,7 @@ final class ContainerCreator {
                     Optional<String> refused = Propagation.refusal(Path.of(m.getHostPath()),
                             m.getPropagation() == MountPropagation.PROPAGATION_BIDIRECTIONAL);
                     if (refused.isPresent()) {
-                        throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "volume "
+                        throw new CriException(ErrorKind.FAILED_PRECONDITION, "volume "
                                 + m.getContainerPath() + ": " + refused.get());
                     }
                 }
@@ -160,16 +160,16 @@ final class ContainerCreator {
                     config.getMetadata().getName(), sandbox.id(), image.id(), pid, sandbox.runtimeHandler());
             lifecycle.changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
             return id;
-        } catch (IOException | OciException | RuntimeServiceException | java.nio.file.InvalidPathException e) {
+        } catch (IOException | OciException | CriException | java.nio.file.InvalidPathException e) {
             undo.run();
-            if (e instanceof RuntimeServiceException re) {
+            if (e instanceof CriException re) {
                 throw re;
             }
             if (e instanceof java.nio.file.InvalidPathException ip) {
-                throw RuntimeServiceException.invalid("container " + config.getMetadata().getName()
+                throw CriException.invalid("container " + config.getMetadata().getName()
                         + " names an invalid path: " + ip.getMessage());
             }
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "creating container "
+            throw new CriException(ErrorKind.INTERNAL, "creating container "
                     + config.getMetadata().getName() + " failed: " + e.getMessage(), e);
         }
     }
@@ -207,7 +207,7 @@ final class ContainerCreator {
                     .setImage(original.getImage().toBuilder().setImage(cp.rootfsImageRef())).build();
         } catch (IOException | RuntimeException e) {
             undo.run();
-            throw RuntimeServiceException.invalid("image " + archive + " is not a checkpoint archive that can be "
+            throw CriException.invalid("image " + archive + " is not a checkpoint archive that can be "
                     + "restored: " + e.getMessage());
         }
     }
@@ -220,7 +220,7 @@ final class ContainerCreator {
     /** Restores the created container {@code r} from its unpacked checkpoint, running; returns its init pid. */
     int restore(ContainerRecord r, OciRuntime runtime) {
         criu.problem().ifPresent(p -> {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id()
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + r.id()
                     + " cannot be restored: " + p);
         });
         Path dir = store.dirOf(r.id());
@@ -244,7 +244,7 @@ final class ContainerCreator {
         for (var m : config.getMountsList()) {
             if (m.getRecursiveReadOnly()) {
                 runtime.recursiveReadOnlyProblem().ifPresent(why -> {
-                    throw RuntimeServiceException.invalid("recursive read-only mount at " + m.getContainerPath()
+                    throw CriException.invalid("recursive read-only mount at " + m.getContainerPath()
                             + ": runtime handler " + runtime.handler() + " cannot make one here: " + why);
                 });
             }
@@ -287,17 +287,17 @@ final class ContainerCreator {
             return "";
         }
         if (c.getLogPath().indexOf('\0') >= 0) {
-            throw RuntimeServiceException.invalid("log path of container " + c.getMetadata().getName()
+            throw CriException.invalid("log path of container " + c.getMetadata().getName()
                     + " has a NUL byte");
         }
         Path p = Path.of(s.logDirectory()).resolve(c.getLogPath()).normalize();
         if (!p.startsWith(Path.of(s.logDirectory()).normalize())) {
-            throw RuntimeServiceException.invalid("log path '" + c.getLogPath() + "' leaves the log directory");
+            throw CriException.invalid("log path '" + c.getLogPath() + "' leaves the log directory");
         }
         try {
             java.nio.file.Files.createDirectories(p.getParent());
         } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "cannot make the log directory of "
+            throw new CriException(ErrorKind.INTERNAL, "cannot make the log directory of "
                     + p + ": " + e.getMessage(), e);
         }
         return p.toString();
@@ -333,7 +333,7 @@ final class ContainerCreator {
         if (ns.getPid() != NamespaceMode.TARGET) {
             return 0;
         }
-        ContainerRecord target = store.find(ns.getTargetId()).orElseThrow(() -> RuntimeServiceException.notFound(
+        ContainerRecord target = store.find(ns.getTargetId()).orElseThrow(() -> CriException.notFound(
                 "target container '" + ns.getTargetId() + "' of the PID namespace not found"));
         return target.state() == ContainerRecord.State.EXITED ? 0 : target.pid();
     }

@@ -2,10 +2,10 @@ package io.jcri.runtime.container;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.List;
 import java.util.Map;
 
@@ -53,7 +53,7 @@ public record ContainerRecord(String id, String sandboxId, String name, int atte
         try {
             return ContainerConfig.parseFrom(configBytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "container " + id + " has an unreadable config", e);
+            throw new CriException(ErrorKind.INTERNAL, "container " + id + " has an unreadable config", e);
         }
     }
 
@@ -62,7 +62,7 @@ public record ContainerRecord(String id, String sandboxId, String name, int atte
         try {
             return LinuxContainerResources.parseFrom(resourcesBytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "container " + id + " has unreadable resources",
+            throw new CriException(ErrorKind.INTERNAL, "container " + id + " has unreadable resources",
                     e);
         }
     }

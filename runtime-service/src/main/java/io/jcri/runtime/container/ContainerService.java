@@ -1,5 +1,6 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.Container;
 import io.jcri.cri.v1.ContainerConfig;
@@ -21,7 +22,6 @@ import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.cdi.CdiRegistry;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodContainers;
@@ -201,7 +201,7 @@ public final class ContainerService implements PodContainers {
      */
     public String create(String sandboxId, ContainerConfig config) {
         if (config.getMetadata().getName().isEmpty()) {
-            throw RuntimeServiceException.invalid("container config has no metadata name");
+            throw CriException.invalid("container config has no metadata name");
         }
         String podId = sandboxes.require(sandboxId).id();
         return names.create(nameKey(config.getMetadata().getName(), config.getMetadata().getAttempt(), podId),
@@ -215,7 +215,7 @@ public final class ContainerService implements PodContainers {
         sandboxes.whileReady(found.sandboxId(), sandbox -> locks.with(id, () -> {
             ContainerRecord r = exits.refresh(require(id));
             if (r.state() != ContainerRecord.State.CREATED) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
                         + r.state() + ", not CREATED; only a created container can start");
             }
             // The moment of asking: a short-lived process may have exited before start returns.
@@ -231,7 +231,7 @@ public final class ContainerService implements PodContainers {
             } catch (OciException e) {
                 store.put(r.exited(nowNanos(), 128, "StartError", e.getMessage()));
                 lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, nowNanos());
-                throw new RuntimeServiceException(ErrorKind.INTERNAL, "starting container " + id + " failed: "
+                throw new CriException(ErrorKind.INTERNAL, "starting container " + id + " failed: "
                         + e.getMessage(), e);
             }
             store.put(restoredPid > 0 ? r.restored(startedAt, restoredPid) : r.started(startedAt));
@@ -262,12 +262,12 @@ public final class ContainerService implements PodContainers {
                 return;
             }
             if (signalLocked(id, true) && !exits.await(id, KILL_WAIT)) {
-                throw new RuntimeServiceException(ErrorKind.INTERNAL, "container " + id + " did not exit within "
+                throw new CriException(ErrorKind.INTERNAL, "container " + id + " did not exit within "
                         + KILL_WAIT.toSeconds() + "s of SIGKILL");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RuntimeServiceException(ErrorKind.CANCELLED, "interrupted while stopping " + id, e);
+            throw new CriException(ErrorKind.CANCELLED, "interrupted while stopping " + id, e);
         }
         recordExit(id);
     }
@@ -326,7 +326,7 @@ public final class ContainerService implements PodContainers {
             }
             ContainerRecord r = current.get();
             if (r.state() != ContainerRecord.State.EXITED) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
                         + r.state() + " again after it was killed; not removed");
             }
             runtimeOf(r).delete(id);
@@ -365,21 +365,21 @@ public final class ContainerService implements PodContainers {
     public ExecSyncResponse execSync(String idOrPrefix, List<String> cmd, long timeoutSeconds) {
         ContainerRecord r = snapshot(require(idOrPrefix));
         if (r.state() != ContainerRecord.State.RUNNING) {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
                     + r.state() + ", not running");
         }
         if (cmd.isEmpty()) {
-            throw RuntimeServiceException.invalid("exec needs a command");
+            throw CriException.invalid("exec needs a command");
         }
         if (timeoutSeconds < 0) {
-            throw RuntimeServiceException.invalid("exec timeout must not be negative");
+            throw CriException.invalid("exec timeout must not be negative");
         }
         OciSpec.Process process = specOf(r).process().withArgs(cmd, false);
         try {
             ExecResult res = execs.exec(new ConmonExec.Request(r.id(), runtimeOf(r), store.dirOf(r.id()), process,
                     Duration.ofSeconds(timeoutSeconds), MAX_EXEC_OUTPUT));
             if (res.timedOut()) {
-                throw new RuntimeServiceException(ErrorKind.DEADLINE_EXCEEDED, "command " + cmd + " in container "
+                throw new CriException(ErrorKind.DEADLINE_EXCEEDED, "command " + cmd + " in container "
                         + r.id() + " timed out after " + timeoutSeconds + "s");
             }
             return ExecSyncResponse.newBuilder().setExitCode(res.exitCode())
@@ -387,7 +387,7 @@ public final class ContainerService implements PodContainers {
                     .setStderr(com.google.protobuf.ByteString.copyFrom(res.stderr())).build();
         } catch (OciException e) {
             if (Thread.currentThread().isInterrupted()) {
-                throw new RuntimeServiceException(ErrorKind.CANCELLED, "exec of " + cmd + " in " + r.id()
+                throw new CriException(ErrorKind.CANCELLED, "exec of " + cmd + " in " + r.id()
                         + " cancelled; the command was killed", e);
             }
             throw e;
@@ -403,7 +403,7 @@ public final class ContainerService implements PodContainers {
     public StreamTarget streamTarget(String idOrPrefix) {
         ContainerRecord r = snapshot(require(idOrPrefix));
         if (r.state() != ContainerRecord.State.RUNNING) {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
                     + r.state() + ", not running");
         }
         return new StreamTarget(r.id(), runtimeOf(r), specOf(r).process(), store.dirOf(r.id()),
@@ -414,7 +414,7 @@ public final class ContainerService implements PodContainers {
     public void reopenLog(String idOrPrefix) {
         ContainerRecord r = snapshot(require(idOrPrefix));
         if (r.state() != ContainerRecord.State.RUNNING) {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
                     + r.state() + ", not running; its log cannot be reopened");
         }
         if (r.logPath().isEmpty()) {
@@ -437,7 +437,7 @@ public final class ContainerService implements PodContainers {
         locks.run(id, () -> {
             ContainerRecord r = exits.refresh(require(id));
             if (r.state() == ContainerRecord.State.EXITED) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + id
                         + " has exited; its resources cannot change");
             }
             runtimeOf(r).update(id, specs.resources(resources));
@@ -452,19 +452,19 @@ public final class ContainerService implements PodContainers {
     public void checkpoint(String idOrPrefix, String location, long timeoutSeconds) {
         String id = require(idOrPrefix).id();
         if (location.isEmpty() || location.indexOf('\0') >= 0 || !location.startsWith("/")) {
-            throw RuntimeServiceException.invalid("checkpoint location '" + location + "' is not an absolute path "
+            throw CriException.invalid("checkpoint location '" + location + "' is not an absolute path "
                     + "(the archive to write, as crictl checkpoint --export=FILE gives it)");
         }
         Path target = Path.of(location).normalize();
         if (target.getParent() == null || !Files.isDirectory(target.getParent()) || Files.isDirectory(target)) {
-            throw RuntimeServiceException.invalid("checkpoint location " + target + " must be a file in an "
+            throw CriException.invalid("checkpoint location " + target + " must be a file in an "
                     + "existing directory");
         }
         Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : CHECKPOINT_TIMEOUT;
         locks.run(id, () -> {
             ContainerRecord r = exits.refresh(require(id));
             if (r.state() != ContainerRecord.State.RUNNING) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + id + " is "
                         + r.state() + ", not running; only a running container can be checkpointed");
             }
             checkpointer.checkpoint(r, sandboxes.require(r.sandboxId()), runtimeOf(r), target, timeout);
@@ -533,30 +533,30 @@ public final class ContainerService implements PodContainers {
 
     private ContainerRecord require(String idOrPrefix) {
         return store.find(idOrPrefix).orElseThrow(() ->
-                RuntimeServiceException.notFound("container '" + idOrPrefix + "' not found"));
+                CriException.notFound("container '" + idOrPrefix + "' not found"));
     }
 
     private OciSpec specOf(ContainerRecord r) {
         try {
             return OciSpecJson.read(Files.readAllBytes(store.dirOf(r.id()).resolve("config.json")));
         } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "container " + r.id() + " has no readable "
+            throw new CriException(ErrorKind.INTERNAL, "container " + r.id() + " has no readable "
                     + "config.json: " + e.getMessage(), e);
         }
     }
 
     private OciRuntime runtimeOf(SandboxRecord s) {
         OciRuntime rt = runtimes.forHandler(s.runtimeHandler()).orElseThrow(() ->
-                RuntimeServiceException.invalid("runtime handler '" + s.runtimeHandler() + "' is not configured"));
+                CriException.invalid("runtime handler '" + s.runtimeHandler() + "' is not configured"));
         rt.problem().ifPresent(p -> {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "runtime handler '"
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "runtime handler '"
                     + s.runtimeHandler() + "' is not ready: " + p);
         });
         return rt;
     }
 
     private OciRuntime runtimeOf(ContainerRecord r) {
-        return runtimes.forHandler(r.runtimeHandler()).orElseThrow(() -> new RuntimeServiceException(
+        return runtimes.forHandler(r.runtimeHandler()).orElseThrow(() -> new CriException(
                 ErrorKind.INTERNAL, "container " + r.id() + " uses handler '" + r.runtimeHandler()
                 + "', which is no longer configured"));
     }

@@ -1,11 +1,11 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.Mount;
 import io.jcri.image.ImageLease;
 import io.jcri.image.ImageService;
 import io.jcri.oci.mount.SecureJoin;
-import io.jcri.runtime.RuntimeServiceException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -28,13 +28,13 @@ final class ImageVolumes {
                 continue;
             }
             if (!m.getHostPath().isEmpty()) {
-                throw RuntimeServiceException.invalid("image volume at " + m.getContainerPath()
+                throw CriException.invalid("image volume at " + m.getContainerPath()
                         + " names a host path too");
             }
             String sub = m.getImageSubPath();
             if (sub.startsWith("/") || sub.indexOf('\0') >= 0 || Path.of(sub).normalize().startsWith("..")
                     || sub.contains("/../") || sub.endsWith("/..") || sub.equals("..")) {
-                throw RuntimeServiceException.invalid("image_sub_path '" + sub + "' of the image volume at "
+                throw CriException.invalid("image_sub_path '" + sub + "' of the image volume at "
                         + m.getContainerPath() + " must be a relative path inside the image");
             }
         }
@@ -61,11 +61,11 @@ final class ImageVolumes {
                 try {
                     source = SecureJoin.resolve(root, m.getImageSubPath());
                 } catch (IOException e) {
-                    throw RuntimeServiceException.invalid("image_sub_path '" + m.getImageSubPath() + "' of image "
+                    throw CriException.invalid("image_sub_path '" + m.getImageSubPath() + "' of image "
                             + ref + ": " + e.getMessage());
                 }
                 if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
-                    throw RuntimeServiceException.invalid("image_sub_path '" + m.getImageSubPath()
+                    throw CriException.invalid("image_sub_path '" + m.getImageSubPath()
                             + "' does not exist in image " + ref + " (image volume at " + m.getContainerPath() + ")");
                 }
             }
@@ -77,12 +77,12 @@ final class ImageVolumes {
     private static ImageLease leaseOf(ImageService images, String ref, Mount m) {
         try {
             return images.lease(ref);
-        } catch (io.jcri.image.ImageException e) {
+        } catch (CriException e) {
             if (e.kind() == io.jcri.cri.ErrorKind.NOT_FOUND) {
-                throw RuntimeServiceException.notFound("image " + ref + " of the image volume at "
+                throw CriException.notFound("image " + ref + " of the image volume at "
                         + m.getContainerPath() + " is not on this node; kubelet pulls it before CreateContainer");
             }
-            throw new RuntimeServiceException(e.kind(), "image volume at " + m.getContainerPath() + ": "
+            throw new CriException(e.kind(), "image volume at " + m.getContainerPath() + ": "
                     + e.getMessage(), e);
         }
     }

@@ -1,8 +1,8 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.oci.spec.OciSpec;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.List;
 import java.util.Map;
 
@@ -36,7 +36,7 @@ public final class ResourceMapper {
                 .map(h -> new OciSpec.HugepageLimit(h.getPageSize(), h.getLimit())).toList();
         Map<String, String> unified = r.getUnifiedMap();
         if (!unified.isEmpty() && !cgroupV2) {
-            throw RuntimeServiceException.invalid("unified cgroup settings " + unified.keySet()
+            throw CriException.invalid("unified cgroup settings " + unified.keySet()
                     + " need cgroup v2; this host uses cgroup v1");
         }
         return new OciSpec.Resources(null, memory, cpu, null, huge.isEmpty() ? null : huge,

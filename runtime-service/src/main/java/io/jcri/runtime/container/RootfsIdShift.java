@@ -1,7 +1,7 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.oci.spec.OciSpec;
-import io.jcri.runtime.RuntimeServiceException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ final class RootfsIdShift {
                 }
             });
         } catch (IOException e) {
-            throw new RuntimeServiceException(io.jcri.cri.ErrorKind.INTERNAL, "cannot give the root filesystem "
+            throw new CriException(io.jcri.cri.ErrorKind.INTERNAL, "cannot give the root filesystem "
                     + rootfs + " the owners of the pod's user namespace: " + e.getMessage(), e);
         }
     }

@@ -1,7 +1,7 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.Signal;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.Locale;
 import java.util.Map;
 
@@ -41,7 +41,7 @@ public final class Signals {
             n = m.matches() ? Integer.valueOf(34 + Integer.parseInt(m.group(1))) : NUMBERS.get(s);
         }
         if (n == null || n > MAX_SIGNAL) {
-            throw RuntimeServiceException.invalid("unknown signal '" + signal + "'");
+            throw CriException.invalid("unknown signal '" + signal + "'");
         }
         return n;
     }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.Capability;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -12,7 +13,6 @@ import io.jcri.image.ImageConfig;
 import io.jcri.oci.seccomp.SeccompProfiles;
 import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.spec.OciSpec;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.sandbox.PodUserNamespace;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import java.nio.file.Path;
@@ -109,7 +109,7 @@ public final class SpecBuilder {
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
         boolean privileged = sc.getPrivileged();
         if (privileged && !in.sandbox().config().getLinux().getSecurityContext().getPrivileged()) {
-            throw RuntimeServiceException.invalid("a privileged container needs a privileged pod sandbox");
+            throw CriException.invalid("a privileged container needs a privileged pod sandbox");
         }
         List<String> caps = capabilities(sc, privileged, node.grantable());
         // 022 as under any init: the runtime would otherwise pass on jcri's own umask (077).
@@ -162,7 +162,7 @@ public final class SpecBuilder {
             args.addAll(c.getArgsList().isEmpty() ? image.cmd() : c.getArgsList());
         }
         if (args.isEmpty()) {
-            throw RuntimeServiceException.invalid("container '" + c.getMetadata().getName()
+            throw CriException.invalid("container '" + c.getMetadata().getName()
                     + "' has no command: neither the config nor the image gives one");
         }
         return args;
@@ -210,7 +210,7 @@ public final class SpecBuilder {
             if (!a.equals("CAP_ALL")) {
                 requireKnown(a);
                 if (!grantable.contains(a)) {
-                    throw RuntimeServiceException.invalid("capability " + a + " cannot be granted: jcri does not "
+                    throw CriException.invalid("capability " + a + " cannot be granted: jcri does not "
                             + "hold it on this host");
                 }
                 caps.add(a);
@@ -227,7 +227,7 @@ public final class SpecBuilder {
 
     private static void requireKnown(String cap) {
         if (!OciDefaults.ALL_CAPABILITIES.contains(cap)) {
-            throw RuntimeServiceException.invalid("unknown capability '" + cap + "'");
+            throw CriException.invalid("unknown capability '" + cap + "'");
         }
     }
 
@@ -253,7 +253,7 @@ public final class SpecBuilder {
             return null;
         }
         if (!node.appArmor()) {
-            throw RuntimeServiceException.invalid("AppArmor profile '" + explicit
+            throw CriException.invalid("AppArmor profile '" + explicit
                     + "' requested but AppArmor is not enabled on this host");
         }
         return explicit;
@@ -275,7 +275,7 @@ public final class SpecBuilder {
             } else if (legacy.isEmpty() || legacy.equals("unconfined")) {
                 type = SecurityProfile.ProfileType.Unconfined;
             } else {
-                throw RuntimeServiceException.invalid("unknown seccomp profile '" + legacy + "'");
+                throw CriException.invalid("unknown seccomp profile '" + legacy + "'");
             }
         }
         if (privileged) {
@@ -285,13 +285,13 @@ public final class SpecBuilder {
             case RuntimeDefault -> SeccompProfiles.runtimeDefault(Set.copyOf(caps));
             case Localhost -> {
                 if (!localhost.startsWith("/")) {
-                    throw RuntimeServiceException.invalid("the Localhost seccomp profile '" + localhost
+                    throw CriException.invalid("the Localhost seccomp profile '" + localhost
                             + "' must be an absolute path");
                 }
                 try {
                     yield SeccompProfiles.localhost(Path.of(localhost));
                 } catch (io.jcri.oci.OciException e) {
-                    throw RuntimeServiceException.invalid(e.getMessage());
+                    throw CriException.invalid(e.getMessage());
                 }
             }
             default -> null;
@@ -311,7 +311,7 @@ public final class SpecBuilder {
             case POD -> ns.add(new OciSpec.Namespace("pid", s.pidnsPath()));
             case TARGET -> {
                 if (in.targetPid() <= 0) {
-                    throw RuntimeServiceException.invalid("the target container of the PID namespace is not running");
+                    throw CriException.invalid("the target container of the PID namespace is not running");
                 }
                 ns.add(new OciSpec.Namespace("pid", "/proc/" + in.targetPid() + "/ns/pid"));
             }
@@ -368,11 +368,11 @@ public final class SpecBuilder {
     /** A CRI mount as a bind mount; an image volume's host path is its mounted image (see ImageVolumes). */
     private static OciSpec.Mount bind(Mount m) {
         if (!m.getContainerPath().startsWith("/")) {
-            throw RuntimeServiceException.invalid("mount destination '" + m.getContainerPath()
+            throw CriException.invalid("mount destination '" + m.getContainerPath()
                     + "' must be an absolute path");
         }
         if (m.getHostPath().isEmpty() || !java.nio.file.Files.exists(Path.of(m.getHostPath()))) {
-            throw RuntimeServiceException.invalid("host path '" + m.getHostPath() + "' of the mount at "
+            throw CriException.invalid("host path '" + m.getHostPath() + "' of the mount at "
                     + m.getContainerPath() + " does not exist");
         }
         List<String> options = new ArrayList<>(List.of("rbind"));
@@ -383,11 +383,11 @@ public final class SpecBuilder {
         });
         if (m.getRecursiveReadOnly()) {
             if (!m.getReadonly()) {
-                throw RuntimeServiceException.invalid("recursive read-only mount at " + m.getContainerPath()
+                throw CriException.invalid("recursive read-only mount at " + m.getContainerPath()
                         + " must also be read-only");
             }
             if (m.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
-                throw RuntimeServiceException.invalid("recursive read-only mount at " + m.getContainerPath()
+                throw CriException.invalid("recursive read-only mount at " + m.getContainerPath()
                         + " needs private propagation");
             }
             options.add("rro");
@@ -415,7 +415,7 @@ public final class SpecBuilder {
         List<OciSpec.Device> out = new ArrayList<>(privileged ? hostDevices.all() : List.of());
         for (io.jcri.cri.v1.Device d : c.getDevicesList()) {
             OciSpec.Device host = hostDevices.of(d.getHostPath()).orElseThrow(() ->
-                    RuntimeServiceException.invalid("device '" + d.getHostPath() + "' does not exist on the host"));
+                    CriException.invalid("device '" + d.getHostPath() + "' does not exist on the host"));
             out.removeIf(x -> x.path().equals(d.getContainerPath()));
             out.add(new OciSpec.Device(host.type(), d.getContainerPath(), host.major(), host.minor(),
                     host.fileMode(), host.uid(), host.gid()));

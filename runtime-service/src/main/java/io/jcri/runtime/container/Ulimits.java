@@ -1,8 +1,8 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.sys.LibC;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class Ulimits {
         configured.forEach((name, value) -> {
             Integer n = RESOURCES.get(name.toLowerCase(Locale.ROOT));
             if (n == null) {
-                throw RuntimeServiceException.invalid("unknown ulimit '" + name + "'; known: "
+                throw CriException.invalid("unknown ulimit '" + name + "'; known: "
                         + RESOURCES.keySet().stream().sorted().toList());
             }
             long[] current = new long[2];

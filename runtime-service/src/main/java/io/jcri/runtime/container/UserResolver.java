@@ -1,7 +1,7 @@
 package io.jcri.runtime.container;
 
+import io.jcri.cri.CriException;
 import io.jcri.oci.mount.SecureJoin;
-import io.jcri.runtime.RuntimeServiceException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,14 +56,14 @@ public final class UserResolver {
     public ResolvedUser resolve(String username, Long uid, Long gid, String imageUser, List<Long> supplemental,
                                 boolean strict) {
         if (gid != null && username.isEmpty() && uid == null) {
-            throw RuntimeServiceException.invalid("run_as_group needs run_as_user or run_as_username");
+            throw CriException.invalid("run_as_group needs run_as_user or run_as_username");
         }
         Optional<Passwd> entry;
         long resolvedUid;
         Long resolvedGid = null;
         if (!username.isEmpty()) {
             entry = byName(username);
-            resolvedUid = entry.orElseThrow(() -> RuntimeServiceException.invalid("user '" + username
+            resolvedUid = entry.orElseThrow(() -> CriException.invalid("user '" + username
                     + "' is not in the container's /etc/passwd")).uid();
         } else if (uid != null) {
             resolvedUid = uid;
@@ -75,7 +75,7 @@ public final class UserResolver {
                 entry = byUid(resolvedUid);
             } else {
                 entry = byName(ug[0]);
-                resolvedUid = entry.orElseThrow(() -> RuntimeServiceException.invalid("the image's user '" + ug[0]
+                resolvedUid = entry.orElseThrow(() -> CriException.invalid("the image's user '" + ug[0]
                         + "' is not in the container's /etc/passwd")).uid();
             }
             if (ug.length == 2 && !ug[1].isEmpty()) {
@@ -101,7 +101,7 @@ public final class UserResolver {
             return Long.parseLong(group);
         }
         return groups.stream().filter(g -> g.name().equals(group)).findFirst().map(Group::gid).orElseThrow(() ->
-                RuntimeServiceException.invalid("group '" + group + "' is not in the container's /etc/group"));
+                CriException.invalid("group '" + group + "' is not in the container's /etc/group"));
     }
 
     private Optional<Passwd> byName(String name) {
@@ -124,13 +124,13 @@ public final class UserResolver {
             try (var in = Files.newInputStream(p)) {
                 byte[] bytes = in.readNBytes(MAX_FILE + 1);
                 if (bytes.length > MAX_FILE) {
-                    throw RuntimeServiceException.invalid(file + " in the image is larger than " + (MAX_FILE >> 20)
+                    throw CriException.invalid(file + " in the image is larger than " + (MAX_FILE >> 20)
                             + " MiB; refusing to read it to look up the container's user");
                 }
                 return new String(bytes, StandardCharsets.UTF_8);
             }
         } catch (IOException e) {
-            throw RuntimeServiceException.invalid("cannot read " + file + " in the container: " + e.getMessage());
+            throw CriException.invalid("cannot read " + file + " in the container: " + e.getMessage());
         }
     }
 

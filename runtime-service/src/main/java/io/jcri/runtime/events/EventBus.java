@@ -1,8 +1,8 @@
 package io.jcri.runtime.events;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventResponse;
-import io.jcri.runtime.RuntimeServiceException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -71,7 +71,7 @@ public final class EventBus {
          */
         public Optional<ContainerEventResponse> next(Duration timeout) throws InterruptedException {
             if (dropped != null) {
-                throw new RuntimeServiceException(ErrorKind.RESOURCE_EXHAUSTED, "container event subscriber "
+                throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "container event subscriber "
                         + "dropped: it " + dropped + "; subscribe again and relist");
             }
             if (closed) {

@@ -1,9 +1,9 @@
 package io.jcri.runtime.events;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.PodSandboxStatus;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.sandbox.SandboxService;
 import java.util.List;
@@ -36,7 +36,7 @@ public interface PodStatuses {
     private static <T> Optional<T> ifExists(java.util.function.Supplier<T> read) {
         try {
             return Optional.of(read.get());
-        } catch (RuntimeServiceException e) {
+        } catch (CriException e) {
             if (e.kind() != ErrorKind.NOT_FOUND) {
                 throw e;
             }

@@ -1,11 +1,11 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.IDMapping;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.UserNamespace;
 import io.jcri.oci.spec.OciSpec;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.List;
 
 /**
@@ -26,31 +26,31 @@ public final class PodUserNamespace {
         switch (userns.getMode()) {
             case NODE -> {
                 if (userns.getUidsCount() > 0 || userns.getGidsCount() > 0) {
-                    throw RuntimeServiceException.invalid("user namespace mode NODE takes no ID mappings");
+                    throw CriException.invalid("user namespace mode NODE takes no ID mappings");
                 }
             }
             case POD -> {
                 mapping("uid", userns.getUidsList());
                 mapping("gid", userns.getGidsList());
             }
-            default -> throw RuntimeServiceException.invalid("unsupported user namespace mode "
+            default -> throw CriException.invalid("unsupported user namespace mode "
                     + userns.getMode() + ": only NODE and POD are possible for a pod");
         }
     }
 
     private static void mapping(String what, List<IDMapping> mappings) {
         if (mappings.size() != 1) {
-            throw RuntimeServiceException.invalid("user namespace mode POD needs exactly one " + what
+            throw CriException.invalid("user namespace mode POD needs exactly one " + what
                     + " mapping, got " + mappings.size());
         }
         IDMapping m = mappings.getFirst();
         if (m.getContainerId() != 0) {
-            throw RuntimeServiceException.invalid("the " + what + " mapping of a user namespace must map container ID 0"
+            throw CriException.invalid("the " + what + " mapping of a user namespace must map container ID 0"
                     + ", it starts at " + Integer.toUnsignedString(m.getContainerId()));
         }
         if (m.getLength() == 0 || Integer.toUnsignedLong(m.getHostId()) + Integer.toUnsignedLong(m.getLength())
                 > 0xFFFF_FFFFL) {
-            throw RuntimeServiceException.invalid("the " + what + " mapping " + m.getHostId() + "+" + m.getLength()
+            throw CriException.invalid("the " + what + " mapping " + m.getHostId() + "+" + m.getLength()
                     + " of a user namespace is empty or beyond the host's ID range");
         }
     }

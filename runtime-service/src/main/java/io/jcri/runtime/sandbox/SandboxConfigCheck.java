@@ -1,6 +1,7 @@
 package io.jcri.runtime.sandbox;
 
 import io.jcri.cni.CniRequest;
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
@@ -8,7 +9,6 @@ import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PortMapping;
 import io.jcri.cri.v1.Protocol;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.regex.Pattern;
 
 /**
@@ -26,22 +26,22 @@ final class SandboxConfigCheck {
     static void check(PodSandboxConfig config) {
         PodSandboxMetadata md = config.getMetadata();
         if (md.getName().isEmpty() || md.getNamespace().isEmpty() || md.getUid().isEmpty()) {
-            throw RuntimeServiceException.invalid("pod sandbox metadata needs a name, a namespace and a uid");
+            throw CriException.invalid("pod sandbox metadata needs a name, a namespace and a uid");
         }
         CniRequest.checkArgs(SandboxNetwork.podArgs(md));
         if (config.getHostname().length() > MAX_HOSTNAME || config.getHostname().chars()
                 .anyMatch(c -> c <= ' ' || c == '/' || c > '~')) {
-            throw RuntimeServiceException.invalid("hostname '" + abbreviate(config.getHostname())
+            throw CriException.invalid("hostname '" + abbreviate(config.getHostname())
                     + "' is not a valid host name");
         }
         for (PortMapping p : config.getPortMappingsList()) {
             if (p.getContainerPort() < 0 || p.getContainerPort() > 65535 || p.getHostPort() < 0
                     || p.getHostPort() > 65535 || p.getProtocol() == Protocol.UNRECOGNIZED) {
-                throw RuntimeServiceException.invalid("port mapping " + p.getHostPort() + "->"
+                throw CriException.invalid("port mapping " + p.getHostPort() + "->"
                         + p.getContainerPort() + "/" + p.getProtocol() + " is out of range");
             }
             if (!p.getHostIp().isEmpty() && !p.getHostIp().matches("[0-9a-fA-F.:]+")) {
-                throw RuntimeServiceException.invalid("port mapping host IP '" + abbreviate(p.getHostIp())
+                throw CriException.invalid("port mapping host IP '" + abbreviate(p.getHostIp())
                         + "' is not an IP address");
             }
         }
@@ -50,7 +50,7 @@ final class SandboxConfigCheck {
             for (String component : parent.split("/")) {
                 if (!component.isEmpty() && (!CGROUP_COMPONENT.matcher(component).matches()
                         || component.equals("..") || component.equals("."))) {
-                    throw RuntimeServiceException.invalid("cgroup parent '" + abbreviate(parent)
+                    throw CriException.invalid("cgroup parent '" + abbreviate(parent)
                             + "' is not a usable cgroup path");
                 }
             }
@@ -60,7 +60,7 @@ final class SandboxConfigCheck {
         NamespaceOption ns = config.getLinux().getSecurityContext().getNamespaceOptions();
         if (ns.getNetwork() == NamespaceMode.UNRECOGNIZED || ns.getIpc() == NamespaceMode.UNRECOGNIZED
                 || ns.getPid() == NamespaceMode.UNRECOGNIZED) {
-            throw RuntimeServiceException.invalid("unknown namespace mode in " + ns);
+            throw CriException.invalid("unknown namespace mode in " + ns);
         }
         PodUserNamespace.check(config);
         SysctlPolicy.check(config.getLinux().getSysctlsMap(), ns.getNetwork() != NamespaceMode.NODE,
@@ -72,7 +72,7 @@ final class SandboxConfigCheck {
                 || r.getCpuPeriod() > 1_000_000 || r.getCpuPeriod() > 0 && r.getCpuPeriod() < 1000
                 || r.getMemoryLimitInBytes() < 0 || !CPU_LIST.matcher(r.getCpusetCpus()).matches()
                 || !CPU_LIST.matcher(r.getCpusetMems()).matches()) {
-            throw RuntimeServiceException.invalid("pod " + what + " are out of range: shares " + r.getCpuShares()
+            throw CriException.invalid("pod " + what + " are out of range: shares " + r.getCpuShares()
                     + ", quota " + r.getCpuQuota() + ", period " + r.getCpuPeriod() + ", memory "
                     + r.getMemoryLimitInBytes() + ", cpuset '" + abbreviate(r.getCpusetCpus()) + "'/'"
                     + abbreviate(r.getCpusetMems()) + "'");

@@ -1,7 +1,7 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.runtime.RuntimeServiceException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +31,7 @@ final class SandboxGates {
         gate.readLock().lock();
         try {
             if (closed.contains(id)) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id + " is "
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id + " is "
                         + "stopping or stopped; no container can be created or started in it");
             }
             return body.get();
@@ -45,12 +45,12 @@ final class SandboxGates {
         ReentrantReadWriteLock gate = gates.computeIfAbsent(id, k -> new ReentrantReadWriteLock());
         try {
             if (!gate.writeLock().tryLock(closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new RuntimeServiceException(ErrorKind.DEADLINE_EXCEEDED, "pod sandbox " + id + ": container "
+                throw new CriException(ErrorKind.DEADLINE_EXCEEDED, "pod sandbox " + id + ": container "
                         + "operations in it did not finish within " + closeTimeout.toSeconds() + "s; try again");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RuntimeServiceException(ErrorKind.CANCELLED, "interrupted while stopping pod " + id, e);
+            throw new CriException(ErrorKind.CANCELLED, "interrupted while stopping pod " + id, e);
         }
         try {
             closed.add(id);

@@ -3,10 +3,10 @@ package io.jcri.runtime.sandbox;
 import io.jcri.cni.CniRequest;
 import io.jcri.cni.CniResult;
 import io.jcri.cni.NetworkAttacher;
+import io.jcri.cri.CriException;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PortMapping;
-import io.jcri.runtime.RuntimeServiceException;
 import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -112,11 +112,11 @@ final class SandboxNetwork {
         try {
             long v = new BigDecimal(q).multiply(BigDecimal.valueOf(multiplier)).longValueExact();
             if (v <= 0) {
-                throw RuntimeServiceException.invalid(annotation + " must be positive, not '" + quantity + "'");
+                throw CriException.invalid(annotation + " must be positive, not '" + quantity + "'");
             }
             return v;
         } catch (NumberFormatException | ArithmeticException e) {
-            throw RuntimeServiceException.invalid(annotation + " '" + quantity + "' is not a quantity like 10M");
+            throw CriException.invalid(annotation + " '" + quantity + "' is not a quantity like 10M");
         }
     }
 }

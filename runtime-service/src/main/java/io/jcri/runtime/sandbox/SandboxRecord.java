@@ -2,9 +2,9 @@ package io.jcri.runtime.sandbox;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.PodSandboxConfig;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.List;
 import java.util.Map;
 
@@ -50,7 +50,7 @@ public record SandboxRecord(String id, String name, String namespace, String uid
         try {
             return PodSandboxConfig.parseFrom(configBytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "sandbox " + id + " has an unreadable config", e);
+            throw new CriException(ErrorKind.INTERNAL, "sandbox " + id + " has an unreadable config", e);
         }
     }
 

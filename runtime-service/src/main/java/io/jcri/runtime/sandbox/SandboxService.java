@@ -4,6 +4,7 @@ import io.jcri.cni.CniConfigLoader;
 import io.jcri.cni.CniInvoker;
 import io.jcri.cni.CniResultCache;
 import io.jcri.cni.NetworkAttacher;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -25,7 +26,6 @@ import io.jcri.oci.ns.InfraProcess;
 import io.jcri.oci.ns.NamespacePinner;
 import io.jcri.oci.ns.PodNamespaces;
 import io.jcri.oci.ns.NsType;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.state.Ids;
 import io.jcri.runtime.state.KeyedLocks;
@@ -115,7 +115,7 @@ public final class SandboxService implements PodSandboxes {
     @Override
     public SandboxRecord require(String idOrPrefix) {
         return store.find(idOrPrefix).orElseThrow(() ->
-                RuntimeServiceException.notFound("pod sandbox '" + idOrPrefix + "' not found"));
+                CriException.notFound("pod sandbox '" + idOrPrefix + "' not found"));
     }
 
     /**
@@ -127,14 +127,14 @@ public final class SandboxService implements PodSandboxes {
         PodSandboxMetadata md = config.getMetadata();
         String handler = resolveHandler(runtimeHandler);
         if (!settings.handlers().contains(handler)) {
-            throw RuntimeServiceException.invalid("unknown runtime handler '" + handler + "'; configured: "
+            throw CriException.invalid("unknown runtime handler '" + handler + "'; configured: "
                     + settings.handlers().stream().sorted().toList());
         }
         cgroups.parentProblem(cgroupParent(config)).ifPresent(problem -> {
-            throw RuntimeServiceException.invalid(problem);
+            throw CriException.invalid(problem);
         });
         if (PodUserNamespace.own(config) && !settings.usernsHandlers().contains(handler)) {
-            throw RuntimeServiceException.invalid("runtime handler '" + handler + "' cannot run a pod in its own"
+            throw CriException.invalid("runtime handler '" + handler + "' cannot run a pod in its own"
                     + " user namespace; handlers that can: " + settings.usernsHandlers().stream().sorted().toList());
         }
         return names.create(nameOf(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt()),
@@ -152,7 +152,7 @@ public final class SandboxService implements PodSandboxes {
         return gates.whileOpen(id, () -> {
             SandboxRecord sandbox = require(id);
             if (sandbox.state() != SandboxState.READY) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id
                         + " is not ready (" + sandbox.state() + "); containers cannot be created or started in it");
             }
             return body.apply(sandbox);
@@ -219,13 +219,13 @@ public final class SandboxService implements PodSandboxes {
         locks.run(id, () -> {
             SandboxRecord r = require(id);
             if (r.state() != SandboxState.READY || r.cgroupParent() == null) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id + " is "
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id + " is "
                         + r.state() + "; only a ready pod's resources can change");
             }
             try {
                 cgroups.apply(r.cgroupParent(), resources(resources).plus(resources(overhead)));
             } catch (OciException e) {
-                throw new RuntimeServiceException(ErrorKind.INTERNAL, "pod sandbox " + id + ": updating cgroup "
+                throw new CriException(ErrorKind.INTERNAL, "pod sandbox " + id + ": updating cgroup "
                         + r.cgroupParent() + " failed: " + e.getMessage(), e);
             }
             LOG.info("sandbox {}: resources updated", id);
@@ -314,7 +314,7 @@ public final class SandboxService implements PodSandboxes {
                 if (e instanceof RuntimeException re) {
                     throw re;
                 }
-                throw new RuntimeServiceException(ErrorKind.INTERNAL, "sandbox " + id + ": "
+                throw new CriException(ErrorKind.INTERNAL, "sandbox " + id + ": "
                         + e.getMessage(), e);
             }
         });
@@ -383,7 +383,7 @@ public final class SandboxService implements PodSandboxes {
             pinner.applySysctls(r.id(), pinned, config.getLinux().getSysctlsMap());
         } catch (OciException e) {
             // The names were checked; what the kernel refuses now is the value.
-            throw RuntimeServiceException.invalid("sandbox " + r.id() + ": " + e.getMessage());
+            throw CriException.invalid("sandbox " + r.id() + ": " + e.getMessage());
         }
         return pinned;
     }
@@ -458,7 +458,7 @@ public final class SandboxService implements PodSandboxes {
 
     private String infraBinary() {
         return Executables.find(settings.infraBinary()).map(Path::toString).orElseThrow(() ->
-                new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "infra binary '"
+                new CriException(ErrorKind.FAILED_PRECONDITION, "infra binary '"
                         + settings.infraBinary() + "' not found; install catatonit or set runtime.infra_binary"));
     }
 
@@ -507,7 +507,7 @@ public final class SandboxService implements PodSandboxes {
         if (first instanceof RuntimeException re) {
             throw re;
         }
-        throw new RuntimeServiceException(ErrorKind.INTERNAL, "sandbox " + id + ": " + doing + ": "
+        throw new CriException(ErrorKind.INTERNAL, "sandbox " + id + ": " + doing + ": "
                 + first.getMessage(), first);
     }
 }

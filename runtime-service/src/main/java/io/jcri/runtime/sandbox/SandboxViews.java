@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.LinuxPodSandboxStatus;
 import io.jcri.cri.v1.Namespace;
@@ -14,7 +15,6 @@ import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PodSandboxNetworkStatus;
 import io.jcri.cri.v1.PodSandboxState;
 import io.jcri.cri.v1.PodSandboxStatus;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -72,7 +72,7 @@ final class SandboxViews {
             info.put("config", JSON.readTree(JsonFormat.printer().print(r.config())));
             return JSON.writeValueAsString(info);
         } catch (InvalidProtocolBufferException | JsonProcessingException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "cannot describe sandbox " + r.id(), e);
+            throw new CriException(ErrorKind.INTERNAL, "cannot describe sandbox " + r.id(), e);
         }
     }
 

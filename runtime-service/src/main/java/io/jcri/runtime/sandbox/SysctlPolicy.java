@@ -1,6 +1,6 @@
 package io.jcri.runtime.sandbox;
 
-import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.cri.CriException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -28,20 +28,20 @@ final class SysctlPolicy {
             List<String> c = components(key);
             if (c.getFirst().equals("net")) {
                 if (!ownNetwork) {
-                    throw RuntimeServiceException.invalid("sysctl " + key + " needs the pod's own network "
+                    throw CriException.invalid("sysctl " + key + " needs the pod's own network "
                             + "namespace; it cannot be set for a pod using the host network");
                 }
             } else if (ipc(c)) {
                 if (!ownIpc) {
-                    throw RuntimeServiceException.invalid("sysctl " + key + " needs the pod's own IPC namespace; "
+                    throw CriException.invalid("sysctl " + key + " needs the pod's own IPC namespace; "
                             + "it cannot be set for a pod using the host IPC namespace");
                 }
             } else {
-                throw RuntimeServiceException.invalid("sysctl " + key + " is not namespaced and would change the "
+                throw CriException.invalid("sysctl " + key + " is not namespaced and would change the "
                         + "whole node; only net.*, kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* are allowed");
             }
             if (value.indexOf('\0') >= 0 || value.length() > 4096) {
-                throw RuntimeServiceException.invalid("sysctl " + key + " has a value with a NUL byte or over 4096 "
+                throw CriException.invalid("sysctl " + key + " has a value with a NUL byte or over 4096 "
                         + "characters");
             }
         });
@@ -54,7 +54,7 @@ final class SysctlPolicy {
      */
     static List<String> components(String key) {
         if (key.isEmpty() || key.length() > MAX_NAME) {
-            throw RuntimeServiceException.invalid("sysctl name '" + shortened(key) + "' is empty or longer than "
+            throw CriException.invalid("sysctl name '" + shortened(key) + "' is empty or longer than "
                     + MAX_NAME + " characters");
         }
         boolean slashed = key.indexOf('/') >= 0;
@@ -62,12 +62,12 @@ final class SysctlPolicy {
         Pattern allowed = slashed ? COMPONENT : DOTTED_COMPONENT;
         for (String p : parts) {
             if (!allowed.matcher(p).matches()) {
-                throw RuntimeServiceException.invalid("sysctl name '" + key + "' has an empty, '.' or '..' "
+                throw CriException.invalid("sysctl name '" + key + "' has an empty, '.' or '..' "
                         + "component or a character outside [A-Za-z0-9._-]; it must name a file under /proc/sys");
             }
         }
         if (parts.size() < 2) {
-            throw RuntimeServiceException.invalid("sysctl name '" + key + "' names no file under a sysctl group");
+            throw CriException.invalid("sysctl name '" + key + "' names no file under a sysctl group");
         }
         return parts;
     }

@@ -1,7 +1,7 @@
 package io.jcri.runtime.state;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -37,7 +37,7 @@ public final class NameRegistry {
         synchronized (lock) {
             String owner = owners.get(name);
             if (owner != null) {
-                throw new RuntimeServiceException(ErrorKind.ALREADY_EXISTS, kind + " name '" + name
+                throw new CriException(ErrorKind.ALREADY_EXISTS, kind + " name '" + name
                         + "' is already used by " + owner + "; remove it first");
             }
             running = inFlight.putIfAbsent(name, mine);
@@ -83,14 +83,14 @@ public final class NameRegistry {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "creating " + kind + " '" + name + "' failed: "
+            throw new CriException(ErrorKind.INTERNAL, "creating " + kind + " '" + name + "' failed: "
                     + e.getCause(), e.getCause());
         } catch (CancellationException e) {
-            throw new RuntimeServiceException(ErrorKind.CANCELLED, "creating " + kind + " '" + name
+            throw new CriException(ErrorKind.CANCELLED, "creating " + kind + " '" + name
                     + "' was cancelled", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RuntimeServiceException(ErrorKind.CANCELLED, "interrupted while waiting for " + kind + " '"
+            throw new CriException(ErrorKind.CANCELLED, "interrupted while waiting for " + kind + " '"
                     + name + "' to be created", e);
         }
     }

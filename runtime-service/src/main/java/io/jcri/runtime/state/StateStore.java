@@ -3,9 +3,9 @@ package io.jcri.runtime.state;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.oci.fs.AtomicFiles;
-import io.jcri.runtime.RuntimeServiceException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -66,7 +66,7 @@ public final class StateStore<T> {
         try {
             AtomicFiles.write(dirOf(id).resolve(RECORD_FILE), JSON.writeValueAsBytes(value));
         } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "cannot write the record of " + id + ": "
+            throw new CriException(ErrorKind.INTERNAL, "cannot write the record of " + id + ": "
                     + e.getMessage(), e);
         }
         index.put(id, value);
@@ -91,7 +91,7 @@ public final class StateStore<T> {
         List<T> matches = index.entrySet().stream().filter(e -> e.getKey().startsWith(idOrPrefix))
                 .map(java.util.Map.Entry::getValue).limit(2).toList();
         if (matches.size() > 1) {
-            throw RuntimeServiceException.invalid("id prefix '" + idOrPrefix + "' matches more than one object; "
+            throw CriException.invalid("id prefix '" + idOrPrefix + "' matches more than one object; "
                     + "give more characters");
         }
         return matches.stream().findFirst();
@@ -127,7 +127,7 @@ public final class StateStore<T> {
                 AtomicFiles.fsyncDirectory(dir);
             }
         } catch (IOException e) {
-            throw new RuntimeServiceException(ErrorKind.INTERNAL, "cannot delete the state of " + id + ": "
+            throw new CriException(ErrorKind.INTERNAL, "cannot delete the state of " + id + ": "
                     + e.getMessage(), e);
         }
     }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.stats;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.Container;
 import io.jcri.cri.v1.ContainerFilter;
@@ -17,7 +18,6 @@ import io.jcri.oci.OciException;
 import io.jcri.oci.cgroup.CgroupStats;
 import io.jcri.oci.ns.NetnsReader;
 import io.jcri.oci.spec.OciSpecJson;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
@@ -79,7 +79,7 @@ public final class StatsCollector {
         String id = containers.status(containerId, false).getStatus().getId();
         return containers.list(ContainerFilter.newBuilder().setId(id).build()).stream()
                 .filter(c -> c.getId().equals(id)).findFirst().map(c -> StatsViews.container(sample(c)))
-                .orElseThrow(() -> RuntimeServiceException.notFound("container '" + containerId + "' not found"));
+                .orElseThrow(() -> CriException.notFound("container '" + containerId + "' not found"));
     }
 
     /** The stats of the containers matching {@code filter} (id prefix, pod id prefix, labels). */
@@ -134,7 +134,7 @@ public final class StatsCollector {
     private Optional<SandboxRecord> existing(String sandboxId) {
         try {
             return Optional.of(sandboxes.require(sandboxId));
-        } catch (RuntimeServiceException e) {
+        } catch (CriException e) {
             if (e.kind() != ErrorKind.NOT_FOUND) {
                 throw e;
             }

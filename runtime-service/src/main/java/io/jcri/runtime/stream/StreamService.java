@@ -1,12 +1,12 @@
 package io.jcri.runtime.stream;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.oci.exec.ConmonAttach;
 import io.jcri.oci.exec.RuntimeExec;
 import io.jcri.oci.exec.StreamSession;
 import io.jcri.oci.ns.NamespaceThread;
 import io.jcri.oci.ns.NsType;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
@@ -48,7 +48,7 @@ public final class StreamService {
     public void requireReady(String sandboxId) {
         SandboxRecord s = sandboxes.require(sandboxId);
         if (s.state() != SandboxState.READY) {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + s.id() + " is "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + s.id() + " is "
                     + s.state() + ", not ready");
         }
     }
@@ -76,7 +76,7 @@ public final class StreamService {
     public SocketChannel portForward(String sandboxId, int port) throws IOException {
         SandboxRecord s = sandboxes.require(sandboxId);
         if (s.state() != SandboxState.READY) {
-            throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + s.id() + " is "
+            throw new CriException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + s.id() + " is "
                     + s.state() + ", not ready");
         }
         SocketChannel socket = s.hostNetwork() ? SocketChannel.open()

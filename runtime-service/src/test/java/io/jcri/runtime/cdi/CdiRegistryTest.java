@@ -3,8 +3,8 @@ package io.jcri.runtime.cdi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.runtime.RuntimeServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -50,16 +50,16 @@ class CdiRegistryTest {
         write(dir.resolve("bad.json"), "{\"cdiVersion\": \"9.9\", \"kind\": \"nope\", \"devices\": []}", 1);
         CdiRegistry r = new CdiRegistry(List.of(dir));
         assertThatThrownBy(() -> r.resolve(List.of("example.com/gpu=g0")))
-                .isInstanceOfSatisfying(RuntimeServiceException.class, e -> assertThat(e.kind())
+                .isInstanceOfSatisfying(CriException.class, e -> assertThat(e.kind())
                         .isEqualTo(ErrorKind.INVALID_ARGUMENT)).hasMessageContaining("example.com/gpu=g0")
                 .hasMessageContaining("ambiguous");
         assertThatThrownBy(() -> r.resolve(List.of("example.com/gpu=g1")))
-                .isInstanceOfSatisfying(RuntimeServiceException.class, e -> assertThat(e.kind())
+                .isInstanceOfSatisfying(CriException.class, e -> assertThat(e.kind())
                         .isEqualTo(ErrorKind.NOT_FOUND)).hasMessageContaining("example.com/gpu=g1")
                 .hasMessageContaining("bad.json").hasMessageContaining("cdiVersion '9.9'")
                 .hasMessageContaining("kind 'nope'").hasMessageContaining("no devices");
         assertThatThrownBy(() -> r.resolve(List.of("gpu0")))
-                .isInstanceOfSatisfying(RuntimeServiceException.class, e -> assertThat(e.kind())
+                .isInstanceOfSatisfying(CriException.class, e -> assertThat(e.kind())
                         .isEqualTo(ErrorKind.INVALID_ARGUMENT)).hasMessageContaining("'gpu0'");
     }
 
@@ -67,13 +67,13 @@ class CdiRegistryTest {
     void filesAreReadAgainWhenTheyChangeAppearOrGo() throws Exception {
         Path a = dir.resolve("a.json");
         CdiRegistry r = new CdiRegistry(List.of(dir, dir.resolve("missing")));
-        assertThatThrownBy(() -> r.resolve(List.of("example.com/nic=n0"))).isInstanceOf(RuntimeServiceException.class);
+        assertThatThrownBy(() -> r.resolve(List.of("example.com/nic=n0"))).isInstanceOf(CriException.class);
         write(a, spec("example.com/nic", "n0", "V=1"), 1);
         assertThat(r.resolve(List.of("example.com/nic=n0")).env()).contains("V=1");
         write(a, spec("example.com/nic", "n0", "V=2"), 2);
         assertThat(r.resolve(List.of("example.com/nic=n0")).env()).contains("V=2");
         Files.delete(a);
-        assertThatThrownBy(() -> r.resolve(List.of("example.com/nic=n0"))).isInstanceOf(RuntimeServiceException.class);
+        assertThatThrownBy(() -> r.resolve(List.of("example.com/nic=n0"))).isInstanceOf(CriException.class);
     }
 
     @Test

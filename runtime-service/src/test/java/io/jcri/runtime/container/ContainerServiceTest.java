@@ -3,6 +3,7 @@ package io.jcri.runtime.container;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.ContainerState;
@@ -12,7 +13,6 @@ import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.oci.spec.OciSpec;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.sandbox.PodSandboxes;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxState;
@@ -96,7 +96,7 @@ class ContainerServiceTest {
         assertThat(st.getStartedAt()).isEqualTo(NOW_NANOS);
         assertThat(runtime.calls).containsExactly("start c1");
         assertThat(events).containsExactly(ContainerEventType.CONTAINER_STARTED_EVENT);
-        assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(RuntimeServiceException.class,
+        assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION));
     }
 
@@ -104,7 +104,7 @@ class ContainerServiceTest {
     void aStartTheRuntimeRefusesLeavesTheContainerExitedWithStartError() {
         store.put(record("c1", ContainerRecord.State.CREATED));
         runtime.startFails = true;
-        assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(RuntimeServiceException.class,
+        assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.INTERNAL));
         ContainerStatus st = service.status("c1", false).getStatus();
         assertThat(st.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
@@ -117,7 +117,7 @@ class ContainerServiceTest {
     void nothingStartsInAPodThatIsNotReady() {
         pods.put(pod("pod1", SandboxState.NOTREADY));
         store.put(record("c1", ContainerRecord.State.CREATED));
-        assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(RuntimeServiceException.class,
+        assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION));
         assertThat(runtime.calls).isEmpty();
     }
@@ -176,7 +176,7 @@ class ContainerServiceTest {
         assertThat(store.get("c1")).isEmpty();
         assertThat(events).containsExactly(ContainerEventType.CONTAINER_STOPPED_EVENT,
                 ContainerEventType.CONTAINER_DELETED_EVENT);
-        assertThatThrownBy(() -> service.status("c1", false)).isInstanceOfSatisfying(RuntimeServiceException.class,
+        assertThatThrownBy(() -> service.status("c1", false)).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
         service.remove("c1");
         assertThat(runtime.calls).hasSize(2);
@@ -390,7 +390,7 @@ class ContainerServiceTest {
         public SandboxRecord require(String idOrPrefix) {
             SandboxRecord r = byId.get(idOrPrefix);
             if (r == null) {
-                throw RuntimeServiceException.notFound("pod sandbox '" + idOrPrefix + "' not found");
+                throw CriException.notFound("pod sandbox '" + idOrPrefix + "' not found");
             }
             return r;
         }
@@ -399,7 +399,7 @@ class ContainerServiceTest {
         public <T> T whileReady(String idOrPrefix, Function<SandboxRecord, T> body) {
             SandboxRecord r = require(idOrPrefix);
             if (r.state() != SandboxState.READY) {
-                throw new RuntimeServiceException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + r.id()
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + r.id()
                         + " is not ready");
             }
             return body.apply(r);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.Capability;
 import io.jcri.cri.v1.ContainerConfig;
@@ -25,7 +26,6 @@ import io.jcri.image.ImageConfig;
 import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxState;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +125,7 @@ class SpecBuilderTest {
         assertThat(build(config().addCommand("/bin/x").addArgs("y")).process().args()).containsExactly("/bin/x", "y");
         ImageConfig empty = new ImageConfig(null, null, null, null, null, null, null, null, null);
         assertThatThrownBy(() -> builder.build(new SpecBuilder.Input("cid", config().build(), sandbox(false), empty,
-                tmp, "/x", ROOT, 0))).isInstanceOf(RuntimeServiceException.class).hasMessageContaining("no command");
+                tmp, "/x", ROOT, 0))).isInstanceOf(CriException.class).hasMessageContaining("no command");
     }
 
     @Test
@@ -213,7 +213,7 @@ class SpecBuilderTest {
         assertThatThrownBy(() -> build(withSecurity(LinuxContainerSecurityContext.newBuilder().setSeccomp(
                 SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
                         .setLocalhostRef(tmp.resolve("missing.json").toString())))))
-                .isInstanceOf(RuntimeServiceException.class);
+                .isInstanceOf(CriException.class);
     }
 
     @Test
@@ -221,7 +221,7 @@ class SpecBuilderTest {
         assertThatThrownBy(() -> build(withSecurity(LinuxContainerSecurityContext.newBuilder().setApparmor(
                 SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
                         .setLocalhostRef("my-profile")))))
-                .isInstanceOf(RuntimeServiceException.class).hasMessageContaining("AppArmor is not enabled");
+                .isInstanceOf(CriException.class).hasMessageContaining("AppArmor is not enabled");
         assertThat(build(withSecurity(LinuxContainerSecurityContext.newBuilder().setApparmor(SecurityProfile
                 .newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault)))).process()
                 .apparmorProfile()).isNull();
@@ -256,7 +256,7 @@ class SpecBuilderTest {
         assertThat(spec.root().readonly()).isTrue();
         assertThatThrownBy(() -> build(config().addMounts(Mount.newBuilder().setContainerPath("/x")
                 .setHostPath(tmp.resolve("nope").toString()))))
-                .isInstanceOfSatisfying(RuntimeServiceException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         OciSpec own = build(config().addMounts(Mount.newBuilder().setContainerPath("/etc/hosts")
                 .setHostPath(vol.toString())));
@@ -306,10 +306,10 @@ class SpecBuilderTest {
         assertThat(Signals.parse("RTMIN+3")).isEqualTo(37);
         assertThat(Signals.of(io.jcri.cri.v1.Signal.SIGNAL_SIGUSR1)).isEqualTo(10);
         assertThat(Signals.toCri(15)).isEqualTo(io.jcri.cri.v1.Signal.SIGNAL_SIGTERM);
-        assertThatThrownBy(() -> Signals.parse("SIGNOPE")).isInstanceOf(RuntimeServiceException.class);
+        assertThatThrownBy(() -> Signals.parse("SIGNOPE")).isInstanceOf(CriException.class);
         // An image's STOPSIGNAL is hostile: numbers out of range are refused, not a NumberFormatException.
         for (String bad : List.of("99999999999", "65", "RTMIN+99999999999", "RTMIN+31")) {
-            assertThatThrownBy(() -> Signals.parse(bad)).as(bad).isInstanceOf(RuntimeServiceException.class);
+            assertThatThrownBy(() -> Signals.parse(bad)).as(bad).isInstanceOf(CriException.class);
         }
     }
 
@@ -328,16 +328,16 @@ class SpecBuilderTest {
         assertThat(r.resolve("", null, null, "4242", List.of(), false))
                 .isEqualTo(new UserResolver.ResolvedUser(4242, 0, List.of(0L)));
         assertThatThrownBy(() -> r.resolve("ghost", null, null, "", List.of(), false))
-                .isInstanceOf(RuntimeServiceException.class);
+                .isInstanceOf(CriException.class);
         // Ids in an image that do not fit a uid are refused as bad input, not a NumberFormatException.
         assertThatThrownBy(() -> r.resolve("", null, null, "99999999999999999999", List.of(), false))
-                .isInstanceOf(RuntimeServiceException.class);
+                .isInstanceOf(CriException.class);
         assertThatThrownBy(() -> r.resolve("", null, null, "0:99999999999999999999", List.of(), false))
-                .isInstanceOf(RuntimeServiceException.class);
+                .isInstanceOf(CriException.class);
         UserResolver huge = new UserResolver("big:x:99999999999999999999:0::/:/bin/sh\n",
                 "big:x:99999999999999999999:\n");
         assertThatThrownBy(() -> huge.resolve("big", null, null, "", List.of(), false))
-                .isInstanceOf(RuntimeServiceException.class);
+                .isInstanceOf(CriException.class);
     }
 
     @Test
@@ -351,7 +351,7 @@ class SpecBuilderTest {
         assertThat(r.resolve("inside", null, null, "", List.of(), false).uid()).isEqualTo(5);
         assertThat(Files.exists(outside)).isTrue();
         assertThatThrownBy(() -> r.resolve("evil", null, null, "", List.of(), false))
-                .isInstanceOf(RuntimeServiceException.class);
+                .isInstanceOf(CriException.class);
         assertThat(r.resolve("", Int64Value.newBuilder().setValue(5).build().getValue(), null, "", List.of(), false)
                 .gid()).isEqualTo(5);
     }

@@ -3,8 +3,8 @@ package io.jcri.runtime.container;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.runtime.RuntimeServiceException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ class UserResolverTest {
             f.setLength(1L << 30);
         }
         assertThatThrownBy(() -> UserResolver.of(rootfs))
-                .isInstanceOfSatisfying(RuntimeServiceException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
                 .hasMessageContaining("/etc/passwd").hasMessageContaining("larger than");
     }

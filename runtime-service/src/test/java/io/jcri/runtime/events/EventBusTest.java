@@ -3,12 +3,12 @@ package io.jcri.runtime.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventResponse;
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.PodSandboxStatus;
-import io.jcri.runtime.RuntimeServiceException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -44,8 +44,8 @@ class EventBusTest {
 
             assertThat(slow.open()).isFalse();
             assertThat(fast.open()).isTrue();
-            assertThatThrownBy(() -> slow.next(WAIT)).isInstanceOf(RuntimeServiceException.class)
-                    .satisfies(e -> assertThat(((RuntimeServiceException) e).kind())
+            assertThatThrownBy(() -> slow.next(WAIT)).isInstanceOf(CriException.class)
+                    .satisfies(e -> assertThat(((CriException) e).kind())
                             .isEqualTo(ErrorKind.RESOURCE_EXHAUSTED));
         }
     }

@@ -3,6 +3,7 @@ package io.jcri.runtime.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.IDMapping;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
@@ -12,7 +13,6 @@ import io.jcri.cri.v1.NamespaceOption;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.UserNamespace;
 import io.jcri.oci.spec.OciSpec;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -60,7 +60,7 @@ class PodUserNamespaceTest {
                 UserNamespace.newBuilder().setMode(NamespaceMode.TARGET));
         for (UserNamespace.Builder b : bad) {
             assertThatThrownBy(() -> PodUserNamespace.check(pod(b))).as(b.build().toString())
-                    .isInstanceOfSatisfying(RuntimeServiceException.class,
+                    .isInstanceOfSatisfying(CriException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         }
     }

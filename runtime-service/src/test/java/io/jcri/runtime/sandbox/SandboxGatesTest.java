@@ -3,8 +3,8 @@ package io.jcri.runtime.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.runtime.RuntimeServiceException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +25,7 @@ class SandboxGatesTest {
         assertThat(create.get(5, TimeUnit.SECONDS)).isEqualTo("created");
         stop.get(5, TimeUnit.SECONDS);
         assertThatThrownBy(() -> gates.whileOpen("p", () -> "late"))
-                .isInstanceOfSatisfying(RuntimeServiceException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION));
         assertThat(gates.whileOpen("other", () -> "fine")).isEqualTo("fine");
         gates.forget("p");
@@ -37,12 +37,12 @@ class SandboxGatesTest {
         SandboxGates gates = new SandboxGates(Duration.ofMillis(200));
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> create = createInside(gates, release);
-        assertThatThrownBy(() -> gates.close("p")).isInstanceOfSatisfying(RuntimeServiceException.class,
+        assertThatThrownBy(() -> gates.close("p")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED));
         release.countDown();
         create.get(5, TimeUnit.SECONDS);
         gates.close("p");
-        assertThatThrownBy(() -> gates.whileOpen("p", () -> "late")).isInstanceOf(RuntimeServiceException.class);
+        assertThatThrownBy(() -> gates.whileOpen("p", () -> "late")).isInstanceOf(CriException.class);
     }
 
     /** A create of pod "p" that has passed the gate and stays inside until {@code release}. */

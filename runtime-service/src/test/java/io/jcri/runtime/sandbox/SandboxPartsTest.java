@@ -3,8 +3,8 @@ package io.jcri.runtime.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jcri.cni.CniException;
 import io.jcri.cni.CniRequest;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.DNSConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -16,7 +16,6 @@ import io.jcri.cri.v1.PodSandboxState;
 import io.jcri.cri.v1.PodSandboxStateValue;
 import io.jcri.cri.v1.PortMapping;
 import io.jcri.cri.v1.Protocol;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,7 +37,7 @@ class SandboxPartsTest {
         SysctlPolicy.check(Map.of("net.ipv4.ip_forward", "1", "kernel.shmmax", "1", "kernel.sem", "1 2 3 4",
                 "fs.mqueue.msg_max", "10", "net/ipv4/conf/eth0.1/forwarding", "1"), true, true);
         assertThatThrownBy(() -> SysctlPolicy.check(Map.of("kernel.panic", "1"), true, true))
-                .isInstanceOfSatisfying(RuntimeServiceException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT))
                 .hasMessageContaining("not namespaced");
         assertThatThrownBy(() -> SysctlPolicy.check(Map.of("net.core.somaxconn", "1"), false, true))
@@ -54,7 +53,7 @@ class SandboxPartsTest {
                 "net.ipv4/../../kernel/core_pattern", "net.ipv4/conf", "kernel/shmmax/../../core_pattern",
                 "fs/mqueue/../../../kernel/core_pattern", "net", "", "net.ipv4.ip_forward\0", "n".repeat(300))) {
             assertThatThrownBy(() -> SysctlPolicy.check(Map.of(name, "1"), true, true)).as(name)
-                    .isInstanceOfSatisfying(RuntimeServiceException.class,
+                    .isInstanceOfSatisfying(CriException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         }
         assertThat(SysctlPolicy.components("net/ipv4/conf/eth0.1/forwarding"))
@@ -85,7 +84,7 @@ class SandboxPartsTest {
         assertThat(SandboxNetwork.bitsPerSecond("a", "1Gi")).isEqualTo(1L << 30);
         assertThat(SandboxNetwork.bitsPerSecond("a", "1.5k")).isEqualTo(1500);
         assertThatThrownBy(() -> SandboxNetwork.bitsPerSecond("a", "fast")).isInstanceOf(
-                RuntimeServiceException.class);
+                CriException.class);
     }
 
     @Test
@@ -128,7 +127,7 @@ class SandboxPartsTest {
                 config().setLinux(LinuxPodSandboxConfig.newBuilder().putSysctls("vm.swappiness", "1")));
         for (PodSandboxConfig.Builder b : bad) {
             assertThatThrownBy(() -> SandboxConfigCheck.check(b.build())).as(b.build().toString())
-                    .isInstanceOfSatisfying(RuntimeServiceException.class,
+                    .isInstanceOfSatisfying(CriException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         }
     }
@@ -141,7 +140,7 @@ class SandboxPartsTest {
                 PodSandboxMetadata.newBuilder().setName("p").setNamespace("ns").setUid("u=1"));
         for (PodSandboxMetadata.Builder md : bad) {
             assertThatThrownBy(() -> SandboxConfigCheck.check(config().setMetadata(md).build())).as(md.toString())
-                    .isInstanceOfSatisfying(CniException.class,
+                    .isInstanceOfSatisfying(CriException.class,
                             e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         }
     }

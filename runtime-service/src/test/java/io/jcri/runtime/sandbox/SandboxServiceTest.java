@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jcri.cni.CniConfigLoader;
-import io.jcri.cni.CniException;
 import io.jcri.cni.CniInvoker;
 import io.jcri.cni.CniResultCache;
 import io.jcri.cni.NetworkAttacher;
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
 import io.jcri.cri.v1.LinuxSandboxSecurityContext;
@@ -22,7 +22,6 @@ import io.jcri.oci.cgroup.CgroupLayout;
 import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.oci.ns.NsType;
 import io.jcri.oci.ns.PodNamespaces;
-import io.jcri.runtime.RuntimeServiceException;
 import io.jcri.runtime.state.StateStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +131,7 @@ class SandboxServiceTest {
     @Test
     void aRunWhoseNetworkFailsUndoesWhatItMadeAndCanBeRetried() throws Exception {
         Files.createFile(dir.resolve("cni-full"));
-        assertThatThrownBy(() -> service.run(config("web"), "")).isInstanceOf(CniException.class)
+        assertThatThrownBy(() -> service.run(config("web"), "")).isInstanceOf(CriException.class)
                 .hasMessageContaining("no more addresses");
         assertThat(store.all()).isEmpty();
         assertThat(namespaces.pinned).isEmpty();
@@ -146,10 +145,10 @@ class SandboxServiceTest {
     void nothingIsMadeForAConfigThatCannotWork() {
         PodSandboxConfig climbing = config("web").toBuilder().setLinux(config("web").getLinux().toBuilder()
                 .putSysctls("net/../kernel/core_pattern", "|/tmp/x")).build();
-        assertThatThrownBy(() -> service.run(climbing, "")).isInstanceOfSatisfying(RuntimeServiceException.class,
+        assertThatThrownBy(() -> service.run(climbing, "")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         assertThatThrownBy(() -> service.run(config("web"), "kata")).isInstanceOfSatisfying(
-                RuntimeServiceException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
+                CriException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT));
         assertThat(namespaces.calls).isEmpty();
         assertThat(cniLog).doesNotExist();
         assertThat(store.all()).isEmpty();
@@ -159,7 +158,7 @@ class SandboxServiceTest {
     void aSecondPodWithTheSameMetadataIsAlreadyExists() {
         service.run(config("web"), "");
         assertThatThrownBy(() -> service.run(config("web"), "")).isInstanceOfSatisfying(
-                RuntimeServiceException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.ALREADY_EXISTS));
+                CriException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.ALREADY_EXISTS));
     }
 
     @Test
@@ -173,7 +172,7 @@ class SandboxServiceTest {
         service.stop("nosuch");
         assertThat(Files.readAllLines(cniLog).stream().filter(l -> l.startsWith("DEL"))).hasSize(1);
         assertThatThrownBy(() -> service.whileReady(id, r -> r)).isInstanceOfSatisfying(
-                RuntimeServiceException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION));
+                CriException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION));
     }
 
     @Test
@@ -183,7 +182,7 @@ class SandboxServiceTest {
         assertThat(containerCalls).containsExactly("removeAll " + id);
         assertThat(namespaces.pinned).isEmpty();
         assertThat(store.all()).isEmpty();
-        assertThatThrownBy(() -> service.status(id, false)).isInstanceOfSatisfying(RuntimeServiceException.class,
+        assertThatThrownBy(() -> service.status(id, false)).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
         service.remove(id);
         // The name is free again: kubelet may make the pod anew.

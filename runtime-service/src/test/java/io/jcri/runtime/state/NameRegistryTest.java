@@ -3,8 +3,8 @@ package io.jcri.runtime.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.runtime.RuntimeServiceException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -19,7 +19,7 @@ class NameRegistryTest {
     void secondCreateOfAnOwnedNameIsAlreadyExists() {
         assertThat(names.create("pod", () -> "id1")).isEqualTo("id1");
         assertThatThrownBy(() -> names.create("pod", () -> "id2"))
-                .isInstanceOfSatisfying(RuntimeServiceException.class,
+                .isInstanceOfSatisfying(CriException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.ALREADY_EXISTS))
                 .hasMessageContaining("id1");
         names.release("pod", "id1");
@@ -55,7 +55,7 @@ class NameRegistryTest {
     @Test
     void createAfterAFailureStartsAfresh() {
         assertThatThrownBy(() -> names.create("pod", () -> {
-            throw RuntimeServiceException.invalid("boom");
+            throw CriException.invalid("boom");
         })).hasMessage("boom");
         assertThat(names.create("pod", () -> "id2")).isEqualTo("id2");
     }

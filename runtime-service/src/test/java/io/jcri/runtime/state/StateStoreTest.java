@@ -3,7 +3,7 @@ package io.jcri.runtime.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jcri.runtime.RuntimeServiceException;
+import io.jcri.cri.CriException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,7 +42,7 @@ class StateStoreTest {
         assertThat(store.find("abc")).map(Thing::n).contains(1);
         assertThat(store.find("abd1")).isEmpty();
         assertThat(store.find("")).isEmpty();
-        assertThatThrownBy(() -> store.find("ab")).isInstanceOf(RuntimeServiceException.class)
+        assertThatThrownBy(() -> store.find("ab")).isInstanceOf(CriException.class)
                 .hasMessageContaining("more than one");
     }
 
