@@ -94,11 +94,10 @@ class NetworkAttacherTest {
     @Test
     void hangingPluginIsKilledAtTheDeadline() throws Exception {
         network("10-net.conf", null);
-        long start = System.nanoTime();
+        // The plugin never ends on its own: only the kill at the deadline returns the call.
         assertThatThrownBy(() -> attacher.attach(request())).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED))
                 .hasMessageContaining("did not finish within 2s");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
         // Its DEL hangs as well: the attachment stays cached for a later retry.
         assertThat(cache.get("sb1", "eth0").isPresent()).isTrue();
     }

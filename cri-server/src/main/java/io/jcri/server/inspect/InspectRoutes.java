@@ -11,18 +11,18 @@ import com.google.protobuf.util.JsonFormat;
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.ContainerStatusRequest;
 import io.jcri.cri.v1.ContainerStatusResponse;
+import io.jcri.cri.v1.ImageServiceGrpc;
 import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.ListImagesResponse;
 import io.jcri.cri.v1.ListPodSandboxRequest;
 import io.jcri.cri.v1.ListPodSandboxResponse;
 import io.jcri.cri.v1.PodSandboxStatusRequest;
 import io.jcri.cri.v1.PodSandboxStatusResponse;
+import io.jcri.cri.v1.RuntimeServiceGrpc;
 import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.StatusResponse;
 import io.jcri.cri.v1.VersionRequest;
 import io.jcri.cri.v1.VersionResponse;
-import io.jcri.server.grpc.ImageServiceImpl;
-import io.jcri.server.grpc.RuntimeServiceImpl;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -41,17 +41,19 @@ final class InspectRoutes {
     private static final Pattern POD = Pattern.compile("/pods/([A-Za-z0-9]{1,64})");
     private static final Pattern CONTAINER = Pattern.compile("/containers/([A-Za-z0-9]{1,64})");
 
-    private final RuntimeServiceImpl runtime;
-    private final ImageServiceImpl images;
+    private final RuntimeServiceGrpc.RuntimeServiceImplBase runtime;
+    private final ImageServiceGrpc.ImageServiceImplBase images;
     private final Supplier<String> configJson;
     private final Path containersDir;
 
     /**
+     * @param runtime       the CRI runtime service, called in process
+     * @param images        the CRI image service, called in process
      * @param configJson    the running configuration as JSON
      * @param containersDir where container bundles live ({@code <state root>/containers})
      */
-    InspectRoutes(RuntimeServiceImpl runtime, ImageServiceImpl images, Supplier<String> configJson,
-                  Path containersDir) {
+    InspectRoutes(RuntimeServiceGrpc.RuntimeServiceImplBase runtime, ImageServiceGrpc.ImageServiceImplBase images,
+                  Supplier<String> configJson, Path containersDir) {
         this.runtime = runtime;
         this.images = images;
         this.configJson = configJson;

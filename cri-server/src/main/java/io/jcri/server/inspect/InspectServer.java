@@ -3,10 +3,10 @@ package io.jcri.server.inspect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
+import io.jcri.cri.v1.ImageServiceGrpc;
+import io.jcri.cri.v1.RuntimeServiceGrpc;
 import io.jcri.server.DaemonStartException;
 import io.jcri.server.RestrictedSocket;
-import io.jcri.server.grpc.ImageServiceImpl;
-import io.jcri.server.grpc.RuntimeServiceImpl;
 import io.jcri.server.grpc.StatusMapper;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -69,8 +69,9 @@ public final class InspectServer implements AutoCloseable {
      *                       a virtual thread, a descriptor and up to 30 s of a timer: a local client opening them
      *                       without end must not take the daemon's descriptors)
      */
-    public static InspectServer start(Path socket, String group, RuntimeServiceImpl runtime, ImageServiceImpl images,
-                                      Supplier<String> configJson, Path containersDir, int maxConnections)
+    public static InspectServer start(Path socket, String group, RuntimeServiceGrpc.RuntimeServiceImplBase runtime,
+                                      ImageServiceGrpc.ImageServiceImplBase images, Supplier<String> configJson,
+                                      Path containersDir, int maxConnections)
             throws IOException {
         Files.createDirectories(socket.getParent());
         if (Files.exists(socket)) {

@@ -12,6 +12,7 @@ import io.jcri.runtime.events.EventBus;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -21,14 +22,11 @@ class ContainerEventStreamTest {
         EventBus bus = new EventBus(10);
         FakeCall call = new FakeCall(true);
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> ContainerEventStream.forward(bus, call));
-        awaitSubscriber(bus);
+        call.awaitSubscribed();
 
         bus.publish(event("c1"));
         bus.publish(event("c2"));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (call.sent.size() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        assertThat(call.twoSent.await(30, TimeUnit.SECONDS)).as("two events sent").isTrue();
         call.cancel();
 
         done.get(5, TimeUnit.SECONDS);
@@ -41,7 +39,7 @@ class ContainerEventStreamTest {
         EventBus bus = new EventBus(3);
         FakeCall call = new FakeCall(false);
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> ContainerEventStream.forward(bus, call));
-        awaitSubscriber(bus);
+        call.awaitSubscribed();
 
         for (int i = 0; i < 10; i++) {
             bus.publish(event("c" + i));
@@ -53,13 +51,6 @@ class ContainerEventStreamTest {
         assertThat(call.sent).isEmpty();
     }
 
-    private static void awaitSubscriber(EventBus bus) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!bus.hasSubscribers() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-    }
-
     private static ContainerEventResponse event(String id) {
         return ContainerEventResponse.newBuilder().setContainerId(id)
                 .setContainerEventType(ContainerEventType.CONTAINER_CREATED_EVENT).build();
@@ -68,12 +59,19 @@ class ContainerEventStreamTest {
     /** A server call whose transport is always or never ready for more. */
     private static final class FakeCall extends ServerCallStreamObserver<ContainerEventResponse> {
         final List<ContainerEventResponse> sent = new CopyOnWriteArrayList<>();
+        final CountDownLatch twoSent = new CountDownLatch(2);
+        /** The stream sets its cancel handler once it has subscribed. */
+        private final CountDownLatch subscribed = new CountDownLatch(1);
         private final boolean ready;
         private volatile boolean cancelled;
         private volatile Runnable onCancel = () -> { };
 
         FakeCall(boolean ready) {
             this.ready = ready;
+        }
+
+        void awaitSubscribed() throws InterruptedException {
+            assertThat(subscribed.await(30, TimeUnit.SECONDS)).as("the stream subscribed").isTrue();
         }
 
         void cancel() {
@@ -89,6 +87,7 @@ class ContainerEventStreamTest {
         @Override
         public void setOnCancelHandler(Runnable handler) {
             onCancel = handler;
+            subscribed.countDown();
         }
 
         @Override
@@ -119,6 +118,7 @@ class ContainerEventStreamTest {
         @Override
         public void onNext(ContainerEventResponse value) {
             sent.add(value);
+            twoSent.countDown();
         }
 
         @Override

@@ -13,8 +13,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A test backend that runs exec commands as host processes (no container), attaches to a canned output, and
@@ -23,6 +26,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class ProcessBackend implements StreamingBackend {
     final List<String> resizes = new CopyOnWriteArrayList<>();
     final List<Process> processes = new CopyOnWriteArrayList<>();
+    /** The first process an exec started. */
+    final CompletableFuture<Process> firstProcess = new CompletableFuture<>();
 
     @Override
     public void checkExec(ExecRequest request) {
@@ -49,6 +54,7 @@ final class ProcessBackend implements StreamingBackend {
     public StreamSession exec(ExecRequest request) throws IOException {
         Process p = new ProcessBuilder(request.getCmdList()).start();
         processes.add(p);
+        firstProcess.complete(p);
         if (!request.getStdin()) {
             p.getOutputStream().close();
         }
@@ -70,7 +76,7 @@ final class ProcessBackend implements StreamingBackend {
 
             @Override
             public void resize(int width, int height) {
-                resizes.add(width + "x" + height);
+                resized(width, height);
             }
 
             @Override
@@ -105,7 +111,7 @@ final class ProcessBackend implements StreamingBackend {
 
             @Override
             public void resize(int width, int height) {
-                resizes.add(width + "x" + height);
+                resized(width, height);
             }
 
             @Override
@@ -122,5 +128,26 @@ final class ProcessBackend implements StreamingBackend {
     @Override
     public SocketChannel portForward(String sandboxId, int port) throws IOException {
         return SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+    }
+
+    private void resized(int width, int height) {
+        synchronized (resizes) {
+            resizes.add(width + "x" + height);
+            resizes.notifyAll();
+        }
+    }
+
+    /** Waits until a session was resized to {@code size} ("80x24"); fails after {@code timeout}. */
+    void awaitResize(String size, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (resizes) {
+            while (!resizes.contains(size)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no resize to " + size + " within " + timeout + ": " + resizes);
+                }
+                resizes.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+        }
     }
 }

@@ -123,6 +123,22 @@ public final class WebSocketTestClient implements AutoCloseable {
         }
     }
 
+    /** Waits until what arrived on channel {@code ch}, one char per byte, ends with {@code suffix}. */
+    public String awaitLatin1(int ch, String suffix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (channels) {
+            while (!latin1(ch).endsWith(suffix)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("channel " + ch + " did not end with " + suffix + " within " + timeout
+                            + ": " + latin1(ch));
+                }
+                channels.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+            return latin1(ch);
+        }
+    }
+
     @Override
     public void close() {
         if (channel != null && channel.isActive()) {
@@ -160,6 +176,7 @@ public final class WebSocketTestClient implements AutoCloseable {
             if (message.length > 0) {
                 synchronized (channels) {
                     channels[message[0] & 0xff].write(message, 1, message.length - 1);
+                    channels.notifyAll();
                 }
             }
         }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -77,14 +78,23 @@ class ContentStoreTest {
         };
         Thread a = Thread.ofVirtual().start(() -> store.ensure(DIGEST, DATA.length, slow, n -> { }));
         firstStarted.await();
-        Thread b = Thread.ofVirtual().start(() -> store.ensure(DIGEST, DATA.length, slow, n -> { }));
-        Thread.sleep(100);
+        Thread b = Thread.ofPlatform().start(() -> store.ensure(DIGEST, DATA.length, slow, n -> { }));
+        awaitBlocked(b);
         release.countDown();
         a.join();
         b.join();
         assertThat(opens.get()).isEqualTo(1);
         store.cleanIngest();
         assertThat(store.has(DIGEST)).isTrue();
+    }
+
+    /** Returns once {@code t} waits (here: for the digest's lock the first writer holds). */
+    private static void awaitBlocked(Thread t) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime()).as("%s waits within 30 s", t).isLessThan(deadline);
+            Thread.yield();
+        }
     }
 
     private static InputStream broken() {

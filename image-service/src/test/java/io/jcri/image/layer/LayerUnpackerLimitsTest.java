@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
@@ -102,10 +101,8 @@ class LayerUnpackerLimitsTest {
         }
         assertThat(allocated(sparse)).isLessThan(MIB);
 
-        long start = System.nanoTime();
         assertThatThrownBy(() -> unpack(16 * MIB, layer))
                 .satisfies(t -> assertThat(exhausted(t).getMessage()).contains("at entry"));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
     private static long allocated(Path p) throws Exception {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,7 +63,11 @@ class NamespacePinnerTest {
                     cgroups.read(cg).cpusetCpus(), cgroups.read(cg).cpusetMems()));
             pid = InfraProcess.start("t2", List.of("catatonit", "-P"), ns);
             cgroups.addProcess(cg, pid);
-            Thread.sleep(200);
+            // the started process becomes catatonit once it has exec'd; nothing tells when
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!InfraProcess.isInfra(pid, "catatonit") && System.nanoTime() < deadline) {
+                Thread.yield();
+            }
             assertThat(InfraProcess.isInfra(pid, "catatonit")).isTrue();
             assertThat(Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino"))
                     .isEqualTo(Files.getAttribute(ns.get(NsType.NET), "unix:ino"));

@@ -22,10 +22,8 @@ class CommandTest {
 
     @Test
     void killsAtTheDeadlineWhenTheHookDoesNotEndIt() {
-        long start = System.nanoTime();
-        Command.Result r = Command.run(List.of("/bin/sleep", "30"), Duration.ofSeconds(1), 1 << 20);
-        assertThat(r.timedOut()).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        Command.Result r = Command.run(List.of("/bin/sleep", "3600"), Duration.ofSeconds(1), 1 << 20);
+        assertThat(r.timedOut()).as("ended by the kill at the deadline, an hour before it would end itself").isTrue();
     }
 
     @Test
@@ -60,9 +58,10 @@ class CommandTest {
                     Duration.ofSeconds(1), 1 << 20);
             assertThat(r.timedOut()).isTrue();
             int child = Integer.parseInt(Files.readString(pidFile).strip());
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            // SIGKILL went to the whole group; nothing tells when a process this JVM did not start has died
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (running(child) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+                Thread.yield();
             }
             assertThat(running(child)).as("the command's child %d", child).isFalse();
         } finally {

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,17 +25,26 @@ import org.slf4j.LoggerFactory;
 final class ContainerExits {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerExits.class);
     /** How often a waiter looks at the exit file itself, should the watcher's event have been lost. */
-    private static final long RECHECK_MILLIS = 1000;
+    static final Duration RECHECK = Duration.ofSeconds(1);
 
     private final StateStore<ContainerRecord> store;
     private final ContainerMonitor monitor;
     private final ContainerLifecycle lifecycle;
+    private final LongSupplier ticker;
+    private final long recheckMillis;
     private final ConcurrentMap<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
 
-    ContainerExits(StateStore<ContainerRecord> store, ContainerMonitor monitor, ContainerLifecycle lifecycle) {
+    /**
+     * @param ticker  monotonic nanoseconds ({@code System::nanoTime}) that wait timeouts are measured on
+     * @param recheck how often a waiter looks at the exit file itself ({@link #RECHECK})
+     */
+    ContainerExits(StateStore<ContainerRecord> store, ContainerMonitor monitor, ContainerLifecycle lifecycle,
+                   LongSupplier ticker, Duration recheck) {
         this.store = store;
         this.monitor = monitor;
         this.lifecycle = lifecycle;
+        this.ticker = ticker;
+        this.recheckMillis = recheck.toMillis();
     }
 
     /** Whether conmon has recorded the exit of container {@code id}. */
@@ -52,7 +62,7 @@ final class ContainerExits {
 
     /** Waits up to {@code timeout} for container {@code id} to exit, holding no lock; true once it has. */
     boolean await(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = ticker.getAsLong() + timeout.toNanos();
         while (true) {
             CompletableFuture<Void> f = waiters.computeIfAbsent(id, k -> new CompletableFuture<>());
             // Checked after registering: an exit file written in between completes the future, one written
@@ -60,12 +70,12 @@ final class ContainerExits {
             if (exited(id)) {
                 return true;
             }
-            long left = deadline - System.nanoTime();
+            long left = deadline - ticker.getAsLong();
             if (left <= 0) {
                 return false;
             }
             try {
-                f.get(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, RECHECK_MILLIS), TimeUnit.MILLISECONDS);
+                f.get(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, recheckMillis), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 // Look at the file again, in case the watcher's event was lost.
             } catch (ExecutionException e) {

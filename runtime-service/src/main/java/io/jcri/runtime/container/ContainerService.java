@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,11 +79,12 @@ public final class ContainerService implements PodContainers {
      * @param monitor   the per-container monitor (conmon); with {@code rootfs} and {@code clock} a seam for tests
      * @param lifecycle who hears of containers created, started, stopped and removed (GetContainerEvents)
      * @param clock     the wall clock of created, started and finished times
+     * @param ticker    the monotonic nanoseconds ({@code System::nanoTime}) that stop grace periods are measured on
      */
     public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageService images,
                             OciRuntimes runtimes, ContainerMonitor monitor, ConmonExec execs, SpecBuilder specs,
                             RootfsMounter rootfs, Criu criu, CdiRegistry cdi, ContainerLifecycle lifecycle,
-                            Clock clock) {
+                            Clock clock, LongSupplier ticker) {
         this.store = store;
         this.lifecycle = Objects.requireNonNull(lifecycle);
         this.checkpointer = new Checkpointer(store, criu);
@@ -93,7 +95,7 @@ public final class ContainerService implements PodContainers {
         this.monitor = monitor;
         this.execs = execs;
         this.specs = specs;
-        this.exits = new ContainerExits(store, monitor, lifecycle);
+        this.exits = new ContainerExits(store, monitor, lifecycle, ticker, ContainerExits.RECHECK);
         this.creator = new ContainerCreator(store, images, monitor, specs, rootfs,
                 new CdiInjection(cdi, new HostDevices()), this::nowNanos, lifecycle, criu);
     }
@@ -116,7 +118,7 @@ public final class ContainerService implements PodContainers {
                 ContainerRecord.class, ContainerRecord::id);
         return new ContainerService(store, sandboxes, images, runtimes, monitor,
                 new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs, RootfsMounter.OVERLAY, criu,
-                new CdiRegistry(s.cdiSpecDirs()), lifecycle, Clock.systemUTC());
+                new CdiRegistry(s.cdiSpecDirs()), lifecycle, Clock.systemUTC(), System::nanoTime);
     }
 
     /** The directory conmon writes exit files to, one named by each exited container's id. */

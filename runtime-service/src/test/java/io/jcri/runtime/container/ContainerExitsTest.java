@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.oci.monitor.Conmon;
+import io.jcri.runtime.Blocking;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.state.StateStore;
 import java.nio.file.Files;
@@ -11,16 +12,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The exit side of the container state machine, without root: conmon's exit files are plain files, and a stop
- * waits on a future the exit watcher completes instead of polling under the container's lock.
+ * waits on a future the exit watcher completes instead of polling under the container's lock. Timeouts run on the
+ * test's clock.
  */
 class ContainerExitsTest {
     @TempDir
@@ -28,57 +32,64 @@ class ContainerExitsTest {
     private StateStore<ContainerRecord> store;
     private ContainerExits exits;
     private final List<ContainerEventType> events = new CopyOnWriteArrayList<>();
+    private final AtomicLong ticker = new AtomicLong();
+    /** A permit each time the clock is read. */
+    private final Semaphore reads = new Semaphore(0);
 
     @BeforeEach
     void setUp() throws Exception {
         store = StateStore.open(dir.resolve("containers"), ContainerRecord.class, ContainerRecord::id);
-        Conmon conmon = new Conmon(Path.of("/usr/bin/conmon"), dir.resolve("conmon"), dir.resolve("exits"), Map.of());
         Files.createDirectories(dir.resolve("exits"));
+        exits = exits(Duration.ofHours(1));
+    }
+
+    /** Exits whose waiters look at the exit file every {@code recheck}, on the test's clock. */
+    private ContainerExits exits(Duration recheck) {
+        Conmon conmon = new Conmon(Path.of("/usr/bin/conmon"), dir.resolve("conmon"), dir.resolve("exits"), Map.of());
         ContainerLifecycle lifecycle = (id, sandboxId, type, at) -> events.add(type);
-        exits = new ContainerExits(store, conmon, lifecycle);
+        return new ContainerExits(store, conmon, lifecycle, () -> {
+            reads.release();
+            return ticker.get();
+        }, recheck);
     }
 
     @Test
     void aStopWaitingForTheExitWakesWhenTheWatcherReportsIt() throws Exception {
         store.put(running("c1"));
-        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return exits.await("c1", Duration.ofSeconds(30));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(100);
+        FutureTask<Boolean> waiting = awaiting(exits, "c1", Duration.ofHours(1));
         assertThat(waiting).isNotDone();
         Files.writeString(dir.resolve("exits/c1"), "137");
-        long start = System.nanoTime();
+        // The waiter looks at the file again only in an hour: only the watcher's report can wake it.
         exits.observed("c1");
-        assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(900));
+        assertThat(waiting.get(30, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
     void anExitFileWrittenBeforeTheWaitOrWithoutAnEventIsStillSeen() throws Exception {
         Files.writeString(dir.resolve("exits/c2"), "0");
-        assertThat(exits.await("c2", Duration.ofSeconds(1))).isTrue();
-        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return exits.await("c3", Duration.ofSeconds(10));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(100);
-        // The watcher's event is lost: the waiter looks at the file again within a second.
+        assertThat(exits.await("c2", Duration.ofHours(1))).isTrue();
+        FutureTask<Boolean> waiting = awaiting(exits(Duration.ofMillis(10)), "c3", Duration.ofHours(1));
+        // The watcher's event is lost: the waiter looks at the file again on its own.
         Files.writeString(dir.resolve("exits/c3"), "1");
-        assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(waiting.get(30, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
     void noExitMeansTheWaitEndsAtItsTimeout() throws Exception {
-        long start = System.nanoTime();
-        assertThat(exits.await("c4", Duration.ofMillis(300))).isFalse();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        FutureTask<Boolean> waiting = awaiting(exits(Duration.ofMillis(10)), "c4", Duration.ofMillis(300));
+        ticker.addAndGet(Duration.ofMillis(299).toNanos());
+        reads.drainPermits();
+        assertThat(reads.tryAcquire(2, 30, TimeUnit.SECONDS)).as("the waiter looked at the clock again").isTrue();
+        assertThat(waiting).isNotDone();
+        ticker.addAndGet(Duration.ofMillis(1).toNanos());
+        assertThat(waiting.get(30, TimeUnit.SECONDS)).isFalse();
+    }
+
+    /** A wait for the exit of {@code id} on a thread of its own, returned once that thread blocks in it. */
+    private FutureTask<Boolean> awaiting(ContainerExits e, String id, Duration timeout) {
+        FutureTask<Boolean> waiting = new FutureTask<>(() -> e.await(id, timeout));
+        Blocking.awaitBlocked(Thread.ofPlatform().start(waiting));
+        return waiting;
     }
 
     @Test

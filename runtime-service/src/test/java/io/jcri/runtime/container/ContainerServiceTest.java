@@ -13,6 +13,7 @@ import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.oci.spec.OciSpec;
+import io.jcri.runtime.Blocking;
 import io.jcri.runtime.sandbox.PodSandboxes;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxState;
@@ -30,7 +31,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container state machine (start, stop, remove, status, recovery) against a fake runtime, monitor, mounter,
- * pods and clock: no root, no conmon, no mounts. Containers are put in the store as a create would leave them.
+ * pods and clocks: no root, no conmon, no mounts. Containers are put in the store as a create would leave them.
  */
 class ContainerServiceTest {
     private static final Instant NOW = Instant.parse("2026-12-03T10:00:00Z");
@@ -52,6 +55,8 @@ class ContainerServiceTest {
     private final FakePods pods = new FakePods();
     private final List<String> unmounted = new CopyOnWriteArrayList<>();
     private final List<ContainerEventType> events = new CopyOnWriteArrayList<>();
+    /** The monotonic clock of grace periods, moved by the test. */
+    private final AtomicLong ticker = new AtomicLong();
     private ContainerService service;
 
     @BeforeEach
@@ -83,7 +88,7 @@ class ContainerServiceTest {
         ContainerService s = new ContainerService(store, pods, null, OciRuntimes.of(Map.of("runc", runtime)), monitor,
                 null, null, mounter, io.jcri.oci.checkpoint.Criu.unavailable("no CRIU in unit tests"),
                 new io.jcri.runtime.cdi.CdiRegistry(List.of()), (id, sandboxId, type, at) -> events.add(type),
-                Clock.fixed(NOW, ZoneOffset.UTC));
+                Clock.fixed(NOW, ZoneOffset.UTC), ticker::get);
         return s;
     }
 
@@ -138,14 +143,14 @@ class ContainerServiceTest {
     void readsAnswerWhileAStopWaitsOutTheGracePeriodThenSigkillEndsIt() throws Exception {
         store.put(record("c1", ContainerRecord.State.RUNNING));
         runtime.onSignal = (signal) -> signal == 9 ? 137 : null;
-        CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> service.stop("c1", 2));
-        while (!runtime.calls.contains("kill c1 15")) {
-            Thread.sleep(10);
-        }
-        // The stop waits for the exit holding nothing: status, list and a second stop's signal do not queue.
+        FutureTask<Void> stop = new FutureTask<>(() -> service.stop("c1", 2), null);
+        Blocking.awaitBlocked(Thread.ofPlatform().start(stop));
+        assertThat(runtime.calls).containsExactly("kill c1 15");
+        // The stop waits for the exit holding nothing: status and list do not queue behind it.
         assertThat(service.status("c1", false).getStatus().getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
         assertThat(service.list(io.jcri.cri.v1.ContainerFilter.getDefaultInstance())).hasSize(1);
         assertThat(stop).isNotDone();
+        ticker.addAndGet(Duration.ofSeconds(2).toNanos());
         stop.get(30, TimeUnit.SECONDS);
         assertThat(runtime.calls).containsExactly("kill c1 15", "kill-all c1 9");
         ContainerStatus st = service.status("c1", false).getStatus();

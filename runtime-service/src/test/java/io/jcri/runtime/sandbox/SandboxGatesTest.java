@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
+import io.jcri.runtime.Blocking;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +20,9 @@ class SandboxGatesTest {
         SandboxGates gates = new SandboxGates(Duration.ofSeconds(10));
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> create = createInside(gates, release);
-        CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> gates.close("p"));
-        Thread.sleep(200);
+        FutureTask<Void> stop = new FutureTask<>(() -> gates.close("p"), null);
+        Thread stopping = Thread.ofPlatform().start(stop);
+        Blocking.awaitBlocked(stopping);
         assertThat(stop).as("the stop waits for the create inside").isNotDone();
         release.countDown();
         assertThat(create.get(5, TimeUnit.SECONDS)).isEqualTo("created");

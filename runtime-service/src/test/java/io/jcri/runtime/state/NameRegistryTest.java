@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
+import io.jcri.runtime.Blocking;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -38,13 +40,14 @@ class NameRegistryTest {
                 await(finish);
                 return "id1";
             }));
-            started.await(5, TimeUnit.SECONDS);
-            Future<String> retry = pool.submit(() -> names.create("pod", () -> {
+            assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+            FutureTask<String> retry = new FutureTask<>(() -> names.create("pod", () -> {
                 runs.incrementAndGet();
                 return "id2";
             }));
-            Thread.sleep(100);
-            assertThat(retry.isDone()).isFalse();
+            Thread retrying = Thread.ofPlatform().start(retry);
+            Blocking.awaitBlocked(retrying);
+            assertThat(retry).as("the retry waits for the first create").isNotDone();
             finish.countDown();
             assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("id1");
             assertThat(retry.get(5, TimeUnit.SECONDS)).isEqualTo("id1");
