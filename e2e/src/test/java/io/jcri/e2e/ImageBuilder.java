@@ -157,10 +157,21 @@ public final class ImageBuilder {
                 .symlink("bin/sh", "busybox").layer(c, f);
     }
 
+    /** An uncompressed layer of the tar {@code tar} as it is (an archive pushed as a layer, as buildah adds one). */
+    public static Layer tarLayer(byte[] tar) {
+        return new Layer(new Blob("application/vnd.oci.image.layer.v1.tar", digest(tar), tar), digest(tar));
+    }
+
     /** Pushes layers, a config (with {@code user} and {@code cmd}) and a manifest tagged {@code tag}. */
     public Pushed push(String repo, String tag, Format f, List<Layer> layers, String user, List<String> cmd)
             throws Exception {
-        return pushManifest(repo, tag, f, layers, user, cmd, "amd64");
+        return pushManifest(repo, tag, f, layers, user, cmd, "amd64", Map.of());
+    }
+
+    /** Pushes an OCI image of {@code layers}, without user or command, whose manifest has {@code annotations}. */
+    public Pushed push(String repo, String tag, List<Layer> layers, Map<String, String> annotations)
+            throws Exception {
+        return pushManifest(repo, tag, Format.OCI, layers, "", List.of(), "amd64", annotations);
     }
 
     /**
@@ -169,8 +180,8 @@ public final class ImageBuilder {
      */
     public Pushed pushMultiArch(String repo, String tag, Format f, List<Layer> amd64Layers, List<Layer> arm64Layers)
             throws Exception {
-        Pushed arm = pushManifest(repo, null, f, arm64Layers, "", List.of("arm"), "arm64");
-        Pushed amd = pushManifest(repo, null, f, amd64Layers, "", List.of("amd"), "amd64");
+        Pushed arm = pushManifest(repo, null, f, arm64Layers, "", List.of("arm"), "arm64", Map.of());
+        Pushed amd = pushManifest(repo, null, f, amd64Layers, "", List.of("amd"), "amd64", Map.of());
         String manifestType = f == Format.OCI ? "application/vnd.oci.image.manifest.v1+json"
                 : "application/vnd.docker.distribution.manifest.v2+json";
         Map<String, Object> index = new LinkedHashMap<>();
@@ -191,7 +202,7 @@ public final class ImageBuilder {
     }
 
     private Pushed pushManifest(String repo, String tag, Format f, List<Layer> layers, String user, List<String> cmd,
-                                String arch) throws Exception {
+                                String arch, Map<String, String> annotations) throws Exception {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("architecture", arch);
         config.put("os", "linux");
@@ -213,7 +224,9 @@ public final class ImageBuilder {
         manifest.put("config", descriptor(configBlob));
         manifest.put("layers", layers.stream().map(l -> descriptor(l.blob())).toList());
         if (f == Format.OCI) {
-            manifest.put("annotations", Map.of("org.opencontainers.image.title", repo));
+            Map<String, String> all = new LinkedHashMap<>(annotations);
+            all.put("org.opencontainers.image.title", repo);
+            manifest.put("annotations", all);
         }
         byte[] bytes = JSON.writeValueAsBytes(manifest);
         String digest = digest(bytes);

@@ -12,7 +12,6 @@ import io.jcri.cri.v1.PodSandboxState;
 import io.jcri.cri.v1.PodSandboxStatusRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
 class SandboxRestartTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CGROUP_PARENT = "/jcri-e2e-restart";
-    private static final Path CRICTL = Path.of("/opt/cri-tools/bin/crictl");
 
     @Test
     void podSurvivesADaemonRestartAndIsThenTornDown() throws Exception {
@@ -108,54 +106,29 @@ class SandboxRestartTest {
         }
     }
 
-    /**
-     * crictl is no Debian package, so this runs only when asked for ({@code -Djcri.e2e.excludedGroups=}, see
-     * e2e/pom.xml) on a machine that has it.
-     */
     @Test
-    @Tag("crictl")
     void crictlRunsListsInspectsStopsAndRemovesPods() throws Exception {
         assumeTrue(JcriProcess.isRoot(), "e2e tests need root (namespaces, mounts, cgroups): skipped");
-        assumeTrue(Files.isExecutable(CRICTL), "crictl not installed at " + CRICTL + ": skipped");
         Path dir = Files.createTempDirectory("jcri-e2e-crictl-");
         try (ScratchNetwork net = new ScratchNetwork(dir, "jcri-e2e-cctl", 96);
              JcriProcess jcri = JcriProcess.start(net.toml(20))) {
+            Crictl crictl = Crictl.against(jcri.endpoint());
             Path pod = dir.resolve("pod.json");
             Files.writeString(pod, """
                     {"metadata":{"name":"cctl","namespace":"e2e","uid":"cctl-uid","attempt":0},
                      "hostname":"cctl","linux":{}}
                     """);
-            String id = crictl(jcri, "runp", pod.toString()).strip();
+            String id = crictl.run("runp", pod.toString()).strip();
             assertThat(id).matches("[0-9a-f]{64}");
-            assertThat(crictl(jcri, "pods", "-q")).contains(id);
-            JsonNode inspect = JSON.readTree(crictl(jcri, "inspectp", id.substring(0, 12)));
+            assertThat(crictl.run("pods", "-q")).contains(id);
+            JsonNode inspect = JSON.readTree(crictl.run("inspectp", id.substring(0, 12)));
             assertThat(inspect.path("status").path("state").asText()).isEqualTo("SANDBOX_READY");
             assertThat(inspect.path("status").path("network").path("ip").asText()).startsWith("10.96.0.");
             assertThat(inspect.path("info").path("netnsPath").asText()).contains(id);
-            assertThat(crictl(jcri, "stopp", id)).contains("Stopped sandbox " + id);
-            assertThat(crictl(jcri, "pods", "--state", "NotReady", "-q")).contains(id);
-            assertThat(crictl(jcri, "rmp", id)).contains("Removed sandbox " + id);
-            assertThat(crictl(jcri, "pods", "-q")).doesNotContain(id);
-        }
-    }
-
-    private static String crictl(JcriProcess jcri, String... args) throws Exception {
-        // crictl's own deadline is 2s by default: too short on a busy machine.
-        String[] cmd = new String[args.length + 5];
-        cmd[0] = CRICTL.toString();
-        cmd[1] = "--runtime-endpoint";
-        cmd[2] = jcri.endpoint();
-        cmd[3] = "--timeout";
-        cmd[4] = "60s";
-        System.arraycopy(args, 0, cmd, 5, args.length);
-        Path err = Files.createTempFile("crictl-", ".err");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out + Files.readString(err)).isZero();
-            return out;
-        } finally {
-            Files.delete(err);
+            assertThat(crictl.run("stopp", id)).contains("Stopped sandbox " + id);
+            assertThat(crictl.run("pods", "--state", "NotReady", "-q")).contains(id);
+            assertThat(crictl.run("rmp", id)).contains("Removed sandbox " + id);
+            assertThat(crictl.run("pods", "-q")).doesNotContain(id);
         }
     }
 

@@ -147,11 +147,16 @@ public final class RuncCompatibleRuntime implements OciRuntime {
         }
     }
 
-    /** The last lines of CRIU's log, which say why it failed where the runtime's message does not. */
+    /**
+     * CRIU's errors from its log (else its last lines), which say why it failed where the runtime's message does
+     * not: the first error names the cause, the ones after it the unwinding.
+     */
     private static String criuLog(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
-            return "; " + log + ": " + String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            List<String> errors = lines.stream().filter(l -> l.contains("Error (")).limit(5).toList();
+            return "; " + log + ": " + String.join("\n", errors.isEmpty()
+                    ? lines.subList(Math.max(0, lines.size() - 5), lines.size()) : errors);
         } catch (IOException e) {
             return "";
         }

@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,8 +28,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * {@code checkpoint/} (CRIU's images), {@code config.dump} (id, name, image, runtime, times), {@code spec.dump}
  * (the OCI spec, with the annotations naming container, pod and log path), {@code rootfs-diff.tar} (files added or
  * changed in the writable layer) and {@code deleted.files} (a JSON list of the image's files it deleted), plus
- * {@code cri-config.pb}, jcri's own: the CreateContainer config the container was made from, which a restore runs
- * again in the new pod.
+ * {@code cri-config.pb}, jcri's own: the CreateContainer config the container was made from (see RestoreConfig).
  */
 public final class CheckpointArchive {
     public static final String IMAGES = "checkpoint";
@@ -37,6 +37,10 @@ public final class CheckpointArchive {
     public static final String ROOTFS_DIFF = "rootfs-diff.tar";
     public static final String DELETED_FILES = "deleted.files";
     public static final String CRI_CONFIG = "cri-config.pb";
+    /** The manifest annotation of a checkpoint image (checkpointctl's, which buildah and Podman set). */
+    public static final String IMAGE_ANNOTATION = "org.criu.checkpoint.container.name";
+    /** CRI-O's older manifest annotation of a checkpoint image. */
+    public static final String CRIO_IMAGE_ANNOTATION = "io.kubernetes.cri-o.annotations.checkpoint.name";
     /** What one archive may unpack to, CRIU's memory pages included. */
     private static final long MAX_UNPACKED = 64L << 30;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +50,10 @@ public final class CheckpointArchive {
     /** The container as config.dump records it. */
     public record Config(String id, String name, String rootfsImage, String rootfsImageRef, String rootfsImageName,
                          String runtime, Instant createdTime, Instant checkpointedTime) {
+        /** The image the container ran: its ID or digest reference, else its name (older CRI-O archives). */
+        public String image() {
+            return rootfsImageRef.isEmpty() ? rootfsImageName : rootfsImageRef;
+        }
     }
 
     private CheckpointArchive() {
@@ -98,7 +106,7 @@ public final class CheckpointArchive {
 
     /**
      * Unpacks an archive into the empty directory {@code dir}, refusing hostile entries (absolute names, {@code ..},
-     * links out), and checks that it is a checkpoint: CRIU images and jcri's config are there.
+     * links out), and reads it as a checkpoint ({@link #read}).
      *
      * @throws IOException or the unpacker's exception when it is not a readable checkpoint archive
      */
@@ -106,24 +114,57 @@ public final class CheckpointArchive {
         try (InputStream in = Files.newInputStream(archive)) {
             new LayerUnpacker(true, MAX_UNPACKED).unpack(in, dir);
         }
-        if (!Files.isDirectory(dir.resolve(IMAGES), LinkOption.NOFOLLOW_LINKS)
-                || !Files.isRegularFile(dir.resolve(CRI_CONFIG), LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("it holds no " + IMAGES + "/ directory of CRIU images or no " + CRI_CONFIG
-                    + " (only checkpoints jcri wrote can be restored)");
+        return read(dir);
+    }
+
+    /**
+     * Whether an image's manifest annotations mark it as a checkpoint image: one layer holding an archive's
+     * content, annotated as checkpointctl build, buildah and Podman annotate it ({@value #IMAGE_ANNOTATION}, or
+     * CRI-O's older {@value #CRIO_IMAGE_ANNOTATION}).
+     */
+    public static boolean isCheckpointImage(Map<String, String> annotations) {
+        return annotations.containsKey(IMAGE_ANNOTATION) || annotations.containsKey(CRIO_IMAGE_ANNOTATION);
+    }
+
+    /**
+     * Copies the unpacked layer of a checkpoint image into the empty directory {@code dir} (copies, not links:
+     * CRIU's restore writes its log and statistics beside the images, which must not reach the shared layer) and
+     * reads it as a checkpoint ({@link #read}).
+     */
+    public static Config copy(Path layer, Path dir) throws IOException {
+        List<Path> paths;
+        try (Stream<Path> s = Files.walk(layer)) {
+            paths = s.filter(p -> !p.equals(layer)).sorted().toList();
         }
-        JsonNode c = JSON.readTree(dir.resolve(CONFIG_DUMP).toFile());
-        if (c == null || !c.path("rootfsImageRef").isTextual()) {
-            throw new IOException(CONFIG_DUMP + " names no rootfsImageRef");
+        for (Path p : paths) {
+            Files.copy(p, dir.resolve(layer.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES,
+                    LinkOption.NOFOLLOW_LINKS);
+        }
+        return read(dir);
+    }
+
+    /**
+     * Checks that the unpacked {@code dir} is a checkpoint (CRIU images, jcri's config, a config.dump naming the
+     * image) and returns its config.dump.
+     */
+    private static Config read(Path dir) throws IOException {
+        if (!Files.isDirectory(dir.resolve(IMAGES), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("it holds no " + IMAGES + "/ directory of CRIU images");
+        }
+        if (!Files.isRegularFile(dir.resolve(CRI_CONFIG), LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(dir.resolve(SPEC_DUMP), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("it holds neither " + CRI_CONFIG + " nor " + SPEC_DUMP);
+        }
+        Path dump = dir.resolve(CONFIG_DUMP);
+        JsonNode c = Files.isRegularFile(dump, LinkOption.NOFOLLOW_LINKS) ? JSON.readTree(dump.toFile()) : null;
+        if (c == null || c.path("rootfsImageRef").asText("").isEmpty() && c.path("rootfsImageName").asText("")
+                .isEmpty()) {
+            throw new IOException(CONFIG_DUMP + " is missing or names no image (rootfsImageRef, rootfsImageName)");
         }
         return new Config(c.path("id").asText(), c.path("name").asText(), c.path("rootfsImage").asText(),
                 c.path("rootfsImageRef").asText(), c.path("rootfsImageName").asText(), c.path("runtime").asText(),
                 Instant.parse(c.path("createdTime").asText(Instant.EPOCH.toString())),
                 Instant.parse(c.path("checkpointedTime").asText(Instant.EPOCH.toString())));
-    }
-
-    /** The CRI config the checkpointed container was created with, from an unpacked archive. */
-    public static byte[] criConfig(Path dir) throws IOException {
-        return Files.readAllBytes(dir.resolve(CRI_CONFIG));
     }
 
     /**

@@ -34,6 +34,11 @@ final class Checkpointer {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
     private static final String STAGING = "checkpoint.partial";
     private static final String TARGET_NOTE = "checkpoint.target";
+    /**
+     * What CRIU logs when the container has an established TCP connection: jcri dumps without
+     * {@code --tcp-established}, as CRI-O does, since a restore in another pod could not keep the connection.
+     */
+    private static final String CRIU_CONNECTED_TCP = "Connected TCP socket";
 
     private final StateStore<ContainerRecord> store;
     private final Criu criu;
@@ -79,6 +84,11 @@ final class Checkpointer {
             LOG.info("container {}: checkpointed to {} (CRIU {} ms, archive {} ms, {} bytes)", r.id(), target,
                     (dumped - began) / 1_000_000, (System.nanoTime() - dumped) / 1_000_000, Files.size(target));
         } catch (OciException e) {
+            if (e.getMessage().contains(CRIU_CONNECTED_TCP)) {
+                throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + r.id()
+                        + " cannot be checkpointed: it holds an established TCP connection, which cannot follow it"
+                        + " to another pod's network namespace (it keeps running; CRIU: " + e.getMessage() + ")", e);
+            }
             throw new CriException(e.timedOut() ? ErrorKind.DEADLINE_EXCEEDED : ErrorKind.INTERNAL,
                     "checkpointing container " + r.id() + " failed: " + e.getMessage()
                             + (e.timedOut() ? "; the container keeps running" : ""), e);

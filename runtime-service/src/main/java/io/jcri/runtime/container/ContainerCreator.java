@@ -30,8 +30,8 @@ import java.util.Optional;
 import io.jcri.oci.checkpoint.Criu;
 import io.jcri.oci.fs.Trees;
 import io.jcri.runtime.checkpoint.CheckpointArchive;
+import io.jcri.runtime.checkpoint.RestoreConfig;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 final class ContainerCreator {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerCreator.class);
     private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(2);
-    /** Where a container made from a checkpoint archive keeps it unpacked until it is restored. */
+    /** Where a container made from a checkpoint keeps it unpacked until it is restored. */
     private static final String RESTORE = "restore";
 
     private final StateStore<ContainerRecord> store;
@@ -82,8 +82,9 @@ final class ContainerCreator {
         Path dir = store.dirOf(id);
         Undo undo = new Undo(id);
         undo.add("remove the container's directory", () -> store.delete(id));
-        Optional<Path> archive = checkpointArchive(request.getImage().getImage());
-        ContainerConfig config = archive.isEmpty() ? request : fromCheckpoint(archive.get(), dir, request, undo);
+        Optional<Checkpoint> checkpoint = checkpoint(request.getImage().getImage());
+        ContainerConfig config = checkpoint.isEmpty() ? request
+                : fromCheckpoint(checkpoint.get(), dir, request, undo);
         String logPath;
         try {
             logPath = logPath(sandbox, config);
@@ -111,7 +112,7 @@ final class ContainerCreator {
             // the config with each image volume's host path set, for the spec; the record keeps the one kubelet sent
             ContainerConfig mounted = ImageVolumes.mount(images, mounter, dir, config);
             FaultPoints.hit("container.after-rootfs");
-            if (archive.isPresent()) {
+            if (checkpoint.isPresent()) {
                 CheckpointArchive.deleteFiles(dir.resolve(RESTORE), rootfs);
             }
             if (PodUserNamespace.own(sandbox.config())) {
@@ -146,7 +147,7 @@ final class ContainerCreator {
             undo.add("forget the monitor files", () -> monitor.forget(id));
             undo.add("delete the runtime's container", () -> runtime.delete(id));
             // A restored container is made by the runtime's restore, at start: nothing runs until then.
-            int pid = archive.isPresent() ? 0 : monitor.create(new ContainerMonitor.CreateRequest(id,
+            int pid = checkpoint.isPresent() ? 0 : monitor.create(new ContainerMonitor.CreateRequest(id,
                     config.getMetadata().getName(), runtime, dir, logPath, config.getTty(), config.getStdin(),
                     config.getStdinOnce(), CREATE_TIMEOUT));
             FaultPoints.hit("container.after-create");
@@ -174,41 +175,61 @@ final class ContainerCreator {
         }
     }
 
-    /**
-     * A CreateContainer image that names a checkpoint archive: an absolute path to a file, as CRI-O accepts it
-     * (image references never start with a slash).
-     */
-    private static Optional<Path> checkpointArchive(String image) {
-        if (!image.startsWith("/") || image.indexOf('\0') >= 0) {
-            return Optional.empty();
-        }
-        Path p = Path.of(image);
-        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    /** Puts a checkpoint's content into an empty directory and reads it. */
+    private interface Unpack {
+        CheckpointArchive.Config into(Path dir) throws IOException;
+    }
+
+    /** A checkpoint to restore: what it is (for messages) and how to unpack it. */
+    private record Checkpoint(String what, Unpack unpack) {
     }
 
     /**
-     * Unpacks the checkpoint archive into the container's directory ({@code restore/}, its writable layer into
-     * {@code upper/}) and returns the config to create: the checkpointed container's, with the request's name,
-     * labels, annotations and log path, on the image the checkpoint was taken from. An archive that is not a
-     * readable checkpoint is INVALID_ARGUMENT, and leaves nothing.
+     * The checkpoint a CreateContainer image names, as CRI-O takes it: an absolute path to an archive file (image
+     * references never start with a slash), or a local image made from an archive (its one layer the archive's
+     * content, its manifest annotated as a checkpoint: {@link CheckpointArchive#isCheckpointImage}).
      */
-    private ContainerConfig fromCheckpoint(Path archive, Path dir, ContainerConfig request, Undo undo) {
+    private Optional<Checkpoint> checkpoint(String image) {
+        if (image.startsWith("/") && image.indexOf('\0') < 0 && Files.isRegularFile(Path.of(image))) {
+            return Optional.of(new Checkpoint("archive " + image, dir -> CheckpointArchive.unpack(Path.of(image),
+                    dir)));
+        }
+        boolean checkpointImage;
+        try {
+            checkpointImage = images.find(image).filter(r -> CheckpointArchive.isCheckpointImage(r.annotations()))
+                    .isPresent();
+        } catch (RuntimeException unusable) {
+            return Optional.empty(); // not an image reference: the lease of an ordinary create says why
+        }
+        return checkpointImage ? Optional.of(new Checkpoint("checkpoint image " + image, dir -> {
+            try (ImageLease lease = images.lease(image)) {
+                if (lease.layerDirs().size() != 1) {
+                    throw new IOException("a checkpoint image has one layer, this one has "
+                            + lease.layerDirs().size());
+                }
+                return CheckpointArchive.copy(lease.layerDirs().getFirst(), dir);
+            }
+        })) : Optional.empty();
+    }
+
+    /**
+     * Unpacks the checkpoint into the container's directory ({@code restore/}, its writable layer into
+     * {@code upper/}) and returns the config to create ({@link RestoreConfig}). A checkpoint that cannot be read is
+     * INVALID_ARGUMENT, and leaves nothing.
+     */
+    private ContainerConfig fromCheckpoint(Checkpoint checkpoint, Path dir, ContainerConfig request, Undo undo) {
         try {
             Path restore = dir.resolve(RESTORE);
             Files.createDirectories(restore);
-            CheckpointArchive.Config cp = CheckpointArchive.unpack(archive, restore);
-            ContainerConfig original = ContainerConfig.parseFrom(CheckpointArchive.criConfig(restore));
+            CheckpointArchive.Config cp = checkpoint.unpack().into(restore);
             CheckpointArchive.restoreRootfsDiff(restore, dir.resolve("upper"));
             LOG.info("container {}: restoring {} checkpointed at {} (container {} of image {})",
-                    dir.getFileName(), archive, cp.checkpointedTime(), cp.id(), cp.rootfsImageName());
-            return original.toBuilder().setMetadata(request.getMetadata()).setLogPath(request.getLogPath())
-                    .clearLabels().putAllLabels(request.getLabelsMap())
-                    .clearAnnotations().putAllAnnotations(request.getAnnotationsMap())
-                    .setImage(original.getImage().toBuilder().setImage(cp.rootfsImageRef())).build();
+                    dir.getFileName(), checkpoint.what(), cp.checkpointedTime(), cp.id(), cp.rootfsImageName());
+            return RestoreConfig.of(restore, request, cp.image());
         } catch (IOException | RuntimeException e) {
             undo.run();
-            throw CriException.invalid("image " + archive + " is not a checkpoint archive that can be "
-                    + "restored: " + e.getMessage());
+            throw CriException.invalid(checkpoint.what() + " is not a checkpoint that can be restored: "
+                    + e.getMessage());
         }
     }
 
