@@ -9,11 +9,13 @@ import io.grpc.StatusRuntimeException;
 import io.jcri.cri.CriClients;
 import io.jcri.cri.v1.ContainerEventResponse;
 import io.jcri.cri.v1.ContainerEventType;
+import io.jcri.cri.v1.ContainerMetrics;
 import io.jcri.cri.v1.ContainerStats;
 import io.jcri.cri.v1.ContainerStatsFilter;
 import io.jcri.cri.v1.ContainerStatsRequest;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.GetEventsRequest;
+import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.ListContainerStatsRequest;
 import io.jcri.cri.v1.ListMetricDescriptorsRequest;
@@ -35,10 +37,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,6 +144,95 @@ class StatsEventsTest {
                 .singleElement().satisfies(m -> assertThat(m.getValue().getValue()).isGreaterThan(45 * MB));
         assertThat(metrics.getMetricsList()).extracting(Metric::getName)
                 .contains("container_network_transmit_bytes_total");
+    }
+
+    @Test
+    void podMetricsServeContainerdsSeriesWithRealValuesUnderTheirDescriptorsLabels() throws Exception {
+        long startedAfter = System.currentTimeMillis() / 1000;
+        PodSandboxConfig pod = Pods.config("metrics").build();
+        String podId = Pods.run(cri, pod);
+        // A busy loop on half a CPU is throttled in nearly every period.
+        String burn = Containers.run(cri, podId, pod, Containers.config("burn", IMAGE, "sh", "-c",
+                "while :; do :; done").setLinux(LinuxContainerConfig.newBuilder().setResources(
+                LinuxContainerResources.newBuilder().setCpuPeriod(100_000).setCpuQuota(50_000).setCpuShares(512)
+                        .setMemoryLimitInBytes(200 * MB))));
+        String hold = Containers.run(cri, podId, pod, Containers.config("hold", IMAGE, "sh", "-c",
+                "head -c 1048576 /dev/zero > /tmp/big; sleep 1000; true"));
+
+        PodSandboxMetrics m = awaitMetrics(podId, p -> value(p, burn, "container_cpu_cfs_throttled_periods_total") > 0
+                && value(p, burn, "container_cpu_usage_seconds_total") >= 1
+                && value(p, hold, "container_fs_usage_bytes") >= MB);
+
+        Map<String, MetricDescriptor> described = cri.runtime().listMetricDescriptors(
+                ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList().stream()
+                .collect(Collectors.toMap(MetricDescriptor::getName, d -> d));
+        assertThat(described).hasSize(58);
+        List<Metric> all = new ArrayList<>(m.getMetricsList());
+        m.getContainerMetricsList().forEach(c -> all.addAll(c.getMetricsList()));
+        // What kubelet's CRI metrics collector needs to keep a metric: a descriptor with as many keys as values.
+        assertThat(all).allSatisfy(x -> assertThat(x.getLabelValuesCount())
+                .isEqualTo(described.get(x.getName()).getLabelKeysCount()));
+        assertThat(m.getMetricsList()).filteredOn(x -> x.getName().equals("container_network_receive_packets_total"))
+                .extracting(Metric::getLabelValuesList)
+                .containsExactly(List.of("metrics", "e2e", "", podId, "", "eth0"));
+        assertThat(metrics(m, burn)).filteredOn(x -> x.getName().equals("container_cpu_usage_seconds_total"))
+                .singleElement().satisfies(x -> assertThat(x.getLabelValuesList())
+                        .containsExactly("metrics", "e2e", "burn", burn, IMAGE));
+
+        assertThat(value(m, burn, "container_cpu_cfs_periods_total"))
+                .isGreaterThanOrEqualTo(value(m, burn, "container_cpu_cfs_throttled_periods_total"));
+        assertThat(value(m, burn, "container_cpu_user_seconds_total")
+                + value(m, burn, "container_cpu_system_seconds_total")).isPositive();
+        assertThat(value(m, burn, "container_spec_cpu_period")).isEqualTo(100_000);
+        // cgroup v2 keeps a weight, from which 512 shares read back as 501.
+        assertThat(value(m, burn, "container_spec_cpu_shares")).isBetween(501L, 512L);
+        assertThat(value(m, burn, "container_spec_memory_limit_bytes")).isEqualTo(200 * MB);
+        assertThat(value(m, burn, "container_processes")).isEqualTo(1);
+        assertThat(value(m, burn, "container_threads")).isGreaterThanOrEqualTo(1);
+
+        assertThat(value(m, hold, "container_processes")).isEqualTo(2);
+        assertThat(value(m, hold, "container_file_descriptors")).isGreaterThanOrEqualTo(6);
+        assertThat(value(m, hold, "container_start_time_seconds"))
+                .isBetween(startedAfter, System.currentTimeMillis() / 1000);
+        assertThat(value(m, hold, "container_last_seen"))
+                .isGreaterThanOrEqualTo(value(m, hold, "container_start_time_seconds"));
+        assertThat(value(m, hold, "container_memory_usage_bytes"))
+                .isGreaterThanOrEqualTo(value(m, hold, "container_memory_working_set_bytes")).isPositive();
+        assertThat(value(m, hold, "container_fs_limit_bytes")).isGreaterThan(value(m, hold, "container_fs_usage_bytes"));
+        assertThat(value(m, hold, "container_fs_inodes_total"))
+                .isGreaterThanOrEqualTo(value(m, hold, "container_fs_inodes_free")).isPositive();
+        assertThat(metrics(m, hold)).filteredOn(x -> x.getName().equals("container_ulimits_soft"))
+                .anySatisfy(x -> {
+                    assertThat(x.getLabelValues(5)).isEqualTo("RLIMIT_NOFILE");
+                    assertThat(x.getValue().getValue()).isPositive();
+                });
+    }
+
+    private static List<Metric> metrics(PodSandboxMetrics pod, String containerId) {
+        return pod.getContainerMetricsList().stream().filter(c -> c.getContainerId().equals(containerId))
+                .findFirst().map(ContainerMetrics::getMetricsList).orElse(List.of());
+    }
+
+    /** The value of a container's metric; -1 when it has none. */
+    private static long value(PodSandboxMetrics pod, String containerId, String name) {
+        return metrics(pod, containerId).stream().filter(x -> x.getName().equals(name)).findFirst()
+                .map(x -> x.getValue().getValue()).orElse(-1L);
+    }
+
+    private static PodSandboxMetrics awaitMetrics(String podId, Predicate<PodSandboxMetrics> done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        PodSandboxMetrics last = null;
+        while (System.nanoTime() < deadline) {
+            last = cri.runtime().listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance())
+                    .getPodMetricsList().stream().filter(p -> p.getPodSandboxId().equals(podId)).findFirst()
+                    .orElse(null);
+            if (last != null && done.test(last)) {
+                return last;
+            }
+            Thread.sleep(1100);
+        }
+        throw new AssertionError("metrics of pod " + podId + " never got there; last: " + last);
     }
 
     @Test

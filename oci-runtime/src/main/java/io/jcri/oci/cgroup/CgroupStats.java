@@ -17,9 +17,9 @@ import java.util.Optional;
  */
 public final class CgroupStats {
     /** v1 reports "no limit" as a huge page-rounded number; anything above this is no limit. */
-    private static final long UNLIMITED = Long.MAX_VALUE / 2;
+    static final long UNLIMITED = Long.MAX_VALUE / 2;
 
-    private final CgroupLayout layout;
+    final CgroupLayout layout;
 
     public CgroupStats(CgroupLayout layout) {
         this.layout = layout;
@@ -109,11 +109,11 @@ public final class CgroupStats {
         return out;
     }
 
-    private Optional<CgroupLayout.Hierarchy> hierarchy(String controller) {
+    Optional<CgroupLayout.Hierarchy> hierarchy(String controller) {
         return layout.hierarchies().stream().filter(h -> h.has(controller)).findFirst();
     }
 
-    private static Path dir(CgroupLayout.Hierarchy h, String path) {
+    static Path dir(CgroupLayout.Hierarchy h, String path) {
         Path dir = Path.of(h.mountPoint()).resolve(path.startsWith("/") ? path.substring(1) : path).normalize();
         if (!dir.startsWith(h.mountPoint())) {
             throw new IllegalArgumentException("cgroup path '" + path + "' leaves the cgroup hierarchy");
@@ -121,11 +121,12 @@ public final class CgroupStats {
         return dir;
     }
 
-    private static long parseOrZero(String s) {
+    static long parseOrZero(String s) {
         return s.isEmpty() || s.equals("max") ? 0 : Long.parseLong(s);
     }
 
-    private static String readOptional(Path file) throws IOException {
+    /** The file's content, empty when it does not exist (a controller or kernel without it). */
+    static String readOptional(Path file) throws IOException {
         try {
             return read(file);
         } catch (NoSuchFileException e) {
@@ -133,7 +134,7 @@ public final class CgroupStats {
         }
     }
 
-    private static String read(Path file) throws IOException {
+    static String read(Path file) throws IOException {
         return KernelFiles.read(file);
     }
 }

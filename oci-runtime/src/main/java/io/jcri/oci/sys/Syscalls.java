@@ -1,5 +1,6 @@
 package io.jcri.oci.sys;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import io.jcri.oci.OciException;
 
@@ -41,6 +42,12 @@ public final class Syscalls {
     public static final int EEXIST = 17;
 
     private static final LibC C = LibC.INSTANCE;
+    private static final int STATFS_SIZE = 120;
+    private static final int STATFS_BSIZE = 8;
+    private static final int STATFS_BLOCKS = 16;
+    private static final int STATFS_FILES = 40;
+    private static final int STATFS_FFREE = 48;
+    private static final int STATFS_FRSIZE = 72;
 
     private Syscalls() {
     }
@@ -111,6 +118,29 @@ public final class Syscalls {
             }
         } finally {
             C.close(fd);
+        }
+    }
+
+    /**
+     * The size and inodes of the filesystem holding {@code path}.
+     *
+     * @param totalBytes its size
+     * @param inodes     its inodes, used or not
+     * @param inodesFree its free inodes
+     */
+    public record FsSpace(long totalBytes, long inodes, long inodesFree) {
+    }
+
+    /** statfs(2): the 64-bit {@code struct statfs} (120 bytes), read at its fields' offsets. */
+    public static FsSpace statfs(String path) {
+        try (Memory buf = new Memory(STATFS_SIZE)) {
+            if (C.statfs(path, buf) != 0) {
+                throw ErrnoException.last("statfs", path);
+            }
+            long frsize = buf.getLong(STATFS_FRSIZE);
+            long unit = frsize > 0 ? frsize : buf.getLong(STATFS_BSIZE);
+            return new FsSpace(buf.getLong(STATFS_BLOCKS) * unit, buf.getLong(STATFS_FILES),
+                    buf.getLong(STATFS_FFREE));
         }
     }
 

@@ -13,7 +13,8 @@ import java.util.List;
 /** The interface counters of a network namespace, as {@code /proc/net/dev} shows them. */
 final class NetDev {
     /** One interface's receive and transmit counters. */
-    record Interface(String name, long rxBytes, long rxErrors, long txBytes, long txErrors) {
+    record Interface(String name, long rxBytes, long rxPackets, long rxErrors, long rxDropped, long txBytes,
+                     long txPackets, long txErrors, long txDropped) {
     }
 
     private NetDev() {
@@ -48,8 +49,9 @@ final class NetDev {
                 throw new IOException("unexpected /proc/net/dev line: " + line);
             }
             if (!name.equals("lo")) {
-                out.add(new Interface(name, Long.parseLong(f[0]), Long.parseLong(f[2]), Long.parseLong(f[8]),
-                        Long.parseLong(f[10])));
+                out.add(new Interface(name, Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                        Long.parseLong(f[3]), Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]),
+                        Long.parseLong(f[11])));
             }
         }
         return out;

@@ -5,6 +5,7 @@ import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.Container;
 import io.jcri.cri.v1.ContainerFilter;
 import io.jcri.cri.v1.ContainerState;
+import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ContainerStats;
 import io.jcri.cri.v1.ContainerStatsFilter;
 import io.jcri.cri.v1.MetricDescriptor;
@@ -15,8 +16,11 @@ import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.cri.v1.PodSandboxStatsFilter;
 import io.jcri.image.KeptUsage;
 import io.jcri.oci.OciException;
+import io.jcri.oci.cgroup.CgroupDetail;
+import io.jcri.oci.cgroup.CgroupDetailReader;
 import io.jcri.oci.cgroup.CgroupStats;
 import io.jcri.oci.ns.NetnsReader;
+import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.sandbox.SandboxRecord;
@@ -47,6 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class StatsCollector {
     private static final Logger LOG = LoggerFactory.getLogger(StatsCollector.class);
     private static final Duration MIN_RATE_WINDOW = Duration.ofSeconds(1);
+    private static final Path PROC = Path.of("/proc");
 
     private final ContainerService containers;
     private final SandboxService sandboxes;
@@ -55,8 +60,9 @@ public final class StatsCollector {
     private final Clock clock;
     private final CpuRates rates = new CpuRates(MIN_RATE_WINDOW);
     private final KeptUsage layers;
-    /** Container id to its cgroup path, which never changes for a container. */
-    private final ConcurrentMap<String, String> cgroupPaths = new ConcurrentHashMap<>();
+    private final CgroupDetailReader details;
+    /** Container id to what its OCI spec says that never changes for a container. */
+    private final ConcurrentMap<String, BundleFacts> bundles = new ConcurrentHashMap<>();
     private final NetnsReader netns = new NetnsReader(Duration.ofSeconds(5));
 
     /**
@@ -69,6 +75,7 @@ public final class StatsCollector {
         this.containers = containers;
         this.sandboxes = sandboxes;
         this.cgroups = cgroups;
+        this.details = new CgroupDetailReader(cgroups);
         this.containersDir = containersDir;
         this.clock = clock;
         this.layers = layers;
@@ -115,11 +122,35 @@ public final class StatsCollector {
         return PodMetrics.descriptors();
     }
 
-    /** The metrics of every ready pod and its containers. */
+    /**
+     * The metrics of every ready pod and its containers. Per container: the cgroup's files (about twenty), one
+     * listing of {@code /proc/<pid>/fd} per process and one readlink per descriptor (both bounded); per pod: one
+     * read of its namespace's {@code /proc/net/dev}; once: a statfs of the layers' filesystem.
+     */
     public List<PodSandboxMetrics> podMetrics() {
-        Map<String, List<Container>> members = containersByPod("");
-        return readyPods(null).stream().map(r -> PodMetrics.of(podSample(r,
-                members.getOrDefault(r.id(), List.of())))).toList();
+        Optional<LayerFilesystem> fs = layerFilesystem();
+        return readyPods(null).stream().map(r -> PodMetrics.of(new PodReading(r, interfaces(r),
+                containers.statuses(r.id()).stream().map(c -> reading(c, fs)).toList(),
+                StatsClock.nanos(clock)))).toList();
+    }
+
+    private ContainerReading reading(ContainerStatus c, Optional<LayerFilesystem> fs) {
+        long now = StatsClock.nanos(clock);
+        Optional<BundleFacts> bundle = bundle(c.getId());
+        Optional<CgroupDetail> cg = c.getState() == ContainerState.CONTAINER_RUNNING
+                ? bundle.flatMap(BundleFacts::cgroupsPath).flatMap(details::read) : Optional.empty();
+        OpenFiles files = cg.map(d -> OpenFiles.count(PROC, d.processIds())).orElse(new OpenFiles(0, 0));
+        return new ContainerReading(c, cg, files, bundle.map(BundleFacts::rlimits).orElse(List.of()),
+                layers.of(c.getId()), fs, now);
+    }
+
+    private Optional<LayerFilesystem> layerFilesystem() {
+        try {
+            return Optional.of(LayerFilesystem.of(containersDir));
+        } catch (IOException | OciException e) {
+            LOG.warn("cannot read the filesystem of {}: {}", containersDir, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private List<SandboxRecord> readyPods(PodSandboxStatsFilter filter) {
@@ -176,26 +207,31 @@ public final class StatsCollector {
     private ContainerSample sample(Container c) {
         long now = StatsClock.nanos(clock);
         Optional<CgroupStats.Sample> cg = c.getState() == ContainerState.CONTAINER_RUNNING
-                ? cgroupPath(c.getId()).flatMap(cgroups::read) : Optional.empty();
+                ? bundle(c.getId()).flatMap(BundleFacts::cgroupsPath).flatMap(cgroups::read) : Optional.empty();
         OptionalLong cores = cg.map(s -> rates.nanoCores(c.getId(), s.cpuUsageNanos(), now))
                 .orElse(OptionalLong.empty());
         return new ContainerSample(c, cg, cores, layers.of(c.getId()), now);
     }
 
-    private Optional<String> cgroupPath(String id) {
-        String known = cgroupPaths.get(id);
+    /** What a container's OCI spec fixes for its life: its cgroup and the rlimits its processes start with. */
+    private record BundleFacts(Optional<String> cgroupsPath, List<OciSpec.Rlimit> rlimits) {
+    }
+
+    private Optional<BundleFacts> bundle(String id) {
+        BundleFacts known = bundles.get(id);
         if (known != null) {
             return Optional.of(known);
         }
         try {
-            var linux = OciSpecJson.read(Files.readAllBytes(containersDir.resolve(id).resolve("config.json"))).linux();
-            if (linux == null || linux.cgroupsPath() == null || linux.cgroupsPath().isEmpty()) {
-                return Optional.empty();
-            }
-            cgroupPaths.put(id, linux.cgroupsPath());
-            return Optional.of(linux.cgroupsPath());
+            OciSpec spec = OciSpecJson.read(Files.readAllBytes(containersDir.resolve(id).resolve("config.json")));
+            String path = spec.linux() == null ? null : spec.linux().cgroupsPath();
+            BundleFacts facts = new BundleFacts(Optional.ofNullable(path).filter(p -> !p.isEmpty()),
+                    spec.process() == null || spec.process().rlimits() == null ? List.of()
+                            : List.copyOf(spec.process().rlimits()));
+            bundles.put(id, facts);
+            return Optional.of(facts);
         } catch (IOException e) {
-            LOG.warn("container {}: cannot read its OCI spec for the cgroup path: {}", id, e.getMessage());
+            LOG.warn("container {}: cannot read its OCI spec for its cgroup and rlimits: {}", id, e.getMessage());
             return Optional.empty();
         }
     }
@@ -203,7 +239,7 @@ public final class StatsCollector {
     /** Drops what is kept for containers that are gone; only a full listing knows which those are. */
     private void forgetAllBut(List<Container> all) {
         Set<String> ids = all.stream().map(Container::getId).collect(Collectors.toSet());
-        cgroupPaths.keySet().retainAll(ids);
+        bundles.keySet().retainAll(ids);
         layers.retain(ids);
         Set<String> rateKeys = new HashSet<>(ids);
         sandboxes.list(null).forEach(p -> rateKeys.add("pod/" + p.getId()));

@@ -13,10 +13,10 @@ class NetDevTest {
                 Inter-|   Receive                                                |  Transmit
                  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
                     lo:     280       4    0    0    0     0          0         0      280       4    0    0    0     0       0          0
-                  eth0:    1962      21    3    0    0     0          0         0     1090      13    1    0    0     0       0          0
+                  eth0:    1962      21    3    2    0     0          0         0     1090      13    1    4    0     0       0          0
                 """;
 
-        assertThat(NetDev.parse(text)).containsExactly(new NetDev.Interface("eth0", 1962, 3, 1090, 1));
+        assertThat(NetDev.parse(text)).containsExactly(new NetDev.Interface("eth0", 1962, 21, 3, 2, 1090, 13, 1, 4));
     }
 
     @Test

@@ -6,9 +6,6 @@ import io.jcri.cri.v1.Container;
 import io.jcri.cri.v1.ContainerMetadata;
 import io.jcri.cri.v1.ContainerStats;
 import io.jcri.cri.v1.ImageSpec;
-import io.jcri.cri.v1.Metric;
-import io.jcri.cri.v1.MetricDescriptor;
-import io.jcri.cri.v1.PodSandboxMetrics;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.image.DiskUsage;
 import io.jcri.oci.cgroup.CgroupStats;
@@ -19,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class StatsViewsTest {
@@ -84,31 +80,13 @@ class StatsViewsTest {
                 .containsExactly("c1");
     }
 
-    @Test
-    void everyMetricHasADescriptorWithMatchingLabelCount() {
-        Map<String, MetricDescriptor> descriptors = PodMetrics.descriptors().stream()
-                .collect(Collectors.toMap(MetricDescriptor::getName, d -> d));
-        PodSandboxMetrics m = PodMetrics.of(podSample());
-
-        List<Metric> all = new java.util.ArrayList<>(m.getMetricsList());
-        m.getContainerMetricsList().forEach(c -> all.addAll(c.getMetricsList()));
-        assertThat(all).isNotEmpty().allSatisfy(metric -> {
-            assertThat(descriptors).containsKey(metric.getName());
-            assertThat(metric.getLabelValuesList()).hasSize(descriptors.get(metric.getName()).getLabelKeysCount());
-        });
-        assertThat(m.getContainerMetrics(0).getMetricsList())
-                .filteredOn(x -> x.getName().equals("container_memory_working_set_bytes"))
-                .singleElement().satisfies(x -> assertThat(x.getValue().getValue()).isEqualTo(7_000));
-        assertThat(m.getMetricsList()).filteredOn(x -> x.getName().equals("container_network_receive_bytes_total"))
-                .extracting(x -> x.getLabelValues(6)).containsExactly("eth0", "eth1");
-    }
-
     private static PodSample podSample() {
         SandboxRecord pod = new SandboxRecord("p1", "web", "ns", "uid", 0, SandboxState.READY, T, Map.of(), Map.of(),
                 new byte[0], "runc", "/run/jcri/netns/p1", null, null, null, 0, "web", "", "", "", null,
                 "/jcri/pod-p1", "", "10.88.0.2", List.of());
         return new PodSample(pod, Optional.of(LIMITED), OptionalLong.empty(),
-                List.of(new NetDev.Interface("eth0", 1962, 0, 1090, 0), new NetDev.Interface("eth1", 1, 0, 1, 0)),
+                List.of(new NetDev.Interface("eth0", 1962, 0, 0, 0, 1090, 0, 0, 0),
+                        new NetDev.Interface("eth1", 1, 0, 0, 0, 1, 0, 0, 0)),
                 List.of(new ContainerSample(CONTAINER, Optional.of(LIMITED), OptionalLong.empty(), LAYER, T)), T);
     }
 }
