@@ -173,7 +173,7 @@ class StatsEventsTest {
         assertThat(all).allSatisfy(x -> assertThat(x.getLabelValuesCount())
                 .isEqualTo(described.get(x.getName()).getLabelKeysCount()));
         assertThat(m.getMetricsList()).filteredOn(x -> x.getName().equals("container_network_receive_packets_total"))
-                .extracting(Metric::getLabelValuesList)
+                .extracting(x -> List.copyOf(x.getLabelValuesList()))
                 .containsExactly(List.of("metrics", "e2e", "", podId, "", "eth0"));
         assertThat(metrics(m, burn)).filteredOn(x -> x.getName().equals("container_cpu_usage_seconds_total"))
                 .singleElement().satisfies(x -> assertThat(x.getLabelValuesList())
