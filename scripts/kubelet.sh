@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 module="$root/e2e/kubelet"
 . "$root/scripts/lib/go.sh"
-version=$(sed -n 's/^require k8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$module/go.mod")
+version=$(sed -n 's/^\(require \|\t\)k8s.io\/kubernetes \(v[0-9.]*\)$/\2/p' "$module/go.mod")
 [ -n "$version" ] || { echo "no k8s.io/kubernetes release in $module/go.mod" >&2; exit 1; }
 dir="${JCRI_KUBELET_CACHE:-/var/cache/jcri-test}/kubelet-$version"
 bin="$dir/kubelet"
