@@ -7,8 +7,9 @@
 #   scripts/node-conformance.sh build               suite binary + agnhost + kubelet into the cache (heavy: run it
 #                                                   under the build lock; a cold build is ~20 min of both cores)
 #   scripts/node-conformance.sh images REGISTRY     the suite's test images (agnhost, busybox, nginx, pause,
-#                                                   nonewprivs, nonroot), built from Debian's dynamic busybox and
-#                                                   the agnhost binary, pushed to a plain-HTTP registry (API v2) as
+#                                                   nonewprivs, nonroot, glibc-dns-testing), built from Debian's
+#                                                   dynamic busybox, netcat-openbsd (apt-get download), this
+#                                                   machine's curl and the agnhost binary, pushed to a plain-HTTP registry (API v2) as
 #                                                   REGISTRY/<name without registry.k8s.io/>; the runtime maps
 #                                                   registry.k8s.io to REGISTRY (registries.conf)
 #   scripts/node-conformance.sh run ENDPOINT DIR [ginkgo flags...]
@@ -18,7 +19,8 @@
 #                                                   the suite's fixed /var/lib/kubelet). Default focus
 #                                                   [NodeConformance] minus [Serial]/[Slow]/[Flaky]/[Disruptive];
 #                                                   later ginkgo flags (--focus, --timeout, ...) win. Runs pods: hold
-#                                                   the build lock.
+#                                                   the build lock. The RuntimeClass specs want a runtime handler
+#                                                   named test-handler (upstream's CI configures one for runc).
 # BUSYBOX (images): a dynamically linked busybox (Debian's "busybox" package; busybox-static's shell runs applets
 # in-process, which some specs notice); its libraries are copied along.
 set -euo pipefail
@@ -54,6 +56,7 @@ build() {
 
 images() {
   local reg=$1 busybox=${BUSYBOX:-/bin/busybox} w
+  . "$root/scripts/lib/go.sh"
   [ -x "$dir/agnhost" ] || { echo "$dir/agnhost is not built: run $0 build" >&2; exit 1; }
   w=$(mktemp -d)
   trap 'rm -rf "$w"' RETURN
@@ -125,9 +128,29 @@ images() {
     file base/etc/passwd 644
   printf '%s\n' root:x:0: daemon:x:1: wheel:x:10:root www-data:x:33: users:x:100: nogroup:x:65534: |
     file base/etc/group 644
+  # busybox upstream has nmeter (Debian's has not): the container lifecycle specs take milliseconds from
+  # "nmeter -d0 '%3t'" (HH:MM:SS.mmm)
+  mkdir -p "$w/root/nmeter/usr/bin"
+  printf '%s\n' '#include <stdio.h>' '#include <sys/time.h>' '#include <time.h>' \
+    'int main(void) { struct timeval tv; gettimeofday(&tv, 0); struct tm t; gmtime_r(&tv.tv_sec, &t);' \
+    '  printf("%02d:%02d:%02d.%03ld\n", t.tm_hour, t.tm_min, t.tm_sec, (long) tv.tv_usec / 1000); return 0; }' \
+    > "$w/nmeter.c"
+  gcc -static -Os -s -o "$w/root/nmeter/usr/bin/nmeter" "$w/nmeter.c"
   # agnhost (test/images/agnhost/Dockerfile): /agnhost and /agnhost-2, /uploads, user-defined-in-image (1000) in
-  # group-defined-in-image (50000)
+  # group-defined-in-image (50000), and an nc that speaks UDP (the networking specs run "nc -w 1 -u"; busybox's
+  # nc has no -u): Debian's netcat-openbsd with its libraries
+  (cd "$w" && apt-get download -q netcat-openbsd > /dev/null 2>&1 && dpkg -x netcat-openbsd_*.deb nc)
+  install -D -m 755 "$w/nc/bin/nc.openbsd" "$w/root/agnhost/usr/bin/nc"
+  # and curl (the pod networking specs exec "curl .../dial?..." in agnhost): this machine's, with its libraries
+  install -D -m 755 "$(command -v curl)" "$w/root/agnhost/usr/bin/curl"
+  for lib in $(ldd "$w/nc/bin/nc.openbsd" "$(command -v curl)" | awk '/=> \//{print $3} /^\t\//{print $1}' | sort -u); do
+    mkdir -p "$w/root/agnhost${lib%/*}"; cp -L "$lib" "$w/root/agnhost$lib"
+  done
   install -D -m 755 "$dir/agnhost" "$w/root/agnhost/agnhost"
+  # the certificate and key netexec serves HTTPS with (the https lifecycle hook specs)
+  local src; src=$(cd "$module" && GOFLAGS=-mod=readonly "$GO" list -m -f '{{.Dir}}' k8s.io/kubernetes)
+  install -m 644 "$src/test/images/agnhost/porter/localhost.crt" "$src/test/images/agnhost/porter/localhost.key" \
+    "$w/root/agnhost/"
   ln -s agnhost "$w/root/agnhost/agnhost-2"
   mkdir -p "$w/root/agnhost/uploads"
   { cat "$r/etc/passwd"; echo "user-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh"; } |
@@ -164,8 +187,9 @@ EOF
 
   for p in "$w"/root/*; do layer "${p##*/}"; done
   local e=registry.k8s.io/e2e-test-images
-  image "$(cfg)" base -- $e/busybox:1.37.0-1 $e/busybox:1.36.1-1
-  image "$(cfg '{"Entrypoint":["/agnhost"],"Cmd":["pause"]}')" base agnhost -- $e/agnhost:2.63.0 $e/agnhost:2.55
+  # glibc-dns-testing is a glibc userland for "hostname -f": Debian's busybox is linked against glibc
+  image "$(cfg)" base nmeter -- $e/busybox:1.37.0-1 $e/busybox:1.36.1-1 $e/glibc-dns-testing:2.0.0
+  image "$(cfg '{"Entrypoint":["/agnhost"],"Cmd":["pause"]}')" base nmeter agnhost -- $e/agnhost:2.63.0 $e/agnhost:2.55
   image "$(cfg '{"Cmd":["nginx","-g","daemon off;"],"StopSignal":"SIGTERM"}')" base nginx -- $e/nginx:1.15-4
   image "$(cfg '{"Cmd":["nnp"]}')" base nnp -- $e/nonewprivs:1.4
   image "$(cfg '{"User":"1234"}')" base nonroot -- $e/nonroot:1.5
