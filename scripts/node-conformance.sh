@@ -114,7 +114,9 @@ images() {
   cfg() { jq -cn --argjson x "${1:-"{}"}" '{Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
                                             Cmd: ["sh"]} + $x'; }
 
-  # base: busybox with every applet hard-linked (the tests run ls, cat, sh, wget, ...), its libraries, users
+  # base: busybox with every applet hard-linked (the tests run ls, cat, sh, wget, ...), its libraries, users.
+  # Debian's busybox 1.35 differs from upstream's image where a spec notices: its ash drops environment variables
+  # whose names are not identifiers (envFrom keys such as data-1)
   local r=$w/root/base p lib
   mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,home,root,tmp,var/run}
   chmod 1777 "$r/tmp"; chmod 700 "$r/root"
@@ -122,7 +124,11 @@ images() {
   for lib in $(ldd "$busybox" 2> /dev/null | grep -o '/[^ ]*' || true); do
     mkdir -p "$r${lib%/*}"; cp -L "$lib" "$r$lib"
   done
-  for p in $("$busybox" --list-full); do [ -e "$r/$p" ] || ln "$r/bin/busybox" "$r/$p"; done
+  # every applet in /bin as in upstream's busybox image (specs run /bin/sysctl), and where Debian puts it
+  for p in $("$busybox" --list) $("$busybox" --list-full); do
+    [[ $p == */* ]] || p=bin/$p
+    [ -e "$r/$p" ] || ln "$r/bin/busybox" "$r/$p"
+  done
   printf '%s\n' root:x:0:0:root:/root:/bin/sh daemon:x:1:1:daemon:/usr/sbin:/bin/false \
     www-data:x:33:33:www-data:/var/www:/bin/false nobody:x:65534:65534:nobody:/home:/bin/false |
     file base/etc/passwd 644
@@ -147,6 +153,8 @@ images() {
     mkdir -p "$w/root/agnhost${lib%/*}"; cp -L "$lib" "$w/root/agnhost$lib"
   done
   install -D -m 755 "$dir/agnhost" "$w/root/agnhost/agnhost"
+  # upstream's agnhost has bash (probe specs run /bin/bash -c): busybox's ash stands in
+  printf '#!/bin/sh\nexec sh "$@"\n' | file agnhost/bin/bash 755
   # the certificate and key netexec serves HTTPS with (the https lifecycle hook specs)
   local src; src=$(cd "$module" && GOFLAGS=-mod=readonly "$GO" list -m -f '{{.Dir}}' k8s.io/kubernetes)
   install -m 644 "$src/test/images/agnhost/porter/localhost.crt" "$src/test/images/agnhost/porter/localhost.key" \
