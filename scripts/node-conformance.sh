@@ -21,6 +21,7 @@
 #                                                   later ginkgo flags (--focus, --timeout, ...) win. Runs pods: hold
 #                                                   the build lock. The RuntimeClass specs want a runtime handler
 #                                                   named test-handler (upstream's CI configures one for runc).
+#                                                   kubelet's state files stay in /var/lib/kubelet afterwards.
 # BUSYBOX (images): a dynamically linked busybox (Debian's "busybox" package; busybox-static's shell runs applets
 # in-process, which some specs notice); its libraries are copied along.
 set -euo pipefail
