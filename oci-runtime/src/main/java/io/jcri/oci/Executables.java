@@ -1,5 +1,6 @@
 package io.jcri.oci;
 
+import io.jcri.oci.spec.OciDefaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,8 +8,7 @@ import java.util.Optional;
 
 /** Finds executables the way a shell would, so the configuration may name a binary or give its path. */
 public final class Executables {
-    private static final List<String> FALLBACK_PATH =
-            List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
+    private static final List<String> FALLBACK_PATH = List.of(OciDefaults.SYSTEM_PATH.split(":"));
 
     private Executables() {
     }

@@ -2,7 +2,7 @@ package io.jcri.image.content;
 
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.KeyedLocks;
+import io.jcri.cri.KeyedLocks;
 import io.jcri.image.Retries;
 import io.jcri.oci.fs.AtomicFiles;
 import java.io.IOException;
@@ -66,7 +66,7 @@ public final class ContentStore {
      * a concurrent download of the same digest.
      */
     public Path ensure(String digest, long size, Source source, LongConsumer progress) {
-        try (KeyedLocks.Held held = locks.lock(digest, "blob " + digest)) {
+        try (KeyedLocks.Held held = locks.lockInterruptibly(digest, "blob " + digest)) {
             Path target = path(digest);
             if (Files.isRegularFile(target)) {
                 return target;

@@ -2,19 +2,18 @@ package io.jcri.image.layer;
 
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
-import io.jcri.image.KeyedLocks;
+import io.jcri.cri.KeyedLocks;
 import io.jcri.image.Retries;
 import io.jcri.image.content.Digests;
 import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.fs.Trees;
 import io.jcri.oci.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -75,7 +74,7 @@ public final class LayerStore {
      * stream checks it); an unpack that breaks off on an I/O error is retried from the start. A concurrent call for the same chain waits and shares the result.
      */
     public Path ensure(String chainId, String diffId, Blob blob) {
-        try (KeyedLocks.Held held = locks.lock(chainId, "layer " + chainId)) {
+        try (KeyedLocks.Held held = locks.lockInterruptibly(chainId, "layer " + chainId)) {
             Path dir = diffDir(chainId);
             if (Files.isDirectory(dir)) {
                 return dir;
@@ -103,7 +102,7 @@ public final class LayerStore {
             AtomicFiles.fsyncDirectory(root);
             return dir;
         } finally {
-            deleteTree(tmp);
+            Trees.delete(tmp);
         }
     }
 
@@ -157,7 +156,7 @@ public final class LayerStore {
         }
         Path doomed = root.resolve(RM + Digests.hex(chainId) + "-" + System.nanoTime());
         Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(doomed);
+        Trees.delete(doomed);
     }
 
     /** Deletes what a crash left half-made or half-removed; call before any pull starts. */
@@ -165,18 +164,7 @@ public final class LayerStore {
         try (Stream<Path> s = Files.list(root)) {
             for (Path p : s.filter(p -> p.getFileName().toString().startsWith(TMP)
                     || p.getFileName().toString().startsWith(RM)).toList()) {
-                deleteTree(p);
-            }
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
+                Trees.delete(p);
             }
         }
     }

@@ -5,6 +5,7 @@ import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.image.content.Digests;
 import io.jcri.oci.OciException;
+import io.jcri.oci.fs.Trees;
 import io.jcri.oci.sys.Syscalls;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -286,7 +287,7 @@ public final class LayerUnpacker {
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             dirTimes.forget(p);
         }
-        LayerStore.deleteTree(p);
+        Trees.delete(p);
     }
 
     private static CriException refused(String name, String why) {

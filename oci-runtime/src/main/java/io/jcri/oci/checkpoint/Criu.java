@@ -2,6 +2,7 @@ package io.jcri.oci.checkpoint;
 
 import io.jcri.oci.Executables;
 import io.jcri.oci.OciException;
+import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.sys.Command;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Criu {
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(30);
-    private static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final String configured;
     private final Optional<Path> binary;
@@ -85,7 +85,7 @@ public final class Criu {
 
     /** The PATH an OCI runtime or its monitor runs with: CRIU's directory first, then the system's. */
     public String path() {
-        return binary.map(b -> b.getParent() + ":").orElse("") + SYSTEM_PATH;
+        return binary.map(b -> b.getParent() + ":").orElse("") + OciDefaults.SYSTEM_PATH;
     }
 
     /** The environment additions of a runtime command that runs CRIU. */

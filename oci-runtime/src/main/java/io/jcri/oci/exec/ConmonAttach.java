@@ -26,7 +26,6 @@ public final class ConmonAttach implements StreamSession {
     private static final int O_NONBLOCK = 04000;
     private static final int O_PATH = 010000000;
     private static final int O_DIRECTORY = 0200000;
-    private static final int O_CLOEXEC = 02000000;
     private static final int SHUT_WR = 1;
     /** conmon's STDIO_BUF_SIZE plus the stream byte. */
     private static final int PACKET = 8192 + 1;
@@ -81,7 +80,7 @@ public final class ConmonAttach implements StreamSession {
      * sockets never applies.
      */
     public static ConmonAttach open(String containerId, Path bundle, boolean stdin, boolean stdout, boolean stderr) {
-        int dir = C.open(bundle.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        int dir = C.open(bundle.toString(), O_PATH | O_DIRECTORY | Syscalls.O_CLOEXEC, 0);
         if (dir < 0) {
             throw ErrnoException.last("open", bundle.toString());
         }
@@ -126,7 +125,7 @@ public final class ConmonAttach implements StreamSession {
     @Override
     public void resize(int width, int height) {
         String ctl = bundle.resolve("ctl").toString();
-        int fd = C.open(ctl, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
+        int fd = C.open(ctl, O_WRONLY | O_NONBLOCK | Syscalls.O_CLOEXEC, 0);
         if (fd < 0) {
             throw ErrnoException.last("open", ctl);
         }

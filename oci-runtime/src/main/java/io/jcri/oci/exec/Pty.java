@@ -2,6 +2,7 @@ package io.jcri.oci.exec;
 
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.Syscalls;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ final class Pty implements AutoCloseable {
     private static final int O_RDWR = 2;
     private static final int O_NOCTTY = 0400;
     private static final int O_NONBLOCK = 04000;
-    private static final int O_CLOEXEC = 02000000;
     private static final long TIOCSWINSZ = 0x5414;
     private static final byte EOT = 4;
 
@@ -30,7 +30,7 @@ final class Pty implements AutoCloseable {
     }
 
     static Pty open() {
-        int fd = C.posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        int fd = C.posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | Syscalls.O_CLOEXEC);
         if (fd < 0) {
             throw ErrnoException.last("posix_openpt", "/dev/ptmx");
         }
@@ -62,7 +62,7 @@ final class Pty implements AutoCloseable {
      * become the daemon's controlling terminal.
      */
     int openSlave() {
-        int fd = C.open(slavePath, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+        int fd = C.open(slavePath, O_RDWR | O_NOCTTY | Syscalls.O_CLOEXEC, 0);
         if (fd < 0) {
             throw ErrnoException.last("open", slavePath);
         }

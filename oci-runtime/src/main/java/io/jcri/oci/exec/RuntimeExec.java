@@ -5,6 +5,7 @@ import io.jcri.oci.OciException;
 import io.jcri.oci.fs.AtomicFiles;
 import io.jcri.oci.fs.Trees;
 import io.jcri.oci.runtime.OciRuntime;
+import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.oci.sys.ErrnoException;
@@ -32,12 +33,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RuntimeExec implements StreamSession {
     private static final Logger LOG = LoggerFactory.getLogger(RuntimeExec.class);
-    private static final List<String> ENV = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    private static final int SIGKILL = 9;
+    private static final List<String> ENV = List.of(OciDefaults.DEFAULT_PATH);
     private static final int SIGWINCH = 28;
     private static final int EINTR = 4;
     private static final int O_RDWR = 2;
-    private static final int O_CLOEXEC = 02000000;
 
     /** Which streams the client uses. */
     public record Stdio(boolean stdin, boolean stdout, boolean stderr, boolean tty) {
@@ -85,7 +84,7 @@ public final class RuntimeExec implements StreamSession {
             return stdio.tty() ? onTerminal(containerId, workDir, argv, stdio) : onPipes(containerId, workDir, argv,
                     stdio);
         } catch (IOException | RuntimeException e) {
-            deleteTree(workDir);
+            Trees.deleteOrWarn(workDir);
             throw new OciException("cannot exec in container " + containerId + ": " + e.getMessage(), e);
         }
     }
@@ -116,7 +115,7 @@ public final class RuntimeExec implements StreamSession {
      * reach it); streams the client does not use are /dev/null.
      */
     private static RuntimeExec onPipes(String id, Path workDir, List<String> argv, Stdio stdio) {
-        int devNull = LibC.INSTANCE.open("/dev/null", O_RDWR | O_CLOEXEC, 0);
+        int devNull = LibC.INSTANCE.open("/dev/null", O_RDWR | Syscalls.O_CLOEXEC, 0);
         if (devNull < 0) {
             throw ErrnoException.last("open", "/dev/null");
         }
@@ -202,7 +201,7 @@ public final class RuntimeExec implements StreamSession {
         if (!exit.isDone() && !killExecProcess() && runtimePid > 0) {
             // Not started yet: stopping the runtime stops the exec. The runtime is jcri's unreaped child while
             // exit is not done, so its pid cannot name another process.
-            Syscalls.kill(runtimePid, SIGKILL);
+            Syscalls.kill(runtimePid, Syscalls.SIGKILL);
         }
         if (pipes != null) {
             pipes.close();
@@ -210,7 +209,7 @@ public final class RuntimeExec implements StreamSession {
         if (pty != null) {
             pty.close();
         }
-        deleteTree(workDir);
+        Trees.deleteOrWarn(workDir);
     }
 
     /**
@@ -239,7 +238,7 @@ public final class RuntimeExec implements StreamSession {
             // Alive now (signal 0 through the pidfd) and the runtime's child: then the parent read was its own.
             if (parentOf(pid) == runtimePid && Syscalls.pidfdKill(pidfd, 0)) {
                 LOG.debug("container {}: killing exec process {} of a client that left", containerId, pid);
-                Syscalls.pidfdKill(pidfd, SIGKILL);
+                Syscalls.pidfdKill(pidfd, Syscalls.SIGKILL);
             }
         } finally {
             LibC.INSTANCE.close(pidfd);
@@ -269,13 +268,5 @@ public final class RuntimeExec implements StreamSession {
         }
         int s = status[0];
         return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
-    }
-
-    private static void deleteTree(Path dir) {
-        try {
-            Trees.delete(dir);
-        } catch (IOException e) {
-            LOG.warn("cannot remove exec work directory {}: {}", dir, e.getMessage());
-        }
     }
 }

@@ -3,11 +3,14 @@ package io.jcri.oci.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.oci.OciException;
+import io.jcri.oci.fs.Trees;
+import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
 import io.jcri.oci.sys.PosixSpawn;
 import io.jcri.oci.sys.ProcessExit;
 import io.jcri.oci.sys.Readiness;
+import io.jcri.oci.sys.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +36,6 @@ import java.util.stream.Stream;
 public final class Conmon implements ContainerMonitor {
     private static final LibC C = LibC.INSTANCE;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int O_CLOEXEC = 02000000;
     private static final int SYNC_FD = 3;
     private static final int START_FD = 4;
     private static final short POLLIN = 1;
@@ -51,7 +53,7 @@ public final class Conmon implements ContainerMonitor {
      * @param rlimits resource (RLIMIT_* number) to soft and hard limit, applied to conmon before it starts
      */
     public Conmon(Path binary, Path runDir, Path exitDir, Map<Integer, Long> rlimits) {
-        this(binary, runDir, exitDir, rlimits, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        this(binary, runDir, exitDir, rlimits, OciDefaults.SYSTEM_PATH);
     }
 
     /** @param path the PATH conmon and the runtime run with (CRIU's directory in it, for restores) */
@@ -184,7 +186,7 @@ public final class Conmon implements ContainerMonitor {
             throw new OciException("container " + id + " has no monitor control fifo " + ctl
                     + "; is the container running?");
         }
-        int fd = C.open(ctl.toString(), 1 /* O_WRONLY */ | 04000 /* O_NONBLOCK */ | O_CLOEXEC, 0);
+        int fd = C.open(ctl.toString(), 1 /* O_WRONLY */ | 04000 /* O_NONBLOCK */ | Syscalls.O_CLOEXEC, 0);
         if (fd < 0) {
             throw ErrnoException.last("open", ctl.toString());
         }
@@ -234,14 +236,7 @@ public final class Conmon implements ContainerMonitor {
     public void forget(String id) {
         try {
             Files.deleteIfExists(exitDir.resolve(id));
-            Path dir = dirOf(id);
-            if (Files.isDirectory(dir)) {
-                try (var s = Files.walk(dir)) {
-                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
+            Trees.delete(dirOf(id));
         } catch (IOException e) {
             throw new OciException("cannot remove the monitor files of " + id + ": " + e.getMessage(), e);
         }
@@ -405,7 +400,7 @@ public final class Conmon implements ContainerMonitor {
 
     private static int[] pipe() {
         int[] fds = new int[2];
-        if (C.pipe2(fds, O_CLOEXEC) != 0) {
+        if (C.pipe2(fds, Syscalls.O_CLOEXEC) != 0) {
             throw ErrnoException.last("pipe2", "conmon sync");
         }
         return fds;

@@ -6,6 +6,7 @@ import io.jcri.oci.OciException;
 import io.jcri.oci.fs.Trees;
 import io.jcri.oci.runtime.ExecResult;
 import io.jcri.oci.runtime.OciRuntime;
+import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
 import io.jcri.oci.sys.ErrnoException;
@@ -49,9 +50,7 @@ public final class ConmonExec {
     private static final LibC C = LibC.INSTANCE;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 02000000;
     private static final int EINTR = 4;
-    private static final int SIGKILL = 9;
     private static final int SYNC_FD = 3;
     /** The longest sync message conmon sends ({"data": N, "message": "..."}); more is a broken monitor. */
     private static final int MAX_SYNC = 64 * 1024;
@@ -102,12 +101,12 @@ public final class ConmonExec {
         } catch (IOException e) {
             throw new OciException("cannot prepare an exec in " + req.containerId() + ": " + e.getMessage(), e);
         } finally {
-            deleteTree(work);
+            Trees.deleteOrWarn(work);
         }
     }
 
     private ExecResult run(Request req, String execId, Path work) {
-        int devNull = C.open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
+        int devNull = C.open("/dev/null", O_RDONLY | Syscalls.O_CLOEXEC, 0);
         if (devNull < 0) {
             throw ErrnoException.last("open", "/dev/null");
         }
@@ -345,12 +344,12 @@ public final class ConmonExec {
          */
         private void killAll() throws InterruptedException {
             if (execPidfd >= 0) {
-                Syscalls.pidfdKill(execPidfd, SIGKILL);
+                Syscalls.pidfdKill(execPidfd, Syscalls.SIGKILL);
                 if (endsWithin(2_000_000_000L)) {
                     return;
                 }
             }
-            Syscalls.kill(conmonPid, SIGKILL);
+            Syscalls.kill(conmonPid, Syscalls.SIGKILL);
             if (!endsWithin(3_000_000_000L)) {
                 LOG.error("container {}: conmon {} of an exec did not end after SIGKILL", req.containerId(),
                         conmonPid);
@@ -397,8 +396,7 @@ public final class ConmonExec {
     }
 
     private static List<String> env() {
-        return List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "_OCI_SYNCPIPE=" + SYNC_FD);
+        return List.of(OciDefaults.DEFAULT_PATH, "_OCI_SYNCPIPE=" + SYNC_FD);
     }
 
     private static void closeAll(int... fds) {
@@ -406,14 +404,6 @@ public final class ConmonExec {
             if (fd >= 0) {
                 C.close(fd);
             }
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try {
-            Trees.delete(dir);
-        } catch (IOException e) {
-            LOG.warn("cannot remove exec work directory {}: {}", dir, e.getMessage());
         }
     }
 }

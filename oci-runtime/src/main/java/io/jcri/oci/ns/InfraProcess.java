@@ -3,6 +3,7 @@ package io.jcri.oci.ns;
 import io.jcri.oci.Executables;
 import io.jcri.oci.OciException;
 import io.jcri.oci.fs.KernelFiles;
+import io.jcri.oci.spec.OciDefaults;
 import io.jcri.oci.sys.PosixSpawn;
 import io.jcri.oci.sys.ProcessExit;
 import io.jcri.oci.sys.Syscalls;
@@ -26,8 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InfraProcess {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final int SIGKILL = 9;
-    private static final String PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private InfraProcess() {
     }
@@ -46,7 +45,7 @@ public final class InfraProcess {
             // That also forbids this thread to create threads, so no ProcessBuilder here: it may need to start
             // the JDK's process-reaper thread, whose clone then fails. posix_spawn makes a process, not a thread.
             NamespaceThread.unshare(Syscalls.CLONE_NEWPID);
-            return PosixSpawn.spawn(argv, List.of(PATH), "/dev/null", Map.of());
+            return PosixSpawn.spawn(argv, List.of(OciDefaults.DEFAULT_PATH), "/dev/null", Map.of());
         });
     }
 
@@ -65,7 +64,7 @@ public final class InfraProcess {
             return;
         }
         CompletableFuture<Integer> exit = ProcessExit.of(pid);
-        Syscalls.kill(pid, SIGKILL);
+        Syscalls.kill(pid, Syscalls.SIGKILL);
         try {
             exit.get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package io.jcri.oci.ns;
 import io.jcri.oci.OciException;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.Syscalls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,7 +19,6 @@ import java.util.concurrent.TimeoutException;
  * other threads where they are, and no pooled or virtual-thread carrier ever ends up in a pod's namespaces.
  */
 public final class NamespaceThread {
-    private static final int O_RDONLY_CLOEXEC = 0x80000;
 
     private NamespaceThread() {
     }
@@ -52,7 +52,7 @@ public final class NamespaceThread {
     /** Moves the calling thread into the given namespaces; only for a thread started by {@link #call}. */
     public static void enter(Map<NsType, Path> namespaces) {
         namespaces.forEach((type, path) -> {
-            int fd = LibC.INSTANCE.open(path.toString(), O_RDONLY_CLOEXEC, 0);
+            int fd = LibC.INSTANCE.open(path.toString(), Syscalls.O_CLOEXEC, 0);
             if (fd < 0) {
                 throw ErrnoException.last("open", path.toString());
             }

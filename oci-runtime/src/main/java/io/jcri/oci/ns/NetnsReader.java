@@ -3,6 +3,7 @@ package io.jcri.oci.ns;
 import io.jcri.oci.OciException;
 import io.jcri.oci.sys.ErrnoException;
 import io.jcri.oci.sys.LibC;
+import io.jcri.oci.sys.Syscalls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NetnsReader {
     private static final Logger LOG = LoggerFactory.getLogger(NetnsReader.class);
-    private static final int O_RDONLY_CLOEXEC = 0x80000;
     private static final Path HOST_NETNS = Path.of("/proc/self/ns/net");
 
     private final Duration timeout;
@@ -96,7 +96,7 @@ public final class NetnsReader {
     }
 
     private static int open(Path p) {
-        int fd = LibC.INSTANCE.open(p.toString(), O_RDONLY_CLOEXEC, 0);
+        int fd = LibC.INSTANCE.open(p.toString(), Syscalls.O_CLOEXEC, 0);
         if (fd < 0) {
             throw ErrnoException.last("open", p.toString());
         }

@@ -29,8 +29,11 @@ public final class OciDefaults {
     public static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
             "/proc/sysrq-trigger");
 
+    /** The system's directories, as the PATH of every process jcri starts and of a container that sets none. */
+    public static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
     /** The environment PATH when neither the image nor the config sets one. */
-    public static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    public static final String DEFAULT_PATH = "PATH=" + SYSTEM_PATH;
 
     private OciDefaults() {
     }

@@ -24,7 +24,6 @@ import java.util.concurrent.TimeoutException;
 public final class Command {
     private static final LibC C = LibC.INSTANCE;
     private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 02000000;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Command.class);
 
     private Command() {
@@ -63,7 +62,7 @@ public final class Command {
         Sink stderr;
         try {
             if (stdin == null) {
-                in[0] = C.open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
+                in[0] = C.open("/dev/null", O_RDONLY | Syscalls.O_CLOEXEC, 0);
                 if (in[0] < 0) {
                     throw ErrnoException.last("open", "/dev/null");
                 }
@@ -129,8 +128,8 @@ public final class Command {
      * it have moved to a group of its own.
      */
     private static void killGroup(int pid) {
-        Syscalls.kill(-pid, 9);
-        Syscalls.kill(pid, 9);
+        Syscalls.kill(-pid, Syscalls.SIGKILL);
+        Syscalls.kill(pid, Syscalls.SIGKILL);
     }
 
     // A pipe end reopened through /proc gets a descriptor Java owns and closes; the raw one is closed after.
@@ -157,7 +156,7 @@ public final class Command {
     }
 
     private static void pipe(int[] fds) {
-        if (C.pipe2(fds, O_CLOEXEC) != 0) {
+        if (C.pipe2(fds, Syscalls.O_CLOEXEC) != 0) {
             throw ErrnoException.last("pipe2", "command output");
         }
     }

@@ -31,7 +31,8 @@ public final class Syscalls {
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
     public static final int AT_FDCWD = -100;
-    public static final int O_RDONLY_CLOEXEC = 02000000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int SIGKILL = 9;
     private static final int O_NOFOLLOW = 0400000;
     private static final int SYNC_FILE_RANGE_WRITE = 2;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -108,7 +109,7 @@ public final class Syscalls {
 
     /** Flushes the whole filesystem holding {@code path} to disk (one call instead of an fsync per file). */
     public static void syncfs(String path) {
-        int fd = C.open(path, O_RDONLY_CLOEXEC, 0);
+        int fd = C.open(path, O_CLOEXEC, 0);
         if (fd < 0) {
             throw ErrnoException.last("open", path);
         }
@@ -146,7 +147,7 @@ public final class Syscalls {
 
     /** A read-only descriptor of {@code path} (not following a final symlink), to be given back to {@link #close}. */
     public static int openReadOnly(String path) {
-        int fd = C.open(path, O_RDONLY_CLOEXEC | O_NOFOLLOW, 0);
+        int fd = C.open(path, O_CLOEXEC | O_NOFOLLOW, 0);
         if (fd < 0) {
             throw ErrnoException.last("open", path);
         }
@@ -170,7 +171,6 @@ public final class Syscalls {
     }
 
     /** Sends a signal; false when the process no longer exists. */
-    private static final int O_CLOEXEC = 02000000;
     private static final int O_NONBLOCK = 04000;
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;

@@ -22,10 +22,12 @@ import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodUserNamespace;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.state.Ids;
+import io.jcri.runtime.state.Rollback;
 import io.jcri.runtime.state.StateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import io.jcri.oci.checkpoint.Criu;
 import io.jcri.oci.fs.Trees;
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * CreateContainer's steps, each with its undo (after checks that make nothing: the runtime can make the mounts,
  * the CDI devices resolve): the rootfs overlay (from an image leased until it is
  * mounted), the OCI spec, conmon running the runtime's create, and the record. A failure at any step undoes
- * exactly what was done, and every undo runs even when one of them fails.
+ * exactly what was done ({@link Rollback}: every undo runs even when one of them fails); the directory goes last,
+ * and stays when something could not be undone.
  */
 final class ContainerCreator {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerCreator.class);
@@ -80,8 +83,7 @@ final class ContainerCreator {
         ImageVolumes.check(request);
         String id = Ids.newId();
         Path dir = store.dirOf(id);
-        Undo undo = new Undo(id);
-        undo.add("remove the container's directory", () -> store.delete(id));
+        Rollback undo = new Rollback("container " + id);
         Optional<Checkpoint> checkpoint = checkpoint(request.getImage().getImage());
         ContainerConfig config = checkpoint.isEmpty() ? request
                 : fromCheckpoint(checkpoint.get(), dir, request, undo);
@@ -89,7 +91,7 @@ final class ContainerCreator {
         try {
             logPath = logPath(sandbox, config);
         } catch (CriException e) {
-            undo.run();
+            abandon(id, undo, e);
             throw e;
         }
         ImageRecord image;
@@ -101,7 +103,7 @@ final class ContainerCreator {
             rootfs = mounter.mount(dir, lease.layerDirs());
             undo.add("unmount the rootfs", () -> mounter.unmount(dir));
         } catch (RuntimeException e) {
-            undo.run();
+            abandon(id, undo, e);
             if (!(e instanceof OciException)) {
                 throw e;
             }
@@ -162,7 +164,7 @@ final class ContainerCreator {
             lifecycle.changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
             return id;
         } catch (IOException | OciException | CriException | java.nio.file.InvalidPathException e) {
-            undo.run();
+            abandon(id, undo, e);
             if (e instanceof CriException re) {
                 throw re;
             }
@@ -217,7 +219,7 @@ final class ContainerCreator {
      * {@code upper/}) and returns the config to create ({@link RestoreConfig}). A checkpoint that cannot be read is
      * INVALID_ARGUMENT, and leaves nothing.
      */
-    private ContainerConfig fromCheckpoint(Checkpoint checkpoint, Path dir, ContainerConfig request, Undo undo) {
+    private ContainerConfig fromCheckpoint(Checkpoint checkpoint, Path dir, ContainerConfig request, Rollback undo) {
         try {
             Path restore = dir.resolve(RESTORE);
             Files.createDirectories(restore);
@@ -227,7 +229,7 @@ final class ContainerCreator {
                     dir.getFileName(), checkpoint.what(), cp.checkpointedTime(), cp.id(), cp.rootfsImageName());
             return RestoreConfig.of(restore, request, cp.image());
         } catch (IOException | RuntimeException e) {
-            undo.run();
+            abandon(dir.getFileName().toString(), undo, e);
             throw CriException.invalid(checkpoint.what() + " is not a checkpoint that can be restored: "
                     + e.getMessage());
         }
@@ -272,29 +274,25 @@ final class ContainerCreator {
         }
     }
 
-    /** The undo steps of one create, run in reverse; each runs even when an earlier one failed. */
-    private static final class Undo {
-        private final String id;
-        private final java.util.ArrayDeque<Runnable> steps = new java.util.ArrayDeque<>();
-
-        Undo(String id) {
-            this.id = id;
+    /**
+     * Undoes a failed create: every undo runs, newest first, and the container's directory goes last, only when
+     * everything else was undone. A rootfs still mounted or a runtime container still there keeps its directory,
+     * which holds no record: the next start finds it half-made and removes what is left (as a sandbox whose undo
+     * failed stays NOTREADY for a later stop or remove).
+     */
+    private void abandon(String id, Rollback undo, Throwable cause) {
+        List<String> left = undo.run(cause);
+        if (!left.isEmpty()) {
+            LOG.warn("container {}: create failed, could not undo {}; its directory stays for the next start to "
+                    + "remove", id, left);
+            return;
         }
-
-        void add(String what, Runnable step) {
-            steps.push(() -> {
-                try {
-                    step.run();
-                } catch (RuntimeException e) {
-                    LOG.error("container {}: undoing a failed create could not {}: {}", id, what, e.getMessage(), e);
-                }
-            });
-        }
-
-        void run() {
-            while (!steps.isEmpty()) {
-                steps.pop().run();
-            }
+        try {
+            store.delete(id);
+        } catch (RuntimeException e) {
+            LOG.error("container {}: undoing a failed create could not remove its directory: {}", id,
+                    e.getMessage(), e);
+            cause.addSuppressed(e);
         }
     }
 

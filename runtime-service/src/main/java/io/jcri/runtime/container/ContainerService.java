@@ -2,6 +2,7 @@ package io.jcri.runtime.container;
 
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
+import io.jcri.cri.KeyedLocks;
 import io.jcri.cri.v1.Container;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerEventType;
@@ -22,13 +23,14 @@ import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.spec.OciSpecJson;
+import io.jcri.oci.sys.Syscalls;
 import io.jcri.runtime.cdi.CdiRegistry;
 import io.jcri.runtime.events.ContainerLifecycle;
 import io.jcri.runtime.sandbox.PodContainers;
 import io.jcri.runtime.sandbox.PodSandboxes;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
-import io.jcri.runtime.state.KeyedLocks;
+import io.jcri.runtime.state.EpochNanos;
 import io.jcri.runtime.state.NameRegistry;
 import io.jcri.runtime.state.StateStore;
 import java.io.IOException;
@@ -301,9 +303,9 @@ public final class ContainerService implements PodContainers {
                 return false;
             }
             LOG.info("container {}: killing", id);
-            runtime.kill(id, Signals.SIGKILL, true);
+            runtime.kill(id, Syscalls.SIGKILL, true);
             if (r.state() == ContainerRecord.State.CREATED) {
-                runtime.kill(id, Signals.SIGKILL, false);
+                runtime.kill(id, Syscalls.SIGKILL, false);
             }
             return true;
         });
@@ -569,8 +571,7 @@ public final class ContainerService implements PodContainers {
     }
 
     private long nowNanos() {
-        java.time.Instant now = clock.instant();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        return EpochNanos.now(clock);
     }
 
 }

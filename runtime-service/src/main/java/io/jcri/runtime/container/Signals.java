@@ -7,7 +7,6 @@ import java.util.Map;
 
 /** Signal names (as in an image's STOPSIGNAL or the CRI enum) and their Linux x86_64 numbers. */
 public final class Signals {
-    public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
 
     private static final Map<String, Integer> NUMBERS = Map.ofEntries(

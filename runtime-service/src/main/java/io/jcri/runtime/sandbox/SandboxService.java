@@ -6,6 +6,7 @@ import io.jcri.cni.CniResultCache;
 import io.jcri.cni.NetworkAttacher;
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
+import io.jcri.cri.KeyedLocks;
 import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.NamespaceMode;
@@ -27,8 +28,8 @@ import io.jcri.oci.ns.NamespacePinner;
 import io.jcri.oci.ns.PodNamespaces;
 import io.jcri.oci.ns.NsType;
 import io.jcri.runtime.events.ContainerLifecycle;
+import io.jcri.runtime.state.EpochNanos;
 import io.jcri.runtime.state.Ids;
-import io.jcri.runtime.state.KeyedLocks;
 import io.jcri.runtime.state.NameRegistry;
 import io.jcri.runtime.state.Rollback;
 import io.jcri.runtime.state.StateStore;
@@ -37,7 +38,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -233,12 +233,12 @@ public final class SandboxService implements PodSandboxes {
     }
 
     public PodSandboxStatusResponse status(String idOrPrefix, boolean verbose) {
-        Instant now = clock.instant();
+        long now = EpochNanos.now(clock);
         SandboxRecord r = require(idOrPrefix);
         // The timestamp is taken before the pod and its containers are read, so what is shown is at least as new
         // as it says: kubelet's evented PLEG keeps the newest status by it and reads the containers from here.
         PodSandboxStatusResponse.Builder b = PodSandboxStatusResponse.newBuilder()
-                .setStatus(SandboxViews.status(r)).setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .setStatus(SandboxViews.status(r)).setTimestamp(now)
                 .addAllContainersStatuses(containers().statuses(r.id()));
         if (verbose) {
             b.putInfo("info", SandboxViews.info(r));
@@ -353,10 +353,9 @@ public final class SandboxService implements PodSandboxes {
         boolean ownIpc = ns.getIpc() != NamespaceMode.NODE;
         String parent = cgroupParent(config);
         Path dir = store.dirOf(id);
-        Instant now = clock.instant();
         PodSandboxMetadata md = config.getMetadata();
         return new SandboxRecord(id, md.getName(), md.getNamespace(), md.getUid(), md.getAttempt(),
-                SandboxState.CREATING, now.getEpochSecond() * 1_000_000_000L + now.getNano(), config.getLabelsMap(),
+                SandboxState.CREATING, EpochNanos.now(clock), config.getLabelsMap(),
                 config.getAnnotationsMap(), config.toByteArray(), handler,
                 ownNet ? pinner.path(NsType.NET, id).toString() : null,
                 ownIpc ? pinner.path(NsType.IPC, id).toString() : null,
@@ -472,8 +471,7 @@ public final class SandboxService implements PodSandboxes {
     }
 
     private long nowNanos() {
-        Instant now = clock.instant();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        return EpochNanos.now(clock);
     }
 
     private static String podHostname(PodSandboxConfig config) {

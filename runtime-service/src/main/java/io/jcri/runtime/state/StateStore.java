@@ -6,12 +6,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.oci.fs.AtomicFiles;
+import io.jcri.oci.fs.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -121,7 +120,7 @@ public final class StateStore<T> {
         try {
             Files.deleteIfExists(objectDir.resolve(RECORD_FILE));
             if (Files.isDirectory(objectDir)) {
-                deleteTree(objectDir);
+                Trees.delete(objectDir);
             }
             if (Files.isDirectory(dir)) {
                 AtomicFiles.fsyncDirectory(dir);
@@ -157,19 +156,6 @@ public final class StateStore<T> {
             // A record that cannot be read is left on disk for a person to inspect; starting without it is
             // better than refusing to start at all.
             LOG.error("skipping unreadable record {}: {}", file, e.getMessage());
-        }
-    }
-
-    /** Deletes a directory tree without following symlinks or crossing into mounts left inside it. */
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (DirectoryNotEmptyException e) {
-                    throw new IOException(p + " is not empty (a mount left inside?)", e);
-                }
-            }
         }
     }
 }

@@ -26,6 +26,7 @@ import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.sandbox.SandboxState;
+import io.jcri.runtime.state.EpochNanos;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,11 +132,11 @@ public final class StatsCollector {
         Optional<LayerFilesystem> fs = layerFilesystem();
         return readyPods(null).stream().map(r -> PodMetrics.of(new PodReading(r, interfaces(r),
                 containers.statuses(r.id()).stream().map(c -> reading(c, fs)).toList(),
-                StatsClock.nanos(clock)))).toList();
+                EpochNanos.now(clock)))).toList();
     }
 
     private ContainerReading reading(ContainerStatus c, Optional<LayerFilesystem> fs) {
-        long now = StatsClock.nanos(clock);
+        long now = EpochNanos.now(clock);
         Optional<BundleFacts> bundle = bundle(c.getId());
         Optional<CgroupDetail> cg = c.getState() == ContainerState.CONTAINER_RUNNING
                 ? bundle.flatMap(BundleFacts::cgroupsPath).flatMap(details::read) : Optional.empty();
@@ -184,7 +185,7 @@ public final class StatsCollector {
     }
 
     private PodSample podSample(SandboxRecord r, List<Container> podContainers) {
-        long now = StatsClock.nanos(clock);
+        long now = EpochNanos.now(clock);
         Optional<CgroupStats.Sample> cg = r.cgroupParent() == null ? Optional.empty() : cgroups.read(r.cgroupParent());
         OptionalLong cores = cg.map(s -> rates.nanoCores("pod/" + r.id(), s.cpuUsageNanos(), now))
                 .orElse(OptionalLong.empty());
@@ -205,7 +206,7 @@ public final class StatsCollector {
     }
 
     private ContainerSample sample(Container c) {
-        long now = StatsClock.nanos(clock);
+        long now = EpochNanos.now(clock);
         Optional<CgroupStats.Sample> cg = c.getState() == ContainerState.CONTAINER_RUNNING
                 ? bundle(c.getId()).flatMap(BundleFacts::cgroupsPath).flatMap(cgroups::read) : Optional.empty();
         OptionalLong cores = cg.map(s -> rates.nanoCores(c.getId(), s.cpuUsageNanos(), now))
