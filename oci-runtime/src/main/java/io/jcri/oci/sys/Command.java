@@ -180,7 +180,7 @@ public final class Command {
         return env;
     }
 
-    /** Reads a stream to its end in a virtual thread, keeping at most {@code max} bytes. */
+    /** Reads a stream to its end in a platform thread of its own, keeping at most {@code max} bytes. */
     private static final class Sink {
         private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
         private final Thread reader;

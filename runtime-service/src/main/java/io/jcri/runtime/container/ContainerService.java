@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,12 +60,19 @@ public final class ContainerService implements PodContainers {
      */
     public static final int MAX_EXEC_OUTPUT = (16 << 20) - (64 << 10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    /** How long ReopenContainerLog waits for conmon to create the new log file. */
+    private static final Duration REOPEN_WAIT = Duration.ofSeconds(5);
     /** A checkpoint's deadline when the caller gives none. */
     private static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(10);
 
     private final StateStore<ContainerRecord> store;
     private final NameRegistry names = new NameRegistry("container");
     private final KeyedLocks locks = new KeyedLocks();
+    /**
+     * Containers a stop has sent their stop signal to. A later stop does not send it again (as containerd's stop
+     * sends it once): it waits out its own grace period and then kills.
+     */
+    private final Set<String> stopSignalled = ConcurrentHashMap.newKeySet();
     private final PodSandboxes sandboxes;
     private final OciRuntimes runtimes;
     private final ContainerMonitor monitor;
@@ -76,12 +84,15 @@ public final class ContainerService implements PodContainers {
     private final Checkpointer checkpointer;
     private final Clock clock;
     private final ContainerLifecycle lifecycle;
+    /** Monotonic nanoseconds, for the waits of stop and ReopenContainerLog. */
+    private final LongSupplier ticker;
 
     /**
      * @param monitor   the per-container monitor (conmon); with {@code rootfs} and {@code clock} a seam for tests
      * @param lifecycle who hears of containers created, started, stopped and removed (GetContainerEvents)
      * @param clock     the wall clock of created, started and finished times
-     * @param ticker    the monotonic nanoseconds ({@code System::nanoTime}) that stop grace periods are measured on
+     * @param ticker    the monotonic nanoseconds ({@code System::nanoTime}) that stop grace periods and the wait for
+     *                  a reopened log file are measured on
      */
     public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageService images,
                             OciRuntimes runtimes, ContainerMonitor monitor, ConmonExec execs, SpecBuilder specs,
@@ -92,6 +103,7 @@ public final class ContainerService implements PodContainers {
         this.checkpointer = new Checkpointer(store, criu);
         this.rootfs = rootfs;
         this.clock = clock;
+        this.ticker = ticker;
         this.sandboxes = sandboxes;
         this.runtimes = runtimes;
         this.monitor = monitor;
@@ -251,7 +263,8 @@ public final class ContainerService implements PodContainers {
     /**
      * Stops with the container's stop signal, then SIGKILL after {@code timeoutSeconds}; a stopped one is fine.
      * The container's lock is held only to send a signal: the waits hold nothing, so status, list and exec
-     * lookups answer during a long grace period, and a second stop joins rather than queues.
+     * lookups answer during a long grace period, and a second stop does not queue behind the first: it joins the
+     * wait without sending the stop signal again, and kills when its own grace period ends.
      */
     public void stop(String idOrPrefix, long timeoutSeconds) {
         Optional<ContainerRecord> found = store.find(idOrPrefix);
@@ -293,6 +306,10 @@ public final class ContainerService implements PodContainers {
                     return false;
                 }
                 int signal = r.stopSignal() > 0 ? r.stopSignal() : Signals.SIGTERM;
+                if (!stopSignalled.add(id)) {
+                    LOG.info("container {}: a stop sent signal {} already; waiting for the exit", id, signal);
+                    return true;
+                }
                 LOG.info("container {}: stopping with signal {}", id, signal);
                 runtime.kill(id, signal, false);
                 return true;
@@ -337,6 +354,7 @@ public final class ContainerService implements PodContainers {
             monitor.forget(id);
             rootfs.unmount(store.dirOf(id));
             store.delete(id);
+            stopSignalled.remove(id);
             names.release(nameKey(r.name(), r.attempt(), r.sandboxId()), id);
             lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_DELETED_EVENT, nowNanos());
             LOG.info("container {}: removed", id);
@@ -414,7 +432,10 @@ public final class ContainerService implements PodContainers {
                 monitor.dirOf(r.id()));
     }
 
-    /** Makes conmon reopen the log file after kubelet rotated it, and waits until the new file exists. */
+    /**
+     * Makes conmon reopen the log file after kubelet rotated it, and waits until the new file exists; DEADLINE_EXCEEDED
+     * when it does not appear within 5 s, so kubelet puts the rotated file back and tries again later.
+     */
     public void reopenLog(String idOrPrefix) {
         ContainerRecord r = snapshot(require(idOrPrefix));
         if (r.state() != ContainerRecord.State.RUNNING) {
@@ -425,13 +446,18 @@ public final class ContainerService implements PodContainers {
             return;
         }
         monitor.reopenLog(r.id(), store.dirOf(r.id()));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!Files.exists(Path.of(r.logPath())) && System.nanoTime() < deadline) {
+        Path log = Path.of(r.logPath());
+        long deadline = ticker.getAsLong() + REOPEN_WAIT.toNanos();
+        while (!Files.exists(log)) {
+            if (ticker.getAsLong() - deadline >= 0) {
+                throw new CriException(ErrorKind.DEADLINE_EXCEEDED, "container " + r.id() + ": its monitor did not "
+                        + "reopen the log file " + log + " within " + REOPEN_WAIT.toSeconds() + "s");
+            }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                throw new CriException(ErrorKind.CANCELLED, "interrupted while reopening the log of " + r.id(), e);
             }
         }
     }

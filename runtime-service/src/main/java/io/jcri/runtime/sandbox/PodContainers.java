@@ -9,7 +9,11 @@ import java.util.List;
  * service implements it and is given to {@link SandboxService#recover} once its own containers are recovered.
  */
 public interface PodContainers {
-    /** Stops every container of the sandbox, each with its own stop timeout; already stopped ones are fine. */
+    /**
+     * Kills every container of the sandbox at once, without a grace period (kubelet stops each container with its
+     * own before it stops the pod, and containerd's StopPodSandbox kills the rest the same way); stopped ones are
+     * fine.
+     */
     void stopAll(String sandboxId);
 
     /** Removes every container of the sandbox, stopping any still running. */

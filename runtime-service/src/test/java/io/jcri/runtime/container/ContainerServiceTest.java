@@ -159,6 +159,50 @@ class ContainerServiceTest {
     }
 
     @Test
+    void aSecondStopJoinsTheFirstWithoutSignallingAgainAndKillsWhenItsOwnGracePeriodEnds() throws Exception {
+        store.put(record("c1", ContainerRecord.State.RUNNING));
+        runtime.onSignal = (signal) -> signal == 9 ? 137 : null;
+        FutureTask<Void> first = new FutureTask<>(() -> service.stop("c1", 300), null);
+        Blocking.awaitBlocked(Thread.ofPlatform().start(first));
+        FutureTask<Void> second = new FutureTask<>(() -> service.stop("c1", 1), null);
+        Blocking.awaitBlocked(Thread.ofPlatform().start(second));
+        assertThat(runtime.calls).containsExactly("kill c1 15");
+        ticker.addAndGet(Duration.ofSeconds(1).toNanos());
+        second.get(30, TimeUnit.SECONDS);
+        first.get(30, TimeUnit.SECONDS);
+        assertThat(runtime.calls).as("the stop signal once, then the second stop's kill")
+                .containsExactly("kill c1 15", "kill-all c1 9");
+        assertThat(service.status("c1", false).getStatus().getExitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void reopenLogReturnsOnceTheMonitorMadeTheNewFile() throws Exception {
+        Path log = dir.resolve("logs/c1.log");
+        store.put(record("c1", ContainerRecord.State.RUNNING, log.toString()));
+        monitor.onReopen = () -> {
+            try {
+                Files.createDirectories(log.getParent());
+                Files.createFile(log);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        service.reopenLog("c1");
+        assertThat(log).exists();
+    }
+
+    @Test
+    void reopenLogFailsWhereKubeletSeesItWhenTheNewFileNeverAppears() {
+        Path log = dir.resolve("logs/c1.log");
+        store.put(record("c1", ContainerRecord.State.RUNNING, log.toString()));
+        FutureTask<Void> reopen = new FutureTask<>(() -> service.reopenLog("c1"), null);
+        Blocking.awaitBlocked(Thread.ofPlatform().start(reopen));
+        ticker.addAndGet(Duration.ofSeconds(5).toNanos());
+        assertThatThrownBy(() -> reopen.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(CriException.class,
+                e -> assertThat(e.kind()).isEqualTo(ErrorKind.DEADLINE_EXCEEDED)).hasMessageContaining(log.toString());
+    }
+
+    @Test
     void stoppingAStoppedOrUnknownContainerDoesNothing() {
         store.put(record("c1", ContainerRecord.State.RUNNING));
         monitor.exit("c1", 0);
@@ -223,8 +267,12 @@ class ContainerServiceTest {
     }
 
     private static ContainerRecord record(String id, ContainerRecord.State state) {
+        return record(id, state, "");
+    }
+
+    private static ContainerRecord record(String id, ContainerRecord.State state, String logPath) {
         return new ContainerRecord(id, "pod1", "name-" + id, 0, state, 1, state == ContainerRecord.State.CREATED
-                ? 0 : 2, 0, 0, "", "", "img", "sha256:x", "sha256:x", "", 42, Map.of(), Map.of(), new byte[0],
+                ? 0 : 2, 0, 0, "", "", "img", "sha256:x", "sha256:x", logPath, 42, Map.of(), Map.of(), new byte[0],
                 new byte[0], "runc", 15, 0, 0, List.of());
     }
 
@@ -321,6 +369,8 @@ class ContainerServiceTest {
         final Set<String> alive = ConcurrentHashMap.newKeySet();
         final List<String> forgotten = new CopyOnWriteArrayList<>();
         Path exitDir;
+        /** What conmon does on a reopen request: by default nothing, so no new log file appears. */
+        Runnable onReopen = () -> { };
 
         void exit(String id, int code) {
             exitCodes.put(id, code);
@@ -369,6 +419,7 @@ class ContainerServiceTest {
 
         @Override
         public void reopenLog(String id, Path bundle) {
+            onReopen.run();
         }
 
         @Override
