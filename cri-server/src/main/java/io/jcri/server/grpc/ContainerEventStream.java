@@ -2,46 +2,63 @@ package io.jcri.server.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.jcri.cri.CriException;
-import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventResponse;
 import io.jcri.runtime.events.EventBus;
-import java.time.Duration;
-import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Feeds one GetContainerEvents call from its own event-bus subscription until the client goes away. It sends
- * only while the transport is ready for more, so a client that stops reading leaves its events in the
- * subscription's bounded buffer, where the bus drops it (RESOURCE_EXHAUSTED) instead of buffering without end.
+ * Feeds one GetContainerEvents call from its own event-bus subscription until the client goes away. Nothing waits:
+ * an event arriving and the transport becoming ready both run {@link #drain}, which sends while the transport
+ * takes more. A client that stops reading leaves its events in the subscription's bounded buffer, where the bus
+ * drops it; the call then ends with RESOURCE_EXHAUSTED instead of buffering without end.
  */
 final class ContainerEventStream {
-    /** How often a quiet stream checks whether its client is still there. */
-    private static final Duration POLL = Duration.ofMillis(500);
-    private static final long READY_WAIT_MS = 10;
+    private final EventBus.Subscription subscription;
+    private final ServerCallStreamObserver<ContainerEventResponse> call;
+    /**
+     * Drains asked for and not yet done. Only the caller that raises it from zero drains (and loops until it is
+     * back to zero), so the call's observer, which is not thread-safe, is used by one thread at a time.
+     */
+    private final AtomicInteger wanted = new AtomicInteger();
 
-    private ContainerEventStream() {
+    private ContainerEventStream(EventBus.Subscription subscription,
+                                 ServerCallStreamObserver<ContainerEventResponse> call) {
+        this.subscription = subscription;
+        this.call = call;
     }
 
+    /** Starts the stream and returns at once; the call stays open until the client cancels or falls behind. */
     static void forward(EventBus bus, ServerCallStreamObserver<ContainerEventResponse> call) {
-        try (EventBus.Subscription subscription = bus.subscribe()) {
-            call.setOnCancelHandler(subscription::close);
-            while (subscription.open() && !call.isCancelled()) {
-                Optional<ContainerEventResponse> event = subscription.next(POLL);
-                if (event.isEmpty()) {
-                    continue;
-                }
-                while (!call.isReady() && !call.isCancelled() && subscription.open()) {
-                    Thread.sleep(READY_WAIT_MS);
-                }
-                if (subscription.open() && !call.isCancelled()) {
-                    call.onNext(event.get());
-                }
-            }
-            // A dropped subscription reports why on the next read.
-            subscription.next(Duration.ZERO);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CriException(ErrorKind.CANCELLED, "container event stream interrupted: the "
-                    + "daemon is stopping", e);
+        ContainerEventStream stream = new ContainerEventStream(bus.subscribe(), call);
+        call.setOnCancelHandler(stream.subscription::close);
+        call.setOnReadyHandler(stream::drain);
+        stream.subscription.onAvailable(stream::drain);
+        stream.drain();
+    }
+
+    private void drain() {
+        if (wanted.getAndIncrement() != 0) {
+            return;
         }
+        do {
+            try {
+                while (!call.isCancelled()) {
+                    // first: a dropped subscriber is told even while its transport is full
+                    subscription.throwIfDropped();
+                    if (!call.isReady()) {
+                        break;
+                    }
+                    ContainerEventResponse event = subscription.poll();
+                    if (event == null) {
+                        break;
+                    }
+                    call.onNext(event);
+                }
+            } catch (CriException dropped) {
+                subscription.close();
+                call.onError(StatusMapper.toStatus(dropped).asRuntimeException());
+                return;
+            }
+        } while (wanted.decrementAndGet() != 0);
     }
 }

@@ -1,6 +1,5 @@
 package io.jcri.server.grpc;
 
-import com.google.protobuf.ByteString;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.jcri.api.v1.ContainerLogsGrpc;
@@ -17,6 +16,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * {@code jcri.v1.ContainerLogs}: streams a container's log file as it is now, so that a client on another host
@@ -24,11 +25,13 @@ import java.time.Duration;
  * the client takes them.
  */
 public final class ContainerLogsImpl extends ContainerLogsGrpc.ContainerLogsImplBase {
-    private static final int CHUNK_BYTES = 64 * 1024;
     /** A client that takes no chunk for this long is given up on. */
     private static final Duration STALLED = Duration.ofSeconds(60);
 
     private final ContainerService containers;
+    /** Gives up on streams whose client stopped taking data; one thread for all of them. */
+    private final ScheduledExecutorService stalls = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("jcri-log-stalls").factory());
 
     public ContainerLogsImpl(ContainerService containers) {
         this.containers = containers;
@@ -44,29 +47,30 @@ public final class ContainerLogsImpl extends ContainerLogsGrpc.ContainerLogsImpl
             throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + status.getId()
                     + " has no log file: its pod sets no log_directory or it sets no log_path");
         }
-        ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) out;
-        try (FileChannel file = FileChannel.open(Path.of(status.getLogPath()), StandardOpenOption.READ)) {
+        String what = "container " + status.getId() + ": reading " + status.getLogPath();
+        FileChannel file = null;
+        try {
+            file = FileChannel.open(Path.of(status.getLogPath()), StandardOpenOption.READ);
             long end = file.size();
             file.position(startOf(file, end, request.getTailBytes()));
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
-            while (file.position() < end) {
-                buf.clear().limit((int) Math.min(CHUNK_BYTES, end - file.position()));
-                if (file.read(buf) < 0) {
-                    break;
-                }
-                if (!awaitReady(call)) {
-                    return;
-                }
-                call.onNext(LogChunk.newBuilder().setData(ByteString.copyFrom(buf.flip())).build());
-            }
+            LogFileStream.start(file, end, (ServerCallStreamObserver<LogChunk>) out, what, STALLED, stalls);
         } catch (NoSuchFileException e) {
             throw new CriException(ErrorKind.NOT_FOUND, "container " + status.getId()
                     + ": its log file " + status.getLogPath() + " does not exist (yet)", e);
         } catch (IOException e) {
-            throw new CriException(ErrorKind.INTERNAL, "container " + status.getId() + ": reading "
-                    + status.getLogPath() + ": " + e.getMessage(), e);
+            closeQuietly(file);
+            throw new CriException(ErrorKind.INTERNAL, what + ": " + e.getMessage(), e);
         }
-        call.onCompleted();
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // the open or seek already failed; that is the error to report
+            }
+        }
     }
 
     /** Where reading starts: the file's start, or the first line start within the last {@code tail} bytes. */
@@ -87,26 +91,5 @@ public final class ContainerLogsImpl extends ContainerLogsGrpc.ContainerLogsImpl
             }
         }
         return end;
-    }
-
-    /** Waits while the client's window is full; false when the call ended meanwhile. */
-    private static boolean awaitReady(ServerCallStreamObserver<LogChunk> call) {
-        long deadline = System.nanoTime() + STALLED.toNanos();
-        while (!call.isReady()) {
-            if (call.isCancelled()) {
-                return false;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new CriException(ErrorKind.DEADLINE_EXCEEDED, "the client took no log data for "
-                        + STALLED.toSeconds() + "s");
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return !call.isCancelled();
     }
 }

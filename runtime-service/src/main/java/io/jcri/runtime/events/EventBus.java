@@ -3,13 +3,10 @@ package io.jcri.runtime.events;
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
 import io.jcri.cri.v1.ContainerEventResponse;
-import java.time.Duration;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Fans container events out to any number of subscribers (GetContainerEvents streams). Each subscriber has a
  * bounded buffer; publishing never waits, and a subscriber whose buffer is full is dropped with a logged reason
- * rather than slowing the runtime or the other subscribers.
+ * rather than slowing the runtime or the other subscribers. A subscriber learns that there is something to take
+ * from a callback, so no thread waits on a quiet stream.
  */
 public final class EventBus {
     private static final Logger LOG = LoggerFactory.getLogger(EventBus.class);
@@ -44,10 +42,15 @@ public final class EventBus {
         return !subscribers.isEmpty();
     }
 
-    /** Hands {@code event} to every subscriber without waiting; drops those that have fallen too far behind. */
+    /**
+     * Hands {@code event} to every subscriber without waiting and tells each (its {@code onAvailable} callback,
+     * on this thread); drops those that have fallen too far behind.
+     */
     public void publish(ContainerEventResponse event) {
         for (Subscription s : subscribers) {
-            if (!s.queue.offer(event)) {
+            if (s.queue.offer(event)) {
+                s.available.run();
+            } else {
                 s.drop("fell " + capacity + " events behind");
             }
         }
@@ -59,6 +62,7 @@ public final class EventBus {
         private final BlockingQueue<ContainerEventResponse> queue;
         private volatile String dropped;
         private volatile boolean closed;
+        private volatile Runnable available = () -> { };
 
         private Subscription(long id, int capacity) {
             this.id = id;
@@ -66,18 +70,28 @@ public final class EventBus {
         }
 
         /**
-         * The next event, waiting up to {@code timeout}; empty when none came or the subscription was closed.
+         * The next buffered event, or null when there is none or the subscription was closed; never waits.
          * RESOURCE_EXHAUSTED once the subscriber has been dropped for falling behind.
          */
-        public Optional<ContainerEventResponse> next(Duration timeout) throws InterruptedException {
+        public ContainerEventResponse poll() {
+            throwIfDropped();
+            return closed ? null : queue.poll();
+        }
+
+        /** RESOURCE_EXHAUSTED once the subscriber has been dropped for falling behind; otherwise nothing. */
+        public void throwIfDropped() {
             if (dropped != null) {
                 throw new CriException(ErrorKind.RESOURCE_EXHAUSTED, "container event subscriber "
                         + "dropped: it " + dropped + "; subscribe again and relist");
             }
-            if (closed) {
-                return Optional.empty();
-            }
-            return Optional.ofNullable(queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        }
+
+        /**
+         * Runs {@code callback} whenever an event is buffered and when the subscriber is dropped, on the
+         * publishing thread: it should only hand the events on ({@link #poll}), never block.
+         */
+        public void onAvailable(Runnable callback) {
+            available = callback;
         }
 
         /** Whether the subscription still delivers (not closed, not dropped). */
@@ -90,6 +104,7 @@ public final class EventBus {
                 dropped = reason;
                 queue.clear();
                 LOG.warn("container event subscriber {} dropped: it {}", id, reason);
+                available.run();
             }
         }
 
