@@ -8,6 +8,7 @@ import io.jcri.cri.v1.ExecRequest;
 import io.jcri.cri.v1.ExecResponse;
 import io.jcri.cri.v1.PortForwardRequest;
 import io.jcri.cri.v1.PortForwardResponse;
+import io.jcri.server.ConnectionLimit;
 import io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
@@ -72,7 +73,7 @@ public final class StreamingServer implements AutoCloseable {
         this.backend = backend;
         this.tokens = new TokenRegistry<>(clock, TOKEN_TTL);
         this.limits = limits;
-        this.connections = new ConnectionLimit(limits.maxConnections());
+        this.connections = new ConnectionLimit("streaming", limits.maxConnections());
         this.tls = tls;
     }
 

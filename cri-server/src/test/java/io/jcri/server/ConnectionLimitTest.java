@@ -1,4 +1,4 @@
-package io.jcri.server.streaming;
+package io.jcri.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,14 +8,14 @@ import org.junit.jupiter.api.Test;
 class ConnectionLimitTest {
     @Test
     void connectionsBeyondTheBoundAreClosedAtOnceAndClosedOnesFreeTheirPlace() {
-        ConnectionLimit limit = new ConnectionLimit(2);
+        ConnectionLimit limit = new ConnectionLimit("test", 2);
         EmbeddedChannel first = new EmbeddedChannel(limit);
         EmbeddedChannel second = new EmbeddedChannel(limit);
         EmbeddedChannel third = new EmbeddedChannel(limit);
         assertThat(first.isOpen()).isTrue();
         assertThat(second.isOpen()).isTrue();
         assertThat(third.isOpen()).isFalse();
-        assertThat(limit.open()).isEqualTo(2);
+        assertThat(limit.open()).as("the refused one is not counted").isEqualTo(2);
         assertThat(limit.refused()).isEqualTo(1);
         first.close();
         EmbeddedChannel fourth = new EmbeddedChannel(limit);
