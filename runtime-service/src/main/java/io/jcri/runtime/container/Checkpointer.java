@@ -69,13 +69,14 @@ final class Checkpointer {
             long began = System.nanoTime();
             runtime.checkpoint(r.id(), staging.resolve(CheckpointArchive.IMAGES), staging, criu.env(), timeout);
             long dumped = System.nanoTime();
-            CheckpointArchive.writeMetadata(staging, new CheckpointArchive.Config(r.id(), r.name(), r.imageId(),
-                    r.imageId(), r.image(), runtime.handler(), instant(r.createdAt()), Instant.now()),
+            ContainerRecord.Meta m = r.meta();
+            CheckpointArchive.writeMetadata(staging, new CheckpointArchive.Config(r.id(), m.name(), m.imageId(),
+                    m.imageId(), m.image(), runtime.handler(), instant(m.createdAt()), Instant.now()),
                     Files.readAllBytes(dir.resolve("config.json")), Map.of(
-                            "io.kubernetes.cri.sandbox-name", sandbox.name(),
-                            "io.kubernetes.cri.sandbox-namespace", sandbox.namespace(),
-                            "io.kubernetes.cri.container-name", r.name(),
-                            "io.jcri.log-path", r.logPath()), r.configBytes());
+                            "io.kubernetes.cri.sandbox-name", sandbox.meta().name(),
+                            "io.kubernetes.cri.sandbox-namespace", sandbox.meta().namespace(),
+                            "io.kubernetes.cri.container-name", m.name(),
+                            "io.jcri.log-path", m.logPath()), m.configBytes());
             CheckpointArchive.writeRootfsDiff(dir.resolve("upper"), staging);
             CheckpointArchive.pack(staging, partial);
             FaultPoints.hit("container.checkpoint-before-rename");

@@ -153,14 +153,14 @@ final class ContainerCreator {
                     config.getMetadata().getName(), runtime, dir, logPath, config.getTty(), config.getStdin(),
                     config.getStdinOnce(), CREATE_TIMEOUT));
             FaultPoints.hit("container.after-create");
-            store.put(new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
-                    config.getMetadata().getAttempt(), ContainerRecord.State.CREATED, now, 0, 0, 0, "", "",
-                    imageName(config, image), image.id(), imageRef(image), logPath, pid,
-                    config.getLabelsMap(), config.getAnnotationsMap(), config.toByteArray(),
-                    config.getLinux().getResources().toByteArray(), sandbox.runtimeHandler(), stopSignal,
-                    user.uid(), user.gid(), user.additionalGids()));
+            store.create(new ContainerRecord(new ContainerRecord.Meta(id, sandbox.id(),
+                    config.getMetadata().getName(), config.getMetadata().getAttempt(), now,
+                    imageName(config, image), image.id(), imageRef(image), logPath, config.getLabelsMap(),
+                    config.getAnnotationsMap(), config.toByteArray(), sandbox.meta().runtimeHandler(), stopSignal,
+                    user.uid(), user.gid(), user.additionalGids()),
+                    ContainerRecord.Status.created(pid, config.getLinux().getResources())));
             LOG.info("container {}: created {} in sandbox {} from {} (pid {}, handler {})", id,
-                    config.getMetadata().getName(), sandbox.id(), image.id(), pid, sandbox.runtimeHandler());
+                    config.getMetadata().getName(), sandbox.id(), image.id(), pid, sandbox.meta().runtimeHandler());
             lifecycle.changed(id, sandbox.id(), ContainerEventType.CONTAINER_CREATED_EVENT, now);
             return id;
         } catch (IOException | OciException | CriException | java.nio.file.InvalidPathException e) {
@@ -248,7 +248,8 @@ final class ContainerCreator {
         });
         Path dir = store.dirOf(r.id());
         ContainerConfig c = r.config();
-        return monitor.create(new ContainerMonitor.CreateRequest(r.id(), r.name(), runtime, dir, r.logPath(),
+        return monitor.create(new ContainerMonitor.CreateRequest(r.id(), r.meta().name(), runtime, dir,
+                r.meta().logPath(),
                 c.getTty(), c.getStdin(), c.getStdinOnce(), CREATE_TIMEOUT,
                 Optional.of(dir.resolve(RESTORE).resolve(CheckpointArchive.IMAGES))));
     }
@@ -297,20 +298,20 @@ final class ContainerCreator {
     }
 
     static String cgroupsPath(SandboxRecord s, String id) {
-        String parent = s.cgroupParent() == null ? "" : s.cgroupParent();
+        String parent = s.meta().cgroupParent() == null ? "" : s.meta().cgroupParent();
         return (parent.startsWith("/") ? parent : "/" + parent).replaceAll("/+$", "") + "/" + id;
     }
 
     private static String logPath(SandboxRecord s, ContainerConfig c) {
-        if (s.logDirectory().isEmpty() || c.getLogPath().isEmpty()) {
+        if (s.meta().logDirectory().isEmpty() || c.getLogPath().isEmpty()) {
             return "";
         }
         if (c.getLogPath().indexOf('\0') >= 0) {
             throw CriException.invalid("log path of container " + c.getMetadata().getName()
                     + " has a NUL byte");
         }
-        Path p = Path.of(s.logDirectory()).resolve(c.getLogPath()).normalize();
-        if (!p.startsWith(Path.of(s.logDirectory()).normalize())) {
+        Path p = Path.of(s.meta().logDirectory()).resolve(c.getLogPath()).normalize();
+        if (!p.startsWith(Path.of(s.meta().logDirectory()).normalize())) {
             throw CriException.invalid("log path '" + c.getLogPath() + "' leaves the log directory");
         }
         try {
@@ -354,6 +355,6 @@ final class ContainerCreator {
         }
         ContainerRecord target = store.find(ns.getTargetId()).orElseThrow(() -> CriException.notFound(
                 "target container '" + ns.getTargetId() + "' of the PID namespace not found"));
-        return target.state() == ContainerRecord.State.EXITED ? 0 : target.pid();
+        return target.state() == ContainerRecord.State.EXITED ? 0 : target.status().pid();
     }
 }

@@ -94,9 +94,9 @@ final class ContainerExits {
             return r;
         }
         ContainerRecord e = exited.get();
-        store.put(e);
-        lifecycle.changed(r.id(), r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, e.finishedAt());
-        LOG.info("container {}: exited with {} ({})", r.id(), e.exitCode(), e.reason());
+        store.update(e);
+        lifecycle.changed(r.id(), r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, e.status().finishedAt());
+        LOG.info("container {}: exited with {} ({})", r.id(), e.status().exitCode(), e.status().reason());
         return e;
     }
 
@@ -111,6 +111,7 @@ final class ContainerExits {
         }
         boolean oom = monitor.oomKilled(r.id(), store.dirOf(r.id()));
         String reason = oom ? "OOMKilled" : code.get() == 0 ? "Completed" : "Error";
-        return Optional.of(r.exited(Math.max(monitor.exitedAtNanos(r.id()), r.startedAt()), code.get(), reason, ""));
+        return Optional.of(r.exited(Math.max(monitor.exitedAtNanos(r.id()), r.status().startedAt()), code.get(),
+                reason, ""));
     }
 }

@@ -129,7 +129,7 @@ public final class ContainerService implements PodContainers {
         SpecBuilder specs = new SpecBuilder(SpecBuilder.NodeSettings.detect(ulimits.rlimits(), s.cgroupV2()),
                 new HostDevices());
         StateStore<ContainerRecord> store = StateStore.open(s.stateRoot().resolve("containers"),
-                ContainerRecord.class, ContainerRecord::id);
+                ContainerRecord.SHAPE);
         return new ContainerService(store, sandboxes, images, runtimes, monitor,
                 new ConmonExec(conmonBinary, s.runRoot().resolve("conmon")), specs, RootfsMounter.OVERLAY, criu,
                 new CdiRegistry(s.cdiSpecDirs()), lifecycle, Clock.systemUTC(), System::nanoTime);
@@ -150,12 +150,12 @@ public final class ContainerService implements PodContainers {
     public void recover() {
         store.orphans().forEach(this::removeHalfMade);
         for (ContainerRecord r : store.all()) {
-            names.claim(nameKey(r.name(), r.attempt(), r.sandboxId()), r.id());
+            names.claim(nameKey(r.meta().name(), r.meta().attempt(), r.sandboxId()), r.id());
             locks.run(r.id(), () -> {
                 if (checkpointer.unfinished(r.id())) {
                     LOG.warn("container {}: a checkpoint was under way when the daemon stopped; removing what it "
                             + "left", r.id());
-                    runtimes.forHandler(r.runtimeHandler()).ifPresent(rt -> checkpointer.cleanUp(r.id(), rt));
+                    runtimes.forHandler(r.meta().runtimeHandler()).ifPresent(rt -> checkpointer.cleanUp(r.id(), rt));
                 }
                 markStartedIfRunning(exits.refresh(r));
                 markExitedIfUnmonitored(r.id());
@@ -195,7 +195,7 @@ public final class ContainerService implements PodContainers {
                         && !(r.state() == ContainerRecord.State.CREATED && creator.restorePending(id)))
                 .ifPresent(r -> {
                     LOG.warn("container {}: its monitor is gone without an exit code; marking it exited", id);
-                    store.put(r.exited(nowNanos(), 255, "Unknown", "the container's monitor (conmon) is gone: "
+                    store.update(r.exited(nowNanos(), 255, "Unknown", "the container's monitor (conmon) is gone: "
                             + "the host rebooted or it was killed"));
                 });
     }
@@ -205,7 +205,7 @@ public final class ContainerService implements PodContainers {
         if (r.state() == ContainerRecord.State.CREATED && runtimeOf(r).state(r.id())
                 .filter(s -> s.status().equals("running")).isPresent()) {
             // The real start time is lost with the daemon; the time it was noticed is the closest known.
-            store.put(r.started(nowNanos()));
+            store.update(r.started(nowNanos()));
             LOG.warn("container {}: found running though recorded as created; marked running", r.id());
         }
     }
@@ -245,12 +245,12 @@ public final class ContainerService implements PodContainers {
                 }
                 FaultPoints.hit("container.after-start");
             } catch (OciException e) {
-                store.put(r.exited(nowNanos(), 128, "StartError", e.getMessage()));
+                store.update(r.exited(nowNanos(), 128, "StartError", e.getMessage()));
                 lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_STOPPED_EVENT, nowNanos());
                 throw new CriException(ErrorKind.INTERNAL, "starting container " + id + " failed: "
                         + e.getMessage(), e);
             }
-            store.put(restoredPid > 0 ? r.restored(startedAt, restoredPid) : r.started(startedAt));
+            store.update(restoredPid > 0 ? r.restored(startedAt, restoredPid) : r.started(startedAt));
             if (restoredPid > 0) {
                 creator.restoreDone(id);
             }
@@ -305,7 +305,7 @@ public final class ContainerService implements PodContainers {
                 if (r.state() != ContainerRecord.State.RUNNING) {
                     return false;
                 }
-                int signal = r.stopSignal() > 0 ? r.stopSignal() : Signals.SIGTERM;
+                int signal = r.meta().stopSignal() > 0 ? r.meta().stopSignal() : Signals.SIGTERM;
                 if (!stopSignalled.add(id)) {
                     LOG.info("container {}: a stop sent signal {} already; waiting for the exit", id, signal);
                     return true;
@@ -316,7 +316,7 @@ public final class ContainerService implements PodContainers {
             }
             if (r.state() == ContainerRecord.State.CREATED && creator.restorePending(id)) {
                 // nothing runs yet: the restore happens at start
-                store.put(r.exited(nowNanos(), 0, "Completed", "stopped before it was restored"));
+                store.update(r.exited(nowNanos(), 0, "Completed", "stopped before it was restored"));
                 return false;
             }
             LOG.info("container {}: killing", id);
@@ -355,7 +355,7 @@ public final class ContainerService implements PodContainers {
             rootfs.unmount(store.dirOf(id));
             store.delete(id);
             stopSignalled.remove(id);
-            names.release(nameKey(r.name(), r.attempt(), r.sandboxId()), id);
+            names.release(nameKey(r.meta().name(), r.meta().attempt(), r.sandboxId()), id);
             lifecycle.changed(id, r.sandboxId(), ContainerEventType.CONTAINER_DELETED_EVENT, nowNanos());
             LOG.info("container {}: removed", id);
         });
@@ -442,11 +442,11 @@ public final class ContainerService implements PodContainers {
             throw new CriException(ErrorKind.FAILED_PRECONDITION, "container " + r.id() + " is "
                     + r.state() + ", not running; its log cannot be reopened");
         }
-        if (r.logPath().isEmpty()) {
+        if (r.meta().logPath().isEmpty()) {
             return;
         }
         monitor.reopenLog(r.id(), store.dirOf(r.id()));
-        Path log = Path.of(r.logPath());
+        Path log = Path.of(r.meta().logPath());
         long deadline = ticker.getAsLong() + REOPEN_WAIT.toNanos();
         while (!Files.exists(log)) {
             if (ticker.getAsLong() - deadline >= 0) {
@@ -471,7 +471,7 @@ public final class ContainerService implements PodContainers {
                         + " has exited; its resources cannot change");
             }
             runtimeOf(r).update(id, specs.resources(resources));
-            store.put(r.withResources(resources));
+            store.update(r.withResources(resources));
         });
     }
 
@@ -576,18 +576,19 @@ public final class ContainerService implements PodContainers {
     }
 
     private OciRuntime runtimeOf(SandboxRecord s) {
-        OciRuntime rt = runtimes.forHandler(s.runtimeHandler()).orElseThrow(() ->
-                CriException.invalid("runtime handler '" + s.runtimeHandler() + "' is not configured"));
+        OciRuntime rt = runtimes.forHandler(s.meta().runtimeHandler()).orElseThrow(() ->
+                CriException.invalid("runtime handler '" + s.meta().runtimeHandler()
+                        + "' is not configured"));
         rt.problem().ifPresent(p -> {
             throw new CriException(ErrorKind.FAILED_PRECONDITION, "runtime handler '"
-                    + s.runtimeHandler() + "' is not ready: " + p);
+                    + s.meta().runtimeHandler() + "' is not ready: " + p);
         });
         return rt;
     }
 
     private OciRuntime runtimeOf(ContainerRecord r) {
-        return runtimes.forHandler(r.runtimeHandler()).orElseThrow(() -> new CriException(
-                ErrorKind.INTERNAL, "container " + r.id() + " uses handler '" + r.runtimeHandler()
+        return runtimes.forHandler(r.meta().runtimeHandler()).orElseThrow(() -> new CriException(
+                ErrorKind.INTERNAL, "container " + r.id() + " uses handler '" + r.meta().runtimeHandler()
                 + "', which is no longer configured"));
     }
 

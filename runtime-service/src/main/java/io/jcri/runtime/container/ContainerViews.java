@@ -27,15 +27,15 @@ final class ContainerViews {
             case CREATED -> ContainerState.CONTAINER_CREATED;
             case RUNNING -> ContainerState.CONTAINER_RUNNING;
             case EXITED -> ContainerState.CONTAINER_EXITED;
-            case UNKNOWN -> ContainerState.CONTAINER_UNKNOWN;
         };
     }
 
     static Container container(ContainerRecord r) {
+        ContainerRecord.Meta m = r.meta();
         return Container.newBuilder().setId(r.id()).setPodSandboxId(r.sandboxId()).setMetadata(metadata(r))
-                .setImage(ImageSpec.newBuilder().setImage(r.image())).setImageRef(r.imageRef())
-                .setImageId(r.imageId()).setState(state(r))
-                .setCreatedAt(r.createdAt()).putAllLabels(r.labels()).putAllAnnotations(r.annotations()).build();
+                .setImage(ImageSpec.newBuilder().setImage(m.image())).setImageRef(m.imageRef())
+                .setImageId(m.imageId()).setState(state(r))
+                .setCreatedAt(m.createdAt()).putAllLabels(m.labels()).putAllAnnotations(m.annotations()).build();
     }
 
     static boolean matches(ContainerRecord r, ContainerFilter f) {
@@ -52,27 +52,29 @@ final class ContainerViews {
             return false;
         }
         return f.getLabelSelectorMap().entrySet().stream()
-                .allMatch(e -> e.getValue().equals(r.labels().get(e.getKey())));
+                .allMatch(e -> e.getValue().equals(r.meta().labels().get(e.getKey())));
     }
 
     static ContainerStatusResponse status(ContainerRecord r, boolean verbose, String ociSpec) {
         var config = r.config();
+        ContainerRecord.Meta m = r.meta();
+        ContainerRecord.Status st = r.status();
         ContainerStatus.Builder s = ContainerStatus.newBuilder().setId(r.id()).setMetadata(metadata(r))
-                .setState(state(r)).setCreatedAt(r.createdAt()).setStartedAt(r.startedAt())
-                .setFinishedAt(r.finishedAt()).setExitCode(r.exitCode()).setImage(imageSpec(r, config))
-                .setImageRef(r.imageRef()).setImageId(r.imageId()).setReason(r.reason()).setMessage(r.message())
-                .putAllLabels(r.labels()).putAllAnnotations(r.annotations()).addAllMounts(config.getMountsList())
-                .setLogPath(r.logPath())
+                .setState(state(r)).setCreatedAt(m.createdAt()).setStartedAt(st.startedAt())
+                .setFinishedAt(st.finishedAt()).setExitCode(st.exitCode()).setImage(imageSpec(r, config))
+                .setImageRef(m.imageRef()).setImageId(m.imageId()).setReason(st.reason()).setMessage(st.message())
+                .putAllLabels(m.labels()).putAllAnnotations(m.annotations()).addAllMounts(config.getMountsList())
+                .setLogPath(m.logPath())
                 .setResources(ContainerResources.newBuilder().setLinux(r.resources()))
-                .setUser(ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder().setUid(r.uid())
-                        .setGid(r.gid()).addAllSupplementalGroups(r.supplementalGroups())))
-                .setStopSignal(Signals.toCri(r.stopSignal()));
+                .setUser(ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder().setUid(m.uid())
+                        .setGid(m.gid()).addAllSupplementalGroups(m.supplementalGroups())))
+                .setStopSignal(Signals.toCri(m.stopSignal()));
         ContainerStatusResponse.Builder out = ContainerStatusResponse.newBuilder().setStatus(s);
         if (verbose) {
             ObjectNode info = JSON.createObjectNode();
             info.put("sandboxID", r.sandboxId());
-            info.put("pid", r.pid());
-            info.put("runtimeHandler", r.runtimeHandler());
+            info.put("pid", st.pid());
+            info.put("runtimeHandler", m.runtimeHandler());
             if (ociSpec != null) {
                 try {
                     info.set("runtimeSpec", JSON.readTree(ociSpec));
@@ -86,11 +88,11 @@ final class ContainerViews {
     }
 
     private static ContainerMetadata metadata(ContainerRecord r) {
-        return ContainerMetadata.newBuilder().setName(r.name()).setAttempt(r.attempt()).build();
+        return ContainerMetadata.newBuilder().setName(r.meta().name()).setAttempt(r.meta().attempt()).build();
     }
 
     /** The image by name (the ID kubelet sent is image_id), with the rest of the spec as kubelet sent it. */
     private static ImageSpec imageSpec(ContainerRecord r, ContainerConfig config) {
-        return config.getImage().toBuilder().setImage(r.image()).build();
+        return config.getImage().toBuilder().setImage(r.meta().image()).build();
     }
 }

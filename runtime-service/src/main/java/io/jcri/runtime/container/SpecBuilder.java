@@ -144,7 +144,7 @@ public final class SpecBuilder {
      * pod user namespace, which does not own the pinned UTS namespace (it has the pod's hostname already).
      */
     private static String hostname(SandboxRecord sandbox, boolean ownUserns) {
-        return sandbox.utsnsPath() == null || ownUserns ? null : sandbox.hostname();
+        return sandbox.meta().utsnsPath() == null || ownUserns ? null : sandbox.meta().hostname();
     }
 
     /** The runtime-spec form of new limits for a running container. */
@@ -308,7 +308,7 @@ public final class SpecBuilder {
         NamespaceMode pid = in.config().getLinux().getSecurityContext().getNamespaceOptions().getPid();
         switch (pid) {
             case NODE -> { }
-            case POD -> ns.add(new OciSpec.Namespace("pid", s.pidnsPath()));
+            case POD -> ns.add(new OciSpec.Namespace("pid", s.status().pidnsPath()));
             case TARGET -> {
                 if (in.targetPid() <= 0) {
                     throw CriException.invalid("the target container of the PID namespace is not running");
@@ -317,14 +317,14 @@ public final class SpecBuilder {
             }
             default -> ns.add(new OciSpec.Namespace("pid", null));
         }
-        if (s.netnsPath() != null) {
-            ns.add(new OciSpec.Namespace("network", s.netnsPath()));
+        if (s.meta().netnsPath() != null) {
+            ns.add(new OciSpec.Namespace("network", s.meta().netnsPath()));
         }
-        if (s.ipcnsPath() != null) {
-            ns.add(new OciSpec.Namespace("ipc", s.ipcnsPath()));
+        if (s.meta().ipcnsPath() != null) {
+            ns.add(new OciSpec.Namespace("ipc", s.meta().ipcnsPath()));
         }
-        if (s.utsnsPath() != null) {
-            ns.add(new OciSpec.Namespace("uts", s.utsnsPath()));
+        if (s.meta().utsnsPath() != null) {
+            ns.add(new OciSpec.Namespace("uts", s.meta().utsnsPath()));
         }
         return ns;
     }
@@ -345,12 +345,12 @@ public final class SpecBuilder {
             }
         }
         String ro = c.getLinux().getSecurityContext().getReadonlyRootfs() ? "ro" : "rw";
-        addFile(out, taken, "/etc/hostname", s.hostnamePath(), ro);
-        addFile(out, taken, "/etc/hosts", s.hostsPath(), ro);
-        addFile(out, taken, "/etc/resolv.conf", s.resolvConfPath(), ro);
+        addFile(out, taken, "/etc/hostname", s.meta().hostnamePath(), ro);
+        addFile(out, taken, "/etc/hosts", s.meta().hostsPath(), ro);
+        addFile(out, taken, "/etc/resolv.conf", s.meta().resolvConfPath(), ro);
         if (!taken.contains("/dev/shm")) {
-            if (s.shmPath() != null) {
-                out.add(new OciSpec.Mount("/dev/shm", "bind", s.shmPath(), List.of("rbind", "rprivate", "rw")));
+            if (s.meta().shmPath() != null) {
+                out.add(new OciSpec.Mount("/dev/shm", "bind", s.meta().shmPath(), List.of("rbind", "rprivate", "rw")));
             } else {
                 out.add(new OciSpec.Mount("/dev/shm", "bind", "/dev/shm", List.of("rbind", "rprivate", "rw")));
             }

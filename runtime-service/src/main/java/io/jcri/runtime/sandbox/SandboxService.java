@@ -93,7 +93,7 @@ public final class SandboxService implements PodSandboxes {
         this.podCidr = Objects.requireNonNull(podCidr);
         this.lifecycle = Objects.requireNonNull(lifecycle);
         this.files = new PodFiles(settings.runRoot().resolve("shm"));
-        store.all().forEach(r -> names.claim(nameOf(r.name(), r.namespace(), r.uid(), r.attempt()), r.id()));
+        store.all().forEach(r -> names.claim(nameOf(r.meta()), r.id()));
     }
 
     /**
@@ -103,8 +103,8 @@ public final class SandboxService implements PodSandboxes {
     public static SandboxService open(SandboxSettings settings, Path stateRoot, CgroupManager cgroups,
                                       CniConfigLoader cni, Duration pluginTimeout, Supplier<String> podCidr,
                                       ContainerLifecycle lifecycle) {
-        StateStore<SandboxRecord> store = StateStore.open(stateRoot.resolve("sandboxes"), SandboxRecord.class,
-                SandboxRecord::id);
+        StateStore<SandboxRecord> store = StateStore.open(stateRoot.resolve("sandboxes"),
+                SandboxRecord.SHAPE);
         NetworkAttacher attacher = new NetworkAttacher(cni, new CniInvoker(cni, pluginTimeout),
                 new CniResultCache(stateRoot.resolve("cni/results"), AtomicFiles::write));
         return new SandboxService(settings, store, new NamespacePinner(settings.runRoot()), cgroups, attacher,
@@ -184,7 +184,7 @@ public final class SandboxService implements PodSandboxes {
             List<Exception> failures = tearDown(r);
             if (r.state() != SandboxState.NOTREADY && r.state() != SandboxState.REMOVING) {
                 SandboxRecord stopped = store.get(id).orElse(r).withState(SandboxState.NOTREADY);
-                store.put(stopped);
+                store.update(stopped);
                 lifecycle.podChanged(SandboxViews.status(stopped), ContainerEventType.CONTAINER_STOPPED_EVENT,
                         nowNanos());
             }
@@ -202,7 +202,7 @@ public final class SandboxService implements PodSandboxes {
         String id = found.get().id();
         gates.close(id);
         locks.run(id, () -> store.get(id).ifPresent(r -> {
-            store.put(r.withState(SandboxState.REMOVING));
+            store.update(r.withState(SandboxState.REMOVING));
             containers().removeAll(id);
             destroy(r);
             gates.forget(id);
@@ -218,15 +218,15 @@ public final class SandboxService implements PodSandboxes {
         String id = require(idOrPrefix).id();
         locks.run(id, () -> {
             SandboxRecord r = require(id);
-            if (r.state() != SandboxState.READY || r.cgroupParent() == null) {
+            if (r.state() != SandboxState.READY || r.meta().cgroupParent() == null) {
                 throw new CriException(ErrorKind.FAILED_PRECONDITION, "pod sandbox " + id + " is "
                         + r.state() + "; only a ready pod's resources can change");
             }
             try {
-                cgroups.apply(r.cgroupParent(), resources(resources).plus(resources(overhead)));
+                cgroups.apply(r.meta().cgroupParent(), resources(resources).plus(resources(overhead)));
             } catch (OciException e) {
                 throw new CriException(ErrorKind.INTERNAL, "pod sandbox " + id + ": updating cgroup "
-                        + r.cgroupParent() + " failed: " + e.getMessage(), e);
+                        + r.meta().cgroupParent() + " failed: " + e.getMessage(), e);
             }
             LOG.info("sandbox {}: resources updated", id);
         });
@@ -249,7 +249,7 @@ public final class SandboxService implements PodSandboxes {
     /** The sandboxes matching {@code filter} (id prefix, state, labels), oldest first. */
     public List<PodSandbox> list(PodSandboxFilter filter) {
         return store.all().stream().filter(r -> SandboxViews.matches(r, filter))
-                .sorted(Comparator.comparingLong(SandboxRecord::createdAt)).map(SandboxViews::summary).toList();
+                .sorted(Comparator.comparingLong(r -> r.meta().createdAt())).map(SandboxViews::summary).toList();
     }
 
     /**
@@ -263,6 +263,12 @@ public final class SandboxService implements PodSandboxes {
             throw new IllegalStateException("the sandboxes are recovered already");
         }
         containers = Objects.requireNonNull(podContainers);
+        for (String orphan : store.orphans()) {
+            // Its first status was never written (or it was being deleted): nothing was made for it yet (or any
+            // more) but the directory.
+            LOG.warn("sandbox {}: found without a record at start; removing its directory", orphan);
+            store.delete(orphan);
+        }
         for (SandboxRecord r : store.all()) {
             locks.run(r.id(), () -> {
                 try {
@@ -275,7 +281,7 @@ public final class SandboxService implements PodSandboxes {
                         case READY -> {
                             if (!intact(r)) {
                                 LOG.warn("sandbox {}: namespaces or infra process gone; marking it not ready", r.id());
-                                store.put(r.withState(SandboxState.NOTREADY));
+                                store.update(r.withState(SandboxState.NOTREADY));
                             }
                         }
                         case NOTREADY -> LOG.debug("sandbox {}: not ready", r.id());
@@ -305,7 +311,7 @@ public final class SandboxService implements PodSandboxes {
                 List<String> left = rollback.run(e);
                 if (!left.isEmpty()) {
                     // Keep the record so a later Stop/Remove (kubelet's, or recovery's) retries what is left.
-                    store.get(id).ifPresent(r -> store.put(r.withState(SandboxState.NOTREADY)));
+                    store.get(id).ifPresent(r -> store.update(r.withState(SandboxState.NOTREADY)));
                 } else {
                     store.delete(id);
                 }
@@ -322,7 +328,7 @@ public final class SandboxService implements PodSandboxes {
 
     private String build(String id, PodSandboxConfig config, String handler, Rollback rollback) throws IOException {
         SandboxRecord record = newRecord(id, config, handler);
-        store.put(record);
+        store.create(record);
         Map<NsType, Path> pinned = pinNamespaces(record, config, rollback);
         FaultPoints.hit("sandbox.after-netns");
         createCgroup(record, config, rollback);
@@ -333,11 +339,12 @@ public final class SandboxService implements PodSandboxes {
         }
         FaultPoints.hit("sandbox.before-ready");
         SandboxRecord ready = record.withState(SandboxState.READY);
-        store.put(ready);
-        lifecycle.podChanged(SandboxViews.status(ready), ContainerEventType.CONTAINER_CREATED_EVENT, ready.createdAt());
+        store.update(ready);
+        lifecycle.podChanged(SandboxViews.status(ready), ContainerEventType.CONTAINER_CREATED_EVENT,
+                ready.meta().createdAt());
         lifecycle.podChanged(SandboxViews.status(ready), ContainerEventType.CONTAINER_STARTED_EVENT, nowNanos());
-        LOG.info("sandbox {}: ready ({}/{} attempt {}, handler {})", id, record.namespace(), record.name(),
-                record.attempt(), handler);
+        LOG.info("sandbox {}: ready ({}/{} attempt {}, handler {})", id, record.meta().namespace(),
+                record.meta().name(), record.meta().attempt(), handler);
         return id;
     }
 
@@ -354,16 +361,17 @@ public final class SandboxService implements PodSandboxes {
         String parent = cgroupParent(config);
         Path dir = store.dirOf(id);
         PodSandboxMetadata md = config.getMetadata();
-        return new SandboxRecord(id, md.getName(), md.getNamespace(), md.getUid(), md.getAttempt(),
-                SandboxState.CREATING, EpochNanos.now(clock), config.getLabelsMap(),
+        SandboxRecord.Meta meta = new SandboxRecord.Meta(id, md.getName(), md.getNamespace(), md.getUid(),
+                md.getAttempt(), EpochNanos.now(clock), config.getLabelsMap(),
                 config.getAnnotationsMap(), config.toByteArray(), handler,
                 ownNet ? pinner.path(NsType.NET, id).toString() : null,
                 ownIpc ? pinner.path(NsType.IPC, id).toString() : null,
-                ownNet ? pinner.path(NsType.UTS, id).toString() : null, null, 0,
+                ownNet ? pinner.path(NsType.UTS, id).toString() : null,
                 ownNet ? podHostname(config) : hostHostname(), dir.resolve("hostname").toString(),
                 dir.resolve("hosts").toString(), dir.resolve("resolv.conf").toString(),
                 ownIpc ? files.shmPath(id).toString() : null, cgroups.podCgroup(parent, id),
-                config.getLogDirectory(), "", List.of());
+                config.getLogDirectory());
+        return new SandboxRecord(meta, new SandboxRecord.Status(SandboxState.CREATING, "", List.of(), 0, null));
     }
 
     /** The pod's own network, UTS and IPC namespaces, with its hostname and sysctls set in them. */
@@ -373,11 +381,11 @@ public final class SandboxService implements PodSandboxes {
             types.add(NsType.NET);
             types.add(NsType.UTS);
         }
-        if (r.ipcnsPath() != null) {
+        if (r.meta().ipcnsPath() != null) {
             types.add(NsType.IPC);
         }
         rollback.add("unpin namespaces", () -> pinner.unpin(r.id()));
-        Map<NsType, Path> pinned = pinner.pin(r.id(), types, r.hostname());
+        Map<NsType, Path> pinned = pinner.pin(r.id(), types, r.meta().hostname());
         try {
             pinner.applySysctls(r.id(), pinned, config.getLinux().getSysctlsMap());
         } catch (OciException e) {
@@ -388,8 +396,8 @@ public final class SandboxService implements PodSandboxes {
     }
 
     private void createCgroup(SandboxRecord r, PodSandboxConfig config, Rollback rollback) {
-        rollback.add("remove cgroup " + r.cgroupParent(), () -> cgroups.remove(r.cgroupParent()));
-        cgroups.create(r.cgroupParent(), resources(config.getLinux().getResources())
+        rollback.add("remove cgroup " + r.meta().cgroupParent(), () -> cgroups.remove(r.meta().cgroupParent()));
+        cgroups.create(r.meta().cgroupParent(), resources(config.getLinux().getResources())
                 .plus(resources(config.getLinux().getOverhead())));
     }
 
@@ -399,7 +407,7 @@ public final class SandboxService implements PodSandboxes {
             return r;
         }
         rollback.add("CNI DEL", () -> network.detach(r.id()));
-        List<String> ips = network.attach(r.id(), r.netnsPath(), config, podCidr.get()).ips();
+        List<String> ips = network.attach(r.id(), r.meta().netnsPath(), config, podCidr.get()).ips();
         LOG.info("sandbox {}: network attached, IPs {}", r.id(), ips);
         FaultPoints.hit("sandbox.after-cni");
         return r.withNetwork(ips.isEmpty() ? "" : ips.getFirst(), ips.size() > 1 ? ips.subList(1, ips.size())
@@ -408,8 +416,8 @@ public final class SandboxService implements PodSandboxes {
 
     /** hostname, hosts and resolv.conf for the containers to mount, and the shm tmpfs of a pod's own IPC. */
     private void writeFiles(SandboxRecord r, PodSandboxConfig config, Rollback rollback) throws IOException {
-        files.write(store.dirOf(r.id()), r.hostname(), r.ip(), config.getDnsConfig());
-        if (r.shmPath() != null) {
+        files.write(store.dirOf(r.id()), r.meta().hostname(), r.status().ip(), config.getDnsConfig());
+        if (r.meta().shmPath() != null) {
             rollback.add("unmount shm", () -> files.unmountShm(r.id()));
             files.mountShm(r.id());
         }
@@ -421,15 +429,15 @@ public final class SandboxService implements PodSandboxes {
         int pid = InfraProcess.start(r.id(), List.of(infraBinary(), "-P"), pinned);
         SandboxRecord withInfra = r.withInfra(pid, InfraProcess.pidNamespace(pid).toString());
         // Recorded before anything else can fail, so the undo (here or in recovery) finds the process.
-        store.put(withInfra);
-        cgroups.addProcess(r.cgroupParent(), pid);
+        store.update(withInfra);
+        cgroups.addProcess(r.meta().cgroupParent(), pid);
         return withInfra;
     }
 
     /** Stops what runs for the sandbox: infra process, network, shm. Every step runs; failures are returned. */
     private List<Exception> tearDown(SandboxRecord r) {
         List<Exception> failures = new ArrayList<>();
-        attempt(failures, () -> InfraProcess.kill(r.infraPid(), infraName()));
+        attempt(failures, () -> InfraProcess.kill(r.status().infraPid(), infraName()));
         attempt(failures, () -> network.detach(r.id()));
         attempt(failures, () -> files.unmountShm(r.id()));
         return failures;
@@ -440,19 +448,19 @@ public final class SandboxService implements PodSandboxes {
         List<Exception> failures = tearDown(r);
         throwFirst(r.id(), "removing", failures);
         pinner.unpin(r.id());
-        cgroups.remove(r.cgroupParent());
+        cgroups.remove(r.meta().cgroupParent());
         store.delete(r.id());
-        names.release(nameOf(r.name(), r.namespace(), r.uid(), r.attempt()), r.id());
+        names.release(nameOf(r.meta()), r.id());
     }
 
     private boolean intact(SandboxRecord r) {
-        boolean nsOk = r.netnsPath() == null || Files.exists(Path.of(r.netnsPath()));
-        boolean infraOk = r.infraPid() == 0 || InfraProcess.isInfra(r.infraPid(), infraName());
+        boolean nsOk = r.meta().netnsPath() == null || Files.exists(Path.of(r.meta().netnsPath()));
+        boolean infraOk = r.status().infraPid() == 0 || InfraProcess.isInfra(r.status().infraPid(), infraName());
         return nsOk && infraOk;
     }
 
     private int infraPid(String id) {
-        return store.get(id).map(SandboxRecord::infraPid).orElse(0);
+        return store.get(id).map(r -> r.status().infraPid()).orElse(0);
     }
 
     private String infraBinary() {
@@ -481,6 +489,10 @@ public final class SandboxService implements PodSandboxes {
 
     private static String hostHostname() throws IOException {
         return KernelFiles.read(Path.of("/proc/sys/kernel/hostname"));
+    }
+
+    private static String nameOf(SandboxRecord.Meta m) {
+        return nameOf(m.name(), m.namespace(), m.uid(), m.attempt());
     }
 
     private static String nameOf(String name, String namespace, String uid, int attempt) {

@@ -30,24 +30,27 @@ final class SandboxViews {
     }
 
     static PodSandboxMetadata metadata(SandboxRecord r) {
-        return PodSandboxMetadata.newBuilder().setName(r.name()).setNamespace(r.namespace()).setUid(r.uid())
-                .setAttempt(r.attempt()).build();
+        SandboxRecord.Meta m = r.meta();
+        return PodSandboxMetadata.newBuilder().setName(m.name()).setNamespace(m.namespace()).setUid(m.uid())
+                .setAttempt(m.attempt()).build();
     }
 
     static PodSandbox summary(SandboxRecord r) {
+        SandboxRecord.Meta m = r.meta();
         return PodSandbox.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(r))
-                .setCreatedAt(r.createdAt()).putAllLabels(r.labels()).putAllAnnotations(r.annotations())
-                .setRuntimeHandler(r.runtimeHandler()).build();
+                .setCreatedAt(m.createdAt()).putAllLabels(m.labels()).putAllAnnotations(m.annotations())
+                .setRuntimeHandler(m.runtimeHandler()).build();
     }
 
     static PodSandboxStatus status(SandboxRecord r) {
-        PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder().setIp(r.ip());
-        r.additionalIps().forEach(ip -> net.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
+        SandboxRecord.Meta m = r.meta();
+        PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder().setIp(r.status().ip());
+        r.status().additionalIps().forEach(ip -> net.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
         return PodSandboxStatus.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(r))
-                .setCreatedAt(r.createdAt()).setNetwork(net)
+                .setCreatedAt(m.createdAt()).setNetwork(net)
                 .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
                         .setOptions(r.config().getLinux().getSecurityContext().getNamespaceOptions())))
-                .putAllLabels(r.labels()).putAllAnnotations(r.annotations()).setRuntimeHandler(r.runtimeHandler())
+                .putAllLabels(m.labels()).putAllAnnotations(m.annotations()).setRuntimeHandler(m.runtimeHandler())
                 .build();
     }
 
@@ -56,18 +59,18 @@ final class SandboxViews {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("id", r.id());
         info.put("state", r.state().name());
-        info.put("runtimeHandler", r.runtimeHandler());
-        info.put("netnsPath", r.netnsPath());
-        info.put("ipcnsPath", r.ipcnsPath());
-        info.put("utsnsPath", r.utsnsPath());
-        info.put("pidnsPath", r.pidnsPath());
-        info.put("pid", r.infraPid());
-        info.put("hostname", r.hostname());
-        info.put("hostnamePath", r.hostnamePath());
-        info.put("hostsPath", r.hostsPath());
-        info.put("resolvConfPath", r.resolvConfPath());
-        info.put("shmPath", r.shmPath());
-        info.put("cgroupParent", r.cgroupParent());
+        info.put("runtimeHandler", r.meta().runtimeHandler());
+        info.put("netnsPath", r.meta().netnsPath());
+        info.put("ipcnsPath", r.meta().ipcnsPath());
+        info.put("utsnsPath", r.meta().utsnsPath());
+        info.put("pidnsPath", r.status().pidnsPath());
+        info.put("pid", r.status().infraPid());
+        info.put("hostname", r.meta().hostname());
+        info.put("hostnamePath", r.meta().hostnamePath());
+        info.put("hostsPath", r.meta().hostsPath());
+        info.put("resolvConfPath", r.meta().resolvConfPath());
+        info.put("shmPath", r.meta().shmPath());
+        info.put("cgroupParent", r.meta().cgroupParent());
         try {
             info.put("config", JSON.readTree(JsonFormat.printer().print(r.config())));
             return JSON.writeValueAsString(info);
@@ -87,6 +90,6 @@ final class SandboxViews {
             return false;
         }
         return f.getLabelSelectorMap().entrySet().stream()
-                .allMatch(e -> e.getValue().equals(r.labels().get(e.getKey())));
+                .allMatch(e -> e.getValue().equals(r.meta().labels().get(e.getKey())));
     }
 }

@@ -137,7 +137,8 @@ final class PodMetrics {
     static PodSandboxMetrics of(PodReading pod) {
         SandboxRecord r = pod.sandbox();
         PodSandboxMetrics.Builder b = PodSandboxMetrics.newBuilder().setPodSandboxId(r.id());
-        Emitter podLevel = new Emitter(List.of(r.name(), r.namespace(), "", r.id(), ""), pod.timestamp());
+        Emitter podLevel = new Emitter(List.of(r.meta().name(), r.meta().namespace(), "", r.id(), ""),
+                pod.timestamp());
         for (NetDev.Interface i : pod.interfaces()) {
             podLevel.add("container_network_receive_bytes_total", i.rxBytes(), i.name());
             podLevel.add("container_network_receive_packets_total", i.rxPackets(), i.name());
@@ -157,8 +158,8 @@ final class PodMetrics {
 
     private static ContainerMetrics container(SandboxRecord pod, ContainerReading c) {
         ContainerStatus s = c.status();
-        Emitter e = new Emitter(List.of(pod.name(), pod.namespace(), s.getMetadata().getName(), s.getId(),
-                s.getImage().getImage()), c.timestamp());
+        Emitter e = new Emitter(List.of(pod.meta().name(), pod.meta().namespace(), s.getMetadata().getName(),
+                s.getId(), s.getImage().getImage()), c.timestamp());
         e.add("container_last_seen", c.timestamp() / NANOS_PER_SECOND);
         if (s.getStartedAt() > 0) {
             e.add("container_start_time_seconds", s.getStartedAt() / NANOS_PER_SECOND);

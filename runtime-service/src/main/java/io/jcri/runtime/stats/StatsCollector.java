@@ -186,7 +186,8 @@ public final class StatsCollector {
 
     private PodSample podSample(SandboxRecord r, List<Container> podContainers) {
         long now = EpochNanos.now(clock);
-        Optional<CgroupStats.Sample> cg = r.cgroupParent() == null ? Optional.empty() : cgroups.read(r.cgroupParent());
+        String cgroup = r.meta().cgroupParent();
+        Optional<CgroupStats.Sample> cg = cgroup == null ? Optional.empty() : cgroups.read(cgroup);
         OptionalLong cores = cg.map(s -> rates.nanoCores("pod/" + r.id(), s.cpuUsageNanos(), now))
                 .orElse(OptionalLong.empty());
         List<ContainerSample> members = podContainers.stream().map(this::sample).toList();
@@ -194,11 +195,11 @@ public final class StatsCollector {
     }
 
     private List<NetDev.Interface> interfaces(SandboxRecord r) {
-        if (r.hostNetwork() || r.state() != SandboxState.READY || !Files.exists(Path.of(r.netnsPath()))) {
+        if (r.hostNetwork() || r.state() != SandboxState.READY || !Files.exists(Path.of(r.meta().netnsPath()))) {
             return List.of();
         }
         try {
-            return NetDev.read(netns, Path.of(r.netnsPath()));
+            return NetDev.read(netns, Path.of(r.meta().netnsPath()));
         } catch (OciException e) {
             LOG.warn("sandbox {}: cannot read its network counters: {}", r.id(), e.getMessage());
             return List.of();

@@ -67,9 +67,9 @@ final class StatsViews {
         }
         s.containers().forEach(c -> linux.addContainers(container(c)));
         return PodSandboxStats.newBuilder().setAttributes(PodSandboxAttributes.newBuilder().setId(r.id())
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(r.name()).setNamespace(r.namespace())
-                        .setUid(r.uid()).setAttempt(r.attempt()))
-                .putAllLabels(r.labels()).putAllAnnotations(r.annotations())).setLinux(linux).build();
+                .setMetadata(PodSandboxMetadata.newBuilder().setName(r.meta().name()).setNamespace(r.meta().namespace())
+                        .setUid(r.meta().uid()).setAttempt(r.meta().attempt()))
+                .putAllLabels(r.meta().labels()).putAllAnnotations(r.meta().annotations())).setLinux(linux).build();
     }
 
     private static CpuUsage cpu(CgroupStats.Sample cg, OptionalLong nanoCores, long timestamp) {

@@ -81,7 +81,7 @@ public final class StreamService {
         }
         SocketChannel socket = s.hostNetwork() ? SocketChannel.open()
                 : NamespaceThread.call("portforward-" + s.id(), CONNECT_TIMEOUT, () -> {
-                    NamespaceThread.enter(Map.of(NsType.NET, Path.of(s.netnsPath())));
+                    NamespaceThread.enter(Map.of(NsType.NET, Path.of(s.meta().netnsPath())));
                     return SocketChannel.open();
                 });
         try {

@@ -38,7 +38,7 @@ class ContainerExitsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        store = StateStore.open(dir.resolve("containers"), ContainerRecord.class, ContainerRecord::id);
+        store = StateStore.open(dir.resolve("containers"), ContainerRecord.SHAPE);
         Files.createDirectories(dir.resolve("exits"));
         exits = exits(Duration.ofHours(1));
     }
@@ -55,7 +55,7 @@ class ContainerExitsTest {
 
     @Test
     void aStopWaitingForTheExitWakesWhenTheWatcherReportsIt() throws Exception {
-        store.put(running("c1"));
+        store.create(running("c1"));
         FutureTask<Boolean> waiting = awaiting(exits, "c1", Duration.ofHours(1));
         assertThat(waiting).isNotDone();
         Files.writeString(dir.resolve("exits/c1"), "137");
@@ -95,25 +95,25 @@ class ContainerExitsTest {
     @Test
     void refreshRecordsTheExitOnceAndAViewShowsItWithoutRecording() throws Exception {
         ContainerRecord r = running("c5");
-        store.put(r);
+        store.create(r);
         assertThat(exits.exitedView(r)).isEmpty();
         Files.writeString(dir.resolve("exits/c5"), "3");
         ContainerRecord view = exits.exitedView(r).orElseThrow();
         assertThat(view.state()).isEqualTo(ContainerRecord.State.EXITED);
-        assertThat(view.exitCode()).isEqualTo(3);
-        assertThat(view.reason()).isEqualTo("Error");
+        assertThat(view.status().exitCode()).isEqualTo(3);
+        assertThat(view.status().reason()).isEqualTo("Error");
         assertThat(store.get("c5").orElseThrow().state()).isEqualTo(ContainerRecord.State.RUNNING);
         assertThat(events).isEmpty();
         ContainerRecord recorded = exits.refresh(store.get("c5").orElseThrow());
         assertThat(recorded.state()).isEqualTo(ContainerRecord.State.EXITED);
-        assertThat(store.get("c5").orElseThrow().exitCode()).isEqualTo(3);
+        assertThat(store.get("c5").orElseThrow().status().exitCode()).isEqualTo(3);
         assertThat(exits.refresh(recorded)).isSameAs(recorded);
         assertThat(events).containsExactly(ContainerEventType.CONTAINER_STOPPED_EVENT);
     }
 
     private static ContainerRecord running(String id) {
-        return new ContainerRecord(id, "pod", "c", 0, ContainerRecord.State.RUNNING, 1, 2, 0, 0, "", "", "img",
-                "sha256:x", "sha256:x", "", 42, Map.of(), Map.of(), new byte[0], new byte[0], "runc", 15, 0, 0,
-                List.of());
+        return new ContainerRecord(new ContainerRecord.Meta(id, "pod", "c", 0, 1, "img", "sha256:x", "sha256:x", "",
+                Map.of(), Map.of(), new byte[0], "runc", 15, 0, 0, List.of()),
+                new ContainerRecord.Status(ContainerRecord.State.RUNNING, 2, 0, 0, "", "", 42, new byte[0]));
     }
 }

@@ -61,7 +61,7 @@ class ContainerServiceTest {
 
     @BeforeEach
     void setUp() {
-        store = StateStore.open(dir.resolve("containers"), ContainerRecord.class, ContainerRecord::id);
+        store = StateStore.open(dir.resolve("containers"), ContainerRecord.SHAPE);
         monitor.exitDir = dir.resolve("exits");
         service = newService();
         pods.put(pod("pod1", SandboxState.READY));
@@ -94,7 +94,7 @@ class ContainerServiceTest {
 
     @Test
     void startRunsACreatedContainerAndRecordsTheClocksTime() {
-        store.put(record("c1", ContainerRecord.State.CREATED));
+        store.create(record("c1", ContainerRecord.State.CREATED));
         service.start("c1");
         ContainerStatus st = service.status("c1", false).getStatus();
         assertThat(st.getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
@@ -107,7 +107,7 @@ class ContainerServiceTest {
 
     @Test
     void aStartTheRuntimeRefusesLeavesTheContainerExitedWithStartError() {
-        store.put(record("c1", ContainerRecord.State.CREATED));
+        store.create(record("c1", ContainerRecord.State.CREATED));
         runtime.startFails = true;
         assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.INTERNAL));
@@ -121,7 +121,7 @@ class ContainerServiceTest {
     @Test
     void nothingStartsInAPodThatIsNotReady() {
         pods.put(pod("pod1", SandboxState.NOTREADY));
-        store.put(record("c1", ContainerRecord.State.CREATED));
+        store.create(record("c1", ContainerRecord.State.CREATED));
         assertThatThrownBy(() -> service.start("c1")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION));
         assertThat(runtime.calls).isEmpty();
@@ -129,7 +129,7 @@ class ContainerServiceTest {
 
     @Test
     void aContainerThatEndsOnItsStopSignalIsRecordedWithItsExitCode() {
-        store.put(record("c1", ContainerRecord.State.RUNNING));
+        store.create(record("c1", ContainerRecord.State.RUNNING));
         runtime.onSignal = (signal) -> signal == 15 ? 143 : null;
         service.stop("c1", 30);
         ContainerStatus st = service.status("c1", false).getStatus();
@@ -141,7 +141,7 @@ class ContainerServiceTest {
 
     @Test
     void readsAnswerWhileAStopWaitsOutTheGracePeriodThenSigkillEndsIt() throws Exception {
-        store.put(record("c1", ContainerRecord.State.RUNNING));
+        store.create(record("c1", ContainerRecord.State.RUNNING));
         runtime.onSignal = (signal) -> signal == 9 ? 137 : null;
         FutureTask<Void> stop = new FutureTask<>(() -> service.stop("c1", 2), null);
         Blocking.awaitBlocked(Thread.ofPlatform().start(stop));
@@ -160,7 +160,7 @@ class ContainerServiceTest {
 
     @Test
     void aSecondStopJoinsTheFirstWithoutSignallingAgainAndKillsWhenItsOwnGracePeriodEnds() throws Exception {
-        store.put(record("c1", ContainerRecord.State.RUNNING));
+        store.create(record("c1", ContainerRecord.State.RUNNING));
         runtime.onSignal = (signal) -> signal == 9 ? 137 : null;
         FutureTask<Void> first = new FutureTask<>(() -> service.stop("c1", 300), null);
         Blocking.awaitBlocked(Thread.ofPlatform().start(first));
@@ -178,7 +178,7 @@ class ContainerServiceTest {
     @Test
     void reopenLogReturnsOnceTheMonitorMadeTheNewFile() throws Exception {
         Path log = dir.resolve("logs/c1.log");
-        store.put(record("c1", ContainerRecord.State.RUNNING, log.toString()));
+        store.create(record("c1", ContainerRecord.State.RUNNING, log.toString()));
         monitor.onReopen = () -> {
             try {
                 Files.createDirectories(log.getParent());
@@ -194,7 +194,7 @@ class ContainerServiceTest {
     @Test
     void reopenLogFailsWhereKubeletSeesItWhenTheNewFileNeverAppears() {
         Path log = dir.resolve("logs/c1.log");
-        store.put(record("c1", ContainerRecord.State.RUNNING, log.toString()));
+        store.create(record("c1", ContainerRecord.State.RUNNING, log.toString()));
         FutureTask<Void> reopen = new FutureTask<>(() -> service.reopenLog("c1"), null);
         Blocking.awaitBlocked(Thread.ofPlatform().start(reopen));
         ticker.addAndGet(Duration.ofSeconds(5).toNanos());
@@ -204,7 +204,7 @@ class ContainerServiceTest {
 
     @Test
     void stoppingAStoppedOrUnknownContainerDoesNothing() {
-        store.put(record("c1", ContainerRecord.State.RUNNING));
+        store.create(record("c1", ContainerRecord.State.RUNNING));
         monitor.exit("c1", 0);
         service.stop("c1", 10);
         service.stop("c1", 10);
@@ -216,7 +216,7 @@ class ContainerServiceTest {
 
     @Test
     void removeKillsDeletesUnmountsAndForgetsAndCanBeRepeated() {
-        store.put(record("c1", ContainerRecord.State.RUNNING));
+        store.create(record("c1", ContainerRecord.State.RUNNING));
         runtime.onSignal = (signal) -> signal == 9 ? 137 : null;
         service.remove("c1");
         assertThat(runtime.calls).containsExactly("kill-all c1 9", "delete c1");
@@ -233,12 +233,12 @@ class ContainerServiceTest {
 
     @Test
     void recoveryBringsEveryRecordUpToDateAndUndoesHalfMadeCreates() throws Exception {
-        store.put(record("exited-away", ContainerRecord.State.RUNNING));
+        store.create(record("exited-away", ContainerRecord.State.RUNNING));
         monitor.exit("exited-away", 3);
-        store.put(record("monitor-gone", ContainerRecord.State.RUNNING));
-        store.put(record("still-running", ContainerRecord.State.RUNNING));
+        store.create(record("monitor-gone", ContainerRecord.State.RUNNING));
+        store.create(record("still-running", ContainerRecord.State.RUNNING));
         monitor.alive.add("still-running");
-        store.put(record("started-unrecorded", ContainerRecord.State.CREATED));
+        store.create(record("started-unrecorded", ContainerRecord.State.CREATED));
         monitor.alive.add("started-unrecorded");
         runtime.running.add("started-unrecorded");
         Files.createDirectories(store.dirOf("half-made"));
@@ -271,14 +271,16 @@ class ContainerServiceTest {
     }
 
     private static ContainerRecord record(String id, ContainerRecord.State state, String logPath) {
-        return new ContainerRecord(id, "pod1", "name-" + id, 0, state, 1, state == ContainerRecord.State.CREATED
-                ? 0 : 2, 0, 0, "", "", "img", "sha256:x", "sha256:x", logPath, 42, Map.of(), Map.of(), new byte[0],
-                new byte[0], "runc", 15, 0, 0, List.of());
+        return new ContainerRecord(new ContainerRecord.Meta(id, "pod1", "name-" + id, 0, 1, "img", "sha256:x",
+                "sha256:x", logPath, Map.of(), Map.of(), new byte[0], "runc", 15, 0, 0, List.of()),
+                new ContainerRecord.Status(state, state == ContainerRecord.State.CREATED ? 0 : 2, 0, 0, "", "", 42,
+                        new byte[0]));
     }
 
     private static SandboxRecord pod(String id, SandboxState state) {
-        return new SandboxRecord(id, "pod", "ns", "uid", 0, state, 1, Map.of(), Map.of(), new byte[0], "runc",
-                "", "", "", "", 0, "podhost", "", "", "", "", "", "", "", List.of());
+        return new SandboxRecord(new SandboxRecord.Meta(id, "pod", "ns", "uid", 0, 1, Map.of(), Map.of(),
+                new byte[0], "runc", "", "", "", "podhost", "", "", "", "", "", ""),
+                new SandboxRecord.Status(state, "", List.of(), 0, ""));
     }
 
     /** A runtime that records its calls; a signal may end the container, as {@link #onSignal} says. */

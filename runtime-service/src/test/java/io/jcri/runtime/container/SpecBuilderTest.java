@@ -69,10 +69,15 @@ class SpecBuilderTest {
     private static SandboxRecord sandbox(boolean privileged) {
         PodSandboxConfig pc = PodSandboxConfig.newBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
                 .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setPrivileged(privileged))).build();
-        return new SandboxRecord("sb1", "pod", "ns", "uid", 0, SandboxState.READY, 1, Map.of(), Map.of(),
-                pc.toByteArray(), "runc", "/run/jcri/netns/sb1", "/run/jcri/ipcns/sb1", "/run/jcri/utsns/sb1",
-                "/proc/42/ns/pid", 42, "podhost", "/p/hostname", "/p/hosts", "/p/resolv.conf", "/run/jcri/shm/sb1",
-                "/jcri/pod-sb1", "/var/log/pods/x", "10.88.0.2", List.of());
+        return sandbox(pc, "runc");
+    }
+
+    private static SandboxRecord sandbox(PodSandboxConfig pc, String handler) {
+        return new SandboxRecord(new SandboxRecord.Meta("sb1", "pod", "ns", "uid", 0, 1, Map.of(), Map.of(),
+                pc.toByteArray(), handler, "/run/jcri/netns/sb1", "/run/jcri/ipcns/sb1", "/run/jcri/utsns/sb1",
+                "podhost", "/p/hostname", "/p/hosts", "/p/resolv.conf", "/run/jcri/shm/sb1", "/jcri/pod-sb1",
+                "/var/log/pods/x"),
+                new SandboxRecord.Status(SandboxState.READY, "10.88.0.2", List.of(), 42, "/proc/42/ns/pid"));
     }
 
     private static ContainerConfig.Builder config() {
@@ -100,11 +105,7 @@ class SpecBuilderTest {
                 .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
                         NamespaceOption.newBuilder().setUsernsOptions(io.jcri.cri.v1.UserNamespace
                                 .newBuilder().setMode(NamespaceMode.POD).addUids(map).addGids(map))))).build();
-        SandboxRecord s = sandbox(false);
-        SandboxRecord userns = new SandboxRecord(s.id(), s.name(), s.namespace(), s.uid(), s.attempt(), s.state(),
-                s.createdAt(), s.labels(), s.annotations(), pc.toByteArray(), "crun", s.netnsPath(), s.ipcnsPath(),
-                s.utsnsPath(), s.pidnsPath(), s.infraPid(), s.hostname(), s.hostnamePath(), s.hostsPath(),
-                s.resolvConfPath(), s.shmPath(), s.cgroupParent(), s.logDirectory(), s.ip(), s.additionalIps());
+        SandboxRecord userns = sandbox(pc, "crun");
         OciSpec spec = builder.build(new SpecBuilder.Input("cid", config().build(), userns, IMAGE,
                 tmp.resolve("rootfs"), "/jcri/pod-sb1/cid", ROOT, 0));
         assertThat(spec.linux().namespaces()).contains(new OciSpec.Namespace("user", null));

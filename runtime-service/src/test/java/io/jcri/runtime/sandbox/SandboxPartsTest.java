@@ -89,10 +89,10 @@ class SandboxPartsTest {
 
     @Test
     void recordsBecomeCriMessagesAndFiltersMatchLikeTheSpecSays() {
-        SandboxRecord r = new SandboxRecord("abcdef", "p", "ns", "u", 1, SandboxState.READY, 42,
+        SandboxRecord r = new SandboxRecord(new SandboxRecord.Meta("abcdef", "p", "ns", "u", 1, 42,
                 Map.of("app", "x"), Map.of("a", "b"), config().build().toByteArray(), "crun", "/run/netns/abcdef",
-                null, null, null, 0, "p", "h", "hosts", "resolv", null, "/jcri/pod-abcdef", "", "10.0.0.2",
-                List.of("fd00::2"));
+                null, null, "p", "h", "hosts", "resolv", null, "/jcri/pod-abcdef", ""),
+                new SandboxRecord.Status(SandboxState.READY, "10.0.0.2", List.of("fd00::2"), 0, null));
         assertThat(SandboxViews.summary(r).getRuntimeHandler()).isEqualTo("crun");
         assertThat(SandboxViews.status(r).getNetwork().getAdditionalIps(0).getIp()).isEqualTo("fd00::2");
         assertThat(SandboxViews.status(r).getMetadata().getAttempt()).isEqualTo(1);

@@ -76,7 +76,7 @@ class SandboxServiceTest {
         Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(conf.resolve("10-fake.conflist"),
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"fake\",\"plugins\":[{\"type\":\"fake\"}]}");
-        store = StateStore.open(dir.resolve("sandboxes"), SandboxRecord.class, SandboxRecord::id);
+        store = StateStore.open(dir.resolve("sandboxes"), SandboxRecord.SHAPE);
         service = newService();
     }
 
@@ -190,12 +190,15 @@ class SandboxServiceTest {
     }
 
     @Test
-    void recoveryUndoesHalfMadePodsAndMarksThoseWhoseNamespacesAreGone() {
+    void recoveryUndoesHalfMadePodsAndMarksThoseWhoseNamespacesAreGone() throws Exception {
         String halfMade = service.run(config("half"), "");
-        store.put(store.get(halfMade).orElseThrow().withState(SandboxState.CREATING));
+        store.update(store.get(halfMade).orElseThrow().withState(SandboxState.CREATING));
         String lost = service.run(config("lost"), "");
         namespaces.lose(lost);
         String intact = service.run(config("intact"), "");
+        // killed between the first record's metadata and its status: nothing but the directory was made
+        Files.createDirectories(store.dirOf("torn"));
+        Files.writeString(store.dirOf("torn").resolve("meta.json"), "{}");
 
         containerCalls.clear();
         SandboxService restarted = newService();
@@ -205,6 +208,7 @@ class SandboxServiceTest {
         assertThat(namespaces.pinned).doesNotContainKey(halfMade);
         assertThat(restarted.status(lost, false).getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
         assertThat(restarted.status(intact, false).getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+        assertThat(store.dirOf("torn")).doesNotExist();
     }
 
     private static PodSandboxConfig config(String name) {

@@ -185,8 +185,8 @@ class PodMetricsTest {
     }
 
     private static SandboxRecord pod() {
-        return new SandboxRecord("p1", "web", "ns", "uid", 0, SandboxState.READY, T, Map.of(), Map.of(),
-                new byte[0], "runc", "/run/jcri/netns/p1", null, null, null, 0, "web", "", "", "", null,
-                "/jcri/pod-p1", "", "10.88.0.2", List.of());
+        return new SandboxRecord(new SandboxRecord.Meta("p1", "web", "ns", "uid", 0, T, Map.of(), Map.of(),
+                new byte[0], "runc", "/run/jcri/netns/p1", null, null, "web", "", "", "", null, "/jcri/pod-p1", ""),
+                new SandboxRecord.Status(SandboxState.READY, "10.88.0.2", List.of(), 0, null));
     }
 }

@@ -81,9 +81,9 @@ class StatsViewsTest {
     }
 
     private static PodSample podSample() {
-        SandboxRecord pod = new SandboxRecord("p1", "web", "ns", "uid", 0, SandboxState.READY, T, Map.of(), Map.of(),
-                new byte[0], "runc", "/run/jcri/netns/p1", null, null, null, 0, "web", "", "", "", null,
-                "/jcri/pod-p1", "", "10.88.0.2", List.of());
+        SandboxRecord pod = new SandboxRecord(new SandboxRecord.Meta("p1", "web", "ns", "uid", 0, T, Map.of(),
+                Map.of(), new byte[0], "runc", "/run/jcri/netns/p1", null, null, "web", "", "", "", null,
+                "/jcri/pod-p1", ""), new SandboxRecord.Status(SandboxState.READY, "10.88.0.2", List.of(), 0, null));
         return new PodSample(pod, Optional.of(LIMITED), OptionalLong.empty(),
                 List.of(new NetDev.Interface("eth0", 1962, 0, 0, 0, 1090, 0, 0, 0),
                         new NetDev.Interface("eth1", 1, 0, 0, 0, 1, 0, 0, 0)),
