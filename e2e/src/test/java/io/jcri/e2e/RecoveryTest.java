@@ -3,11 +3,14 @@ package io.jcri.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jcri.cri.CriClients;
 import io.jcri.cri.v1.ContainerState;
 import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.ContainerStatusRequest;
 import io.jcri.cri.v1.ListContainersRequest;
 import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.ListPodSandboxRequest;
@@ -18,6 +21,7 @@ import io.jcri.cri.v1.StopPodSandboxRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -203,6 +207,74 @@ class RecoveryTest {
             }
             assertThat(rig.footprint()).isEqualTo(before);
         }
+    }
+
+    /**
+     * A node upgraded from a jcri that kept each pod and container in one file ({@code record.json}, the fields
+     * of today's {@code meta.json} and {@code status.json} together): the daemon stops with a pod, a running
+     * container and an exited one; their records are put back in the old format; the upgraded daemon converts
+     * them and knows every object as it is.
+     */
+    @Test
+    void aNodeUpgradedFromSingleFileRecordsKeepsItsPodsAndContainers() throws Exception {
+        try (CountedDaemon rig = new CountedDaemon("rupg", 82, Map.of())) {
+            CountedDaemon.Footprint before = rig.footprint();
+            PodSandboxConfig pod = Pods.config("upgraded").build();
+            String podId;
+            String runner;
+            String done;
+            int runnerPid;
+            try (CriClients c = rig.client()) {
+                rig.pull(c);
+                podId = Pods.run(c, pod);
+                runner = Containers.run(c, podId, pod, Containers.config("runner", CountedDaemon.IMAGE, "sleep",
+                        "3600"));
+                done = Containers.run(c, podId, pod, Containers.config("done", CountedDaemon.IMAGE, "sh", "-c",
+                        "exit 3"));
+                assertThat(Containers.awaitExit(c, done, Duration.ofSeconds(10)).getExitCode()).isEqualTo(3);
+                runnerPid = recordedPid(c, runner);
+            }
+            assertThat(rig.jcri().stop()).as(rig.jcri().logText()).isZero();
+            Path state = rig.jcri().dir().resolve("lib");
+            for (Path object : List.of(state.resolve("sandboxes/" + podId), state.resolve("containers/" + runner),
+                    state.resolve("containers/" + done))) {
+                toSingleFile(object);
+            }
+            rig.jcri().launch();
+            try (CriClients c = rig.client()) {
+                assertThat(Pods.status(c, podId).getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+                ContainerStatus r = Containers.status(c, runner);
+                assertThat(r.getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+                assertThat(r.getMetadata().getName()).isEqualTo("runner");
+                assertThat(recordedPid(c, runner)).isEqualTo(runnerPid);
+                ContainerStatus d = Containers.status(c, done);
+                assertThat(d.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+                assertThat(d.getExitCode()).isEqualTo(3);
+                assertThat(Containers.sh(c, runner, "echo alive")).isEqualTo("alive\n");
+                assertThat(state.resolve("containers/" + runner)).isDirectoryContaining("glob:**/meta.json")
+                        .isDirectoryContaining("glob:**/status.json").isDirectoryNotContaining("glob:**/record.json");
+                Containers.removeAll(c);
+                Pods.stopAndRemove(c, podId);
+            }
+            assertThat(rig.footprint()).isEqualTo(before);
+        }
+    }
+
+    /** The container's process as its record holds it (the verbose status's info). */
+    private static int recordedPid(CriClients c, String id) throws Exception {
+        String info = c.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id)
+                .setVerbose(true).build()).getInfoOrThrow("info");
+        return new ObjectMapper().readTree(info).path("pid").asInt();
+    }
+
+    /** Replaces an object's {@code meta.json} and {@code status.json} by the one {@code record.json} of old. */
+    private static void toSingleFile(Path object) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode record = (ObjectNode) json.readTree(object.resolve("meta.json").toFile());
+        record.setAll((ObjectNode) json.readTree(object.resolve("status.json").toFile()));
+        Files.write(object.resolve("record.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+        Files.delete(object.resolve("meta.json"));
+        Files.delete(object.resolve("status.json"));
     }
 
     /** Kubelet's retry after its own timeout joins the call still in flight and gets the same object. */
