@@ -13,6 +13,7 @@ targets=(
 for t in "${targets[@]}"; do
   module=${t%%:*} test=${t#*:}
   echo "fuzzing $module $test"
-  JAZZER_FUZZ=1 mvn -B -ntp -q -o test -pl "$module" -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false
+  # -am: the modules it depends on come from this tree, never from jars an older build left in ~/.m2
+  JAZZER_FUZZ=1 mvn -B -ntp -q -o test -pl "$module" -am -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false
 done
 echo "fuzzing done: ${#targets[@]} targets"
