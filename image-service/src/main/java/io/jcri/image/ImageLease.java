@@ -16,7 +16,8 @@ public final class ImageLease implements AutoCloseable {
     private final Runnable release;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    ImageLease(ImageRecord image, List<Path> layerDirs, Runnable release) {
+    /** Made by {@link ImageService#lease}; public for fakes of {@link ImageLeases}. */
+    public ImageLease(ImageRecord image, List<Path> layerDirs, Runnable release) {
         this.image = image;
         this.layerDirs = List.copyOf(layerDirs);
         this.release = release;

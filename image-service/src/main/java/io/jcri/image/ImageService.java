@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code <state root>/content}, {@code layers} and {@code images}. The registries configuration and the
  * credentials file are read again when they change on disk (at the next pull) or on {@link #reloadRegistries()}.
  */
-public final class ImageService {
+public final class ImageService implements ImageLeases {
     private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
     private static final Pattern FULL_ID = Pattern.compile("sha256:[a-f0-9]{64}");
     private static final Pattern HEX = Pattern.compile("[a-f0-9]{3,64}");
@@ -159,6 +159,7 @@ public final class ImageService {
      * The image a reference names: a full or short image ID, {@code name:tag} or {@code name@digest} (short names
      * normalised as by {@link ImageReference#parse}).
      */
+    @Override
     public Optional<ImageRecord> find(String reference) {
         return resolve(reference);
     }
@@ -208,6 +209,7 @@ public final class ImageService {
      * RemoveImage meanwhile removes the record and tags, but no garbage collection deletes what the lease holds.
      * For creating a container: lease, mount the layers, close.
      */
+    @Override
     public ImageLease lease(String reference) {
         // collection decides under this monitor: it sees either no record or the claims
         synchronized (inUse) {

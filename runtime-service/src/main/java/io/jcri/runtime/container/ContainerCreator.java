@@ -8,7 +8,7 @@ import io.jcri.cri.v1.MountPropagation;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.image.ImageLease;
 import io.jcri.image.ImageRecord;
-import io.jcri.image.ImageService;
+import io.jcri.image.ImageLeases;
 import io.jcri.oci.OciException;
 import io.jcri.oci.faults.FaultPoints;
 import io.jcri.oci.fs.AtomicFiles;
@@ -52,7 +52,7 @@ final class ContainerCreator {
     private static final String RESTORE = "restore";
 
     private final StateStore<ContainerRecord> store;
-    private final ImageService images;
+    private final ImageLeases images;
     private final ContainerMonitor monitor;
     private final SpecBuilder specs;
     private final RootfsMounter mounter;
@@ -62,7 +62,7 @@ final class ContainerCreator {
     private final ContainerLifecycle lifecycle;
     private final Criu criu;
 
-    ContainerCreator(StateStore<ContainerRecord> store, ImageService images, ContainerMonitor monitor,
+    ContainerCreator(StateStore<ContainerRecord> store, ImageLeases images, ContainerMonitor monitor,
                      SpecBuilder specs, RootfsMounter mounter, CdiInjection cdi, LongSupplier clock,
                      ContainerLifecycle lifecycle, Criu criu) {
         this.criu = criu;

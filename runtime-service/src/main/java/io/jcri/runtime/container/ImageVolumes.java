@@ -4,7 +4,7 @@ import io.jcri.cri.CriException;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.Mount;
 import io.jcri.image.ImageLease;
-import io.jcri.image.ImageService;
+import io.jcri.image.ImageLeases;
 import io.jcri.oci.mount.SecureJoin;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ final class ImageVolumes {
      * Mounts every image volume of {@code c} (each image leased from lookup to mount) and returns the config with
      * their host paths set to what the container binds. The caller unmounts them with the rootfs.
      */
-    static ContainerConfig mount(ImageService images, RootfsMounter mounter, Path containerDir, ContainerConfig c) {
+    static ContainerConfig mount(ImageLeases images, RootfsMounter mounter, Path containerDir, ContainerConfig c) {
         ContainerConfig.Builder out = c.toBuilder();
         for (int i = 0; i < c.getMountsCount(); i++) {
             Mount m = c.getMounts(i);
@@ -74,7 +74,7 @@ final class ImageVolumes {
         return out.build();
     }
 
-    private static ImageLease leaseOf(ImageService images, String ref, Mount m) {
+    private static ImageLease leaseOf(ImageLeases images, String ref, Mount m) {
         try {
             return images.lease(ref);
         } catch (CriException e) {
