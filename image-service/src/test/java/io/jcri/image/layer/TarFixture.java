@@ -11,14 +11,14 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
-/** Builds small tar layers in memory for the unpacker tests. */
-final class TarFixture {
+/** Builds small tar layers in memory for the unpacker, layer store and pull tests. */
+public final class TarFixture {
     static final Instant MTIME = Instant.parse("2020-01-02T03:04:05Z");
 
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final TarArchiveOutputStream tar;
 
-    TarFixture() {
+    public TarFixture() {
         tar = new TarArchiveOutputStream(bytes, StandardCharsets.UTF_8.name());
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -28,7 +28,7 @@ final class TarFixture {
         return entry(new TarArchiveEntry(name.endsWith("/") ? name : name + "/"), mode, null, Map.of());
     }
 
-    TarFixture file(String name, int mode, String content) throws IOException {
+    public TarFixture file(String name, int mode, String content) throws IOException {
         return file(name, mode, content, Map.of());
     }
 
@@ -72,14 +72,14 @@ final class TarFixture {
         return this;
     }
 
-    byte[] build() throws IOException {
+    public byte[] build() throws IOException {
         tar.finish();
         tar.close();
         return bytes.toByteArray();
     }
 
     /** The tar compressed with {@code wrap} (e.g. a GZIPOutputStream constructor). */
-    byte[] build(Function<OutputStream, OutputStream> wrap) throws IOException {
+    public byte[] build(Function<OutputStream, OutputStream> wrap) throws IOException {
         byte[] raw = build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (OutputStream w = wrap.apply(out)) {
