@@ -9,8 +9,11 @@ import io.jcri.cni.CniResultCache;
 import io.jcri.cni.NetworkAttacher;
 import io.jcri.cri.CriException;
 import io.jcri.cri.ErrorKind;
+import io.jcri.cri.v1.ContainerMetrics;
 import io.jcri.cri.v1.ContainerStats;
 import io.jcri.cri.v1.ContainerStatsFilter;
+import io.jcri.cri.v1.Metric;
+import io.jcri.cri.v1.PodSandboxMetrics;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.image.KeptUsage;
 import io.jcri.oci.cgroup.CgroupDriver;
@@ -118,7 +121,8 @@ class StatsCollectorTest {
                     "img", "sha256:x", "sha256:x", "", Map.of("tier", "web"), Map.of(), new byte[0], "runc", 15, 0,
                     0, List.of()), new ContainerRecord.Status(state, 2, 0, 0, "", "", 42, new byte[0])));
             Files.writeString(containersDir.resolve(id).resolve("config.json"), """
-                    {"ociVersion":"1.2.0","process":{"cwd":"/","args":["sh"]},"root":{"path":"rootfs"},
+                    {"ociVersion":"1.2.0","process":{"cwd":"/","args":["sh"],
+                     "rlimits":[{"type":"RLIMIT_NOFILE","hard":4096,"soft":1024}]},"root":{"path":"rootfs"},
                      "linux":{"cgroupsPath":"%s"}}""".formatted(cgroupsPath));
         }
     }
@@ -394,5 +398,33 @@ class StatsCollectorTest {
                 .as("1 s of CPU in 2 s").isEqualTo(500_000_000L);
         assertThatThrownBy(() -> node.stats.podStats("pod9")).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+    }
+
+    @Test
+    void podMetricsCoverTheReadyPodsWithTheirContainersCgroupLayerAndRlimits() throws Exception {
+        Node node = new Node(v1());
+        node.pod("pod1", SandboxState.READY);
+        node.pod("pod2", SandboxState.NOTREADY);
+        node.container("c1", ContainerRecord.State.RUNNING, C1_CGROUP);
+        v1Cgroup(C1_CGROUP, 5_000_000_000L, 100_000, 30_000, Long.MAX_VALUE, 2);
+        writableLayer(node, "c1", 5000);
+        clock.advance(Duration.ofSeconds(1));
+
+        List<PodSandboxMetrics> all = node.stats.podMetrics();
+
+        assertThat(all).extracting(PodSandboxMetrics::getPodSandboxId).containsExactly("pod1");
+        assertThat(all.getFirst().getContainerMetricsList()).extracting(ContainerMetrics::getContainerId)
+                .containsExactly("c1");
+        List<Metric> c1 = all.getFirst().getContainerMetrics(0).getMetricsList();
+        assertThat(value(c1, "container_cpu_usage_seconds_total")).isEqualTo(5);
+        assertThat(value(c1, "container_memory_working_set_bytes")).isEqualTo(70_000);
+        assertThat(value(c1, "container_fs_usage_bytes")).isGreaterThanOrEqualTo(5000);
+        assertThat(c1).filteredOn(m -> m.getName().equals("container_ulimits_soft"))
+                .extracting(m -> m.getValue().getValue()).containsExactly(1024L);
+        assertThat(c1).extracting(Metric::getTimestamp).containsOnly(T0_NANOS + 1_000_000_000L);
+    }
+
+    private static long value(List<Metric> metrics, String name) {
+        return metrics.stream().filter(m -> m.getName().equals(name)).findFirst().orElseThrow().getValue().getValue();
     }
 }
