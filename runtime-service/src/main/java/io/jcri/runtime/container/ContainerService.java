@@ -11,6 +11,7 @@ import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ContainerStatusResponse;
 import io.jcri.cri.v1.ExecSyncResponse;
 import io.jcri.cri.v1.LinuxContainerResources;
+import io.jcri.image.ImageLeases;
 import io.jcri.image.ImageService;
 import io.jcri.oci.OciException;
 import io.jcri.oci.checkpoint.Criu;
@@ -88,13 +89,14 @@ public final class ContainerService implements PodContainers {
     private final LongSupplier ticker;
 
     /**
+     * @param images    the image store ({@link ImageService}); a seam for tests, as are {@code sandboxes}
      * @param monitor   the per-container monitor (conmon); with {@code rootfs} and {@code clock} a seam for tests
      * @param lifecycle who hears of containers created, started, stopped and removed (GetContainerEvents)
      * @param clock     the wall clock of created, started and finished times
      * @param ticker    the monotonic nanoseconds ({@code System::nanoTime}) that stop grace periods and the wait for
      *                  a reopened log file are measured on
      */
-    public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageService images,
+    public ContainerService(StateStore<ContainerRecord> store, PodSandboxes sandboxes, ImageLeases images,
                             OciRuntimes runtimes, ContainerMonitor monitor, ConmonExec execs, SpecBuilder specs,
                             RootfsMounter rootfs, Criu criu, CdiRegistry cdi, ContainerLifecycle lifecycle,
                             Clock clock, LongSupplier ticker) {
