@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -114,6 +115,9 @@ public final class CriClients implements AutoCloseable {
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socketPath(endpoint)))
                 .eventLoopGroup(group)
                 .channelType(EpollDomainSocketChannel.class)
+                // gRPC asks every channel for TCP keepalive, which a UNIX socket does not have: Netty would warn
+                // at each connection (a line per crictl-style call); a null value takes the option out.
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .usePlaintext()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .build();
