@@ -20,9 +20,9 @@ case " $* " in
        else echo "bench: no $containerd and no $unpack: jcri only" >&2; fi
      fi ;;
 esac
-# Built in the reactor, not installed: the e2e module writes its classpath (target/bench.classpath), which points
-# at the modules' own target directories.
-mvn -B -q -ntp -pl e2e -am package -DskipTests
+# Built in the reactor, not installed: the e2e classpath points at the modules' own target directories.
+mvn -B -q -ntp -pl e2e -am package -DskipTests dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench.classpath
 "$root/scripts/aot-train.sh"
 exec "$JAVA_HOME/bin/java" -Djcri.root="$root" -Djcri.bench.containerd="$containerd" \
   --enable-native-access=ALL-UNNAMED -cp "e2e/target/test-classes:$(cat e2e/target/bench.classpath)" \

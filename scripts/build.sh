@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Builds jcri (all modules, no tests): leaves cri-server/target/jcri.jar for bin/jcri and, as root, the JVM's AOT
-# cache that halves its start and warms its first minute (scripts/aot-train.sh, whose training run takes the e2e
-# module's classpath that the build writes).
+# cache that halves its start (scripts/aot-train.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/lib/jdk.sh"

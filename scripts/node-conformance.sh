@@ -7,8 +7,9 @@
 #   scripts/node-conformance.sh build               suite binary + agnhost + kubelet into the cache (heavy: run it
 #                                                   under the build lock; a cold build is ~20 min of both cores)
 #   scripts/node-conformance.sh images REGISTRY     the suite's test images (agnhost, busybox, nginx, pause,
-#                                                   nonewprivs, nonroot, glibc-dns-testing), built from Debian's
-#                                                   dynamic busybox, netcat-openbsd (apt-get download), this
+#                                                   nonewprivs, nonroot, glibc-dns-testing), built from Debian
+#                                                   sid's busybox and glibc (scripts/lib/sid-apt.sh),
+#                                                   Debian's netcat-openbsd (apt-get download), this
 #                                                   machine's curl and the agnhost binary, pushed to a plain-HTTP registry (API v2) as
 #                                                   REGISTRY/<name without registry.k8s.io/>; the runtime maps
 #                                                   registry.k8s.io to REGISTRY (registries.conf)
@@ -22,8 +23,6 @@
 #                                                   the build lock. The RuntimeClass specs want a runtime handler
 #                                                   named test-handler (upstream's CI configures one for runc).
 #                                                   kubelet's state files stay in /var/lib/kubelet afterwards.
-# BUSYBOX (images): a dynamically linked busybox (Debian's "busybox" package; busybox-static's shell runs applets
-# in-process, which some specs notice); its libraries are copied along.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 module="$root/e2e/kubelet"
@@ -56,7 +55,7 @@ build() {
 }
 
 images() {
-  local reg=$1 busybox=${BUSYBOX:-/bin/busybox} w
+  local reg=$1 w
   . "$root/scripts/lib/go.sh"
   [ -x "$dir/agnhost" ] || { echo "$dir/agnhost is not built: run $0 build" >&2; exit 1; }
   w=$(mktemp -d)
@@ -116,17 +115,26 @@ images() {
                                             Cmd: ["sh"]} + $x'; }
 
   # base: busybox with every applet hard-linked (the tests run ls, cat, sh, wget, ...), its libraries, users.
-  # Debian's busybox 1.35 differs from upstream's image where a spec notices: its ash drops environment variables
-  # whose names are not identifiers (envFrom keys such as data-1)
-  local r=$w/root/base p lib
-  mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,home,root,tmp,var/run}
+  # Upstream's image has busybox 1.37; Debian sid's dynamically linked busybox (1.38) stands in, with sid's glibc,
+  # which it needs: Debian 12's busybox 1.35 differs where a spec notices (its ash drops environment variables
+  # whose names are not identifiers, such as the envFrom key data-1), and busybox-static's shell runs applets in
+  # its own process, which some specs notice too.
+  local r=$w/root/base p lib sid=$w/sid
+  . "$root/scripts/lib/sid-apt.sh"
+  sid_unpack "$sid" busybox libc6
+  local libs=$sid/usr/lib/x86_64-linux-gnu
+  busybox() { "$libs/ld-linux-x86-64.so.2" --library-path "$libs" "$sid/usr/bin/busybox" "$@"; }
+  mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,home,root,tmp,var/run,lib64,lib/x86_64-linux-gnu}
   chmod 1777 "$r/tmp"; chmod 700 "$r/root"
-  install -m 755 "$busybox" "$r/bin/busybox"
-  for lib in $(ldd "$busybox" 2> /dev/null | grep -o '/[^ ]*' || true); do
-    mkdir -p "$r${lib%/*}"; cp -L "$lib" "$r$lib"
+  install -m 755 "$sid/usr/bin/busybox" "$r/bin/busybox"
+  # its libraries where the loader looks first (and where the agnhost layer's own, this machine's, would go)
+  for lib in $("$libs/ld-linux-x86-64.so.2" --library-path "$libs" --list "$sid/usr/bin/busybox" |
+      grep -o "$libs/[^ ]*"); do
+    cp -L "$lib" "$r/lib/x86_64-linux-gnu/"
   done
+  cp -L "$libs/ld-linux-x86-64.so.2" "$r/lib64/"
   # every applet in /bin as in upstream's busybox image (specs run /bin/sysctl), and where Debian puts it
-  for p in $("$busybox" --list) $("$busybox" --list-full); do
+  for p in $(busybox --list) $(busybox --list-full); do
     [[ $p == */* ]] || p=bin/$p
     [ -e "$r/$p" ] || ln "$r/bin/busybox" "$r/$p"
   done
@@ -150,8 +158,9 @@ images() {
   install -D -m 755 "$w/nc/bin/nc.openbsd" "$w/root/agnhost/usr/bin/nc"
   # and curl (the pod networking specs exec "curl .../dial?..." in agnhost): this machine's, with its libraries
   install -D -m 755 "$(command -v curl)" "$w/root/agnhost/usr/bin/curl"
+  # (not those the base layer has from sid: glibc is backwards compatible, and busybox needs sid's)
   for lib in $(ldd "$w/nc/bin/nc.openbsd" "$(command -v curl)" | awk '/=> \//{print $3} /^\t\//{print $1}' | sort -u); do
-    mkdir -p "$w/root/agnhost${lib%/*}"; cp -L "$lib" "$w/root/agnhost$lib"
+    [ -e "$r$lib" ] || { mkdir -p "$w/root/agnhost${lib%/*}"; cp -L "$lib" "$w/root/agnhost$lib"; }
   done
   install -D -m 755 "$dir/agnhost" "$w/root/agnhost/agnhost"
   # upstream's agnhost has bash (probe specs run /bin/bash -c): busybox's ash stands in
@@ -196,7 +205,7 @@ EOF
 
   for p in "$w"/root/*; do layer "${p##*/}"; done
   local e=registry.k8s.io/e2e-test-images
-  # glibc-dns-testing is a glibc userland for "hostname -f": Debian's busybox is linked against glibc
+  # glibc-dns-testing is a glibc userland for "hostname -f": sid's busybox is linked against glibc
   image "$(cfg)" base nmeter -- $e/busybox:1.37.0-1 $e/busybox:1.36.1-1 $e/glibc-dns-testing:2.0.0
   image "$(cfg '{"Entrypoint":["/agnhost"],"Cmd":["pause"]}')" base nmeter agnhost -- $e/agnhost:2.63.0 $e/agnhost:2.55
   image "$(cfg '{"Cmd":["nginx","-g","daemon off;"],"StopSignal":"SIGTERM"}')" base nginx -- $e/nginx:1.15-4

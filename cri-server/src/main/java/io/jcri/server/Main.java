@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The {@code jcri} command: the daemon ({@code serve}), its configuration ({@code config}), and the client verbs
@@ -104,7 +105,12 @@ public final class Main implements Callable<Integer> {
             CountDownLatch stop = new CountDownLatch(1);
             Signal.handle(new Signal("TERM"), s -> stop.countDown());
             Signal.handle(new Signal("INT"), s -> stop.countDown());
-            Signal.handle(new Signal("HUP"), s -> daemon.reload());
+            if (Signal.handle(new Signal("HUP"), s -> daemon.reload()) == SignalHandler.SIG_IGN) {
+                // The JVM installs no handler for a signal ignored when it started (nohup ignores SIGHUP), and
+                // Signal.handle then only returns SIG_IGN: without this line a reload would do nothing, silently.
+                System.err.println("jcri: SIGHUP was ignored when jcri started (nohup?): the configuration is not"
+                        + " reloaded on SIGHUP; start jcri with SIGHUP at its default to reload it");
+            }
             try {
                 daemon.start();
             } catch (DaemonStartException e) {

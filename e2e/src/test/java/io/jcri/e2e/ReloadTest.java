@@ -12,6 +12,7 @@ import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.VersionRequest;
 import io.jcri.e2e.ImageBuilder.Compression;
 import io.jcri.e2e.ImageBuilder.Format;
+import java.io.BufferedReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,7 +21,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -130,5 +135,30 @@ class ReloadTest {
         Files.writeString(jcri.configFile(), config(jcri, "info", "[metrics]\nenabled = false\n"));
         reload(jcri);
         assertThat(metrics(metricsPort)).isEqualTo(-1);
+    }
+
+    /**
+     * Started with SIGHUP ignored, as under {@code nohup}, the JVM installs no handler for it: the daemon says at its
+     * start that it will not reload, instead of ignoring every later SIGHUP in silence.
+     */
+    @Test
+    void aDaemonStartedWithSighupIgnoredSaysItWillNotReload() throws Exception {
+        assumeTrue(JcriProcess.isRoot(), "e2e tests need root: skipped");
+        try (JcriProcess jcri = JcriProcess.start("")) {
+            jcri.stop();
+            List<String> command = new ArrayList<>(List.of("nohup"));
+            command.addAll(jcri.command("serve").command());
+            Process nohup = new ProcessBuilder(command).redirectErrorStream(true).start();
+            try (BufferedReader out = nohup.inputReader(StandardCharsets.UTF_8)) {
+                Future<String> warning = CompletableFuture.supplyAsync(() -> out.lines()
+                        .filter(l -> l.contains("SIGHUP")).findFirst().orElse("(no such line; exit)"));
+                assertThat(warning.get(60, TimeUnit.SECONDS)).isEqualTo("jcri: SIGHUP was ignored when jcri started"
+                        + " (nohup?): the configuration is not reloaded on SIGHUP; start jcri with SIGHUP at its"
+                        + " default to reload it");
+            } finally {
+                nohup.destroy();
+                assertThat(nohup.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
     }
 }

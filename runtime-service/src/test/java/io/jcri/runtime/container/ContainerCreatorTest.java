@@ -19,10 +19,10 @@ import io.jcri.image.ImageLeases;
 import io.jcri.image.ImageRecord;
 import io.jcri.oci.OciException;
 import io.jcri.oci.checkpoint.Criu;
-import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.oci.runtime.ContainerState;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.spec.OciSpec;
+import io.jcri.runtime.FakeContainerMonitor;
 import io.jcri.runtime.cdi.CdiRegistry;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxState;
@@ -64,7 +64,7 @@ class ContainerCreatorTest {
     private final List<ContainerEventType> events = new ArrayList<>();
     private final FakeImages images = new FakeImages();
     private final FakeMounter mounter = new FakeMounter();
-    private final FakeMonitor monitor = new FakeMonitor();
+    private FakeContainerMonitor monitor;
     private final FakeRuntime runtime = new FakeRuntime();
     private ContainerCreator creator;
     private SandboxRecord sandbox;
@@ -74,6 +74,7 @@ class ContainerCreatorTest {
     @BeforeEach
     void setUp() {
         store = StateStore.open(tmp.resolve("containers"), ContainerRecord.SHAPE);
+        monitor = new FakeContainerMonitor(tmp, NOW, journal::add);
         images.put(IMAGE, new ImageConfig(List.of("/app"), List.of(), List.of(), "", "", "", Map.of(), List.of(),
                 List.of()));
         images.put(VOLUME_IMAGE, new ImageConfig(List.of(), List.of(), List.of(), "", "", "", Map.of(), List.of(),
@@ -105,7 +106,7 @@ class ContainerCreatorTest {
                 "monitor create app");
         ContainerRecord r = store.get(id).orElseThrow();
         assertThat(r.state()).isEqualTo(ContainerRecord.State.CREATED);
-        assertThat(r.status().pid()).isEqualTo(4242);
+        assertThat(r.status().pid()).isEqualTo(FakeContainerMonitor.PID);
         assertThat(r.meta().name()).isEqualTo("app");
         assertThat(r.meta().logPath()).isEqualTo(tmp.resolve("logs/app/0.log").toString());
         assertThat(r.meta().stopSignal()).isEqualTo(Signals.SIGTERM);
@@ -154,11 +155,11 @@ class ContainerCreatorTest {
                 step("the monitor's create", ErrorKind.INTERNAL, "conmon refused",
                         List.of(lease, mount, release, "monitor create app", "runtime delete", "monitor forget",
                                 "unmount"),
-                        t -> t.monitor.createFails = true),
+                        t -> t.monitor.failCreates()),
                 step("the record", ErrorKind.INTERNAL, "cannot write the record",
                         List.of(lease, mount, release, "monitor create app", "runtime delete", "monitor forget",
                                 "unmount"),
-                        t -> t.monitor.onCreate = dir -> blockWithADirectory(dir.resolve("meta.json"))));
+                        t -> t.monitor.onCreate(dir -> blockWithADirectory(dir.resolve("meta.json")))));
     }
 
     private static Arguments step(String step, ErrorKind kind, String message, List<String> journal,
@@ -184,7 +185,7 @@ class ContainerCreatorTest {
 
     @Test
     void anUndoThatFailsKeepsTheDirectoryWithoutARecordAndTheOtherUndosStillRun() {
-        monitor.createFails = true;
+        monitor.failCreates();
         mounter.unmountFails = true;
         assertThatThrownBy(() -> create(config())).isInstanceOfSatisfying(CriException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.INTERNAL);
@@ -201,7 +202,7 @@ class ContainerCreatorTest {
 
     @Test
     void aFailedUndoDoesNotStopTheOlderOnes() {
-        monitor.createFails = true;
+        monitor.failCreates();
         runtime.deleteFails = true;
         assertThatThrownBy(() -> create(config())).isInstanceOfSatisfying(CriException.class,
                 e -> assertThat(e.getCause().getSuppressed()).extracting(Throwable::getMessage)
@@ -324,72 +325,6 @@ class ContainerCreatorTest {
             if (unmountFails) {
                 throw new OciException("unmount refused");
             }
-        }
-    }
-
-    /** conmon: a create answers pid 4242 unless told to fail. */
-    private final class FakeMonitor implements ContainerMonitor {
-        boolean createFails;
-        Consumer<Path> onCreate = dir -> { };
-
-        @Override
-        public int create(CreateRequest req) {
-            journal.add("monitor create " + req.name());
-            if (createFails) {
-                throw new OciException("conmon refused");
-            }
-            onCreate.accept(req.bundle());
-            return 4242;
-        }
-
-        @Override
-        public void forget(String id) {
-            journal.add("monitor forget");
-        }
-
-        @Override
-        public Path exitDir() {
-            throw new AssertionError();
-        }
-
-        @Override
-        public Path dirOf(String id) {
-            throw new AssertionError();
-        }
-
-        @Override
-        public Set<String> exitedIds() {
-            throw new AssertionError();
-        }
-
-        @Override
-        public Optional<Integer> exitCode(String id) {
-            throw new AssertionError();
-        }
-
-        @Override
-        public long exitedAtNanos(String id) {
-            throw new AssertionError();
-        }
-
-        @Override
-        public boolean monitorAlive(String id) {
-            throw new AssertionError();
-        }
-
-        @Override
-        public boolean oomKilled(String id, Path bundle) {
-            throw new AssertionError();
-        }
-
-        @Override
-        public void reopenLog(String id, Path bundle) {
-            throw new AssertionError();
-        }
-
-        @Override
-        public boolean awaitMonitorExit(String id, Duration timeout) {
-            throw new AssertionError();
         }
     }
 

@@ -9,11 +9,11 @@ import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.ContainerState;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.oci.OciException;
-import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.oci.runtime.OciRuntime;
 import io.jcri.oci.runtime.OciRuntimes;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.runtime.Blocking;
+import io.jcri.runtime.FakeContainerMonitor;
 import io.jcri.runtime.sandbox.PodSandboxes;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxState;
@@ -51,7 +51,7 @@ class ContainerServiceTest {
     Path dir;
     private StateStore<ContainerRecord> store;
     private final FakeRuntime runtime = new FakeRuntime();
-    private final FakeMonitor monitor = new FakeMonitor();
+    private FakeContainerMonitor monitor;
     private final FakePods pods = new FakePods();
     private final List<String> unmounted = new CopyOnWriteArrayList<>();
     private final List<ContainerEventType> events = new CopyOnWriteArrayList<>();
@@ -62,7 +62,7 @@ class ContainerServiceTest {
     @BeforeEach
     void setUp() {
         store = StateStore.open(dir.resolve("containers"), ContainerRecord.SHAPE);
-        monitor.exitDir = dir.resolve("exits");
+        monitor = new FakeContainerMonitor(dir, NOW_NANOS, step -> { });
         service = newService();
         pods.put(pod("pod1", SandboxState.READY));
     }
@@ -179,14 +179,14 @@ class ContainerServiceTest {
     void reopenLogReturnsOnceTheMonitorMadeTheNewFile() throws Exception {
         Path log = dir.resolve("logs/c1.log");
         store.create(record("c1", ContainerRecord.State.RUNNING, log.toString()));
-        monitor.onReopen = () -> {
+        monitor.onReopen(() -> {
             try {
                 Files.createDirectories(log.getParent());
                 Files.createFile(log);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        };
+        });
         service.reopenLog("c1");
         assertThat(log).exists();
     }
@@ -221,7 +221,7 @@ class ContainerServiceTest {
         service.remove("c1");
         assertThat(runtime.calls).containsExactly("kill-all c1 9", "delete c1");
         assertThat(unmounted).containsExactly("c1");
-        assertThat(monitor.forgotten).containsExactly("c1");
+        assertThat(monitor.forgotten()).containsExactly("c1");
         assertThat(store.get("c1")).isEmpty();
         assertThat(events).containsExactly(ContainerEventType.CONTAINER_STOPPED_EVENT,
                 ContainerEventType.CONTAINER_DELETED_EVENT);
@@ -237,9 +237,9 @@ class ContainerServiceTest {
         monitor.exit("exited-away", 3);
         store.create(record("monitor-gone", ContainerRecord.State.RUNNING));
         store.create(record("still-running", ContainerRecord.State.RUNNING));
-        monitor.alive.add("still-running");
+        monitor.running("still-running");
         store.create(record("started-unrecorded", ContainerRecord.State.CREATED));
-        monitor.alive.add("started-unrecorded");
+        monitor.running("started-unrecorded");
         runtime.running.add("started-unrecorded");
         Files.createDirectories(store.dirOf("half-made"));
 
@@ -258,7 +258,7 @@ class ContainerServiceTest {
         assertThat(caughtUp.getStartedAt()).isEqualTo(NOW_NANOS);
         assertThat(runtime.calls).contains("delete half-made");
         assertThat(unmounted).containsExactly("half-made");
-        assertThat(monitor.forgotten).containsExactly("half-made");
+        assertThat(monitor.forgotten()).containsExactly("half-made");
         assertThat(store.dirOf("half-made")).doesNotExist();
     }
 
@@ -362,77 +362,6 @@ class ContainerServiceTest {
         @Override
         public void update(String id, OciSpec.Resources resources) {
             calls.add("update " + id);
-        }
-    }
-
-    /** A monitor whose exit records and liveness the test sets. */
-    private static final class FakeMonitor implements ContainerMonitor {
-        final Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
-        final Set<String> alive = ConcurrentHashMap.newKeySet();
-        final List<String> forgotten = new CopyOnWriteArrayList<>();
-        Path exitDir;
-        /** What conmon does on a reopen request: by default nothing, so no new log file appears. */
-        Runnable onReopen = () -> { };
-
-        void exit(String id, int code) {
-            exitCodes.put(id, code);
-            alive.remove(id);
-        }
-
-        @Override
-        public Path exitDir() {
-            return exitDir;
-        }
-
-        @Override
-        public Path dirOf(String id) {
-            return exitDir.resolveSibling("monitor").resolve(id);
-        }
-
-        @Override
-        public int create(CreateRequest req) {
-            throw new AssertionError("no create here");
-        }
-
-        @Override
-        public Set<String> exitedIds() {
-            return Set.copyOf(exitCodes.keySet());
-        }
-
-        @Override
-        public Optional<Integer> exitCode(String id) {
-            return Optional.ofNullable(exitCodes.get(id));
-        }
-
-        @Override
-        public long exitedAtNanos(String id) {
-            return NOW_NANOS;
-        }
-
-        @Override
-        public boolean monitorAlive(String id) {
-            return alive.contains(id);
-        }
-
-        @Override
-        public boolean oomKilled(String id, Path bundle) {
-            return false;
-        }
-
-        @Override
-        public void reopenLog(String id, Path bundle) {
-            onReopen.run();
-        }
-
-        @Override
-        public boolean awaitMonitorExit(String id, Duration timeout) {
-            return true;
-        }
-
-        @Override
-        public void forget(String id) {
-            forgotten.add(id);
-            exitCodes.remove(id);
         }
     }
 

@@ -21,10 +21,10 @@ import io.jcri.oci.cgroup.CgroupLayout;
 import io.jcri.oci.cgroup.CgroupManager;
 import io.jcri.oci.cgroup.CgroupStats;
 import io.jcri.oci.checkpoint.Criu;
-import io.jcri.oci.monitor.ContainerMonitor;
 import io.jcri.oci.ns.NsType;
 import io.jcri.oci.ns.PodNamespaces;
 import io.jcri.oci.runtime.OciRuntimes;
+import io.jcri.runtime.FakeContainerMonitor;
 import io.jcri.runtime.cdi.CdiRegistry;
 import io.jcri.runtime.container.ContainerRecord;
 import io.jcri.runtime.container.ContainerService;
@@ -42,9 +42,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,8 +60,6 @@ class StatsCollectorTest {
     @TempDir
     Path dir;
     private final MovableClock clock = new MovableClock(T0);
-    /** Exit codes the monitor has seen, by container id. */
-    private final Map<String, Integer> exits = new ConcurrentHashMap<>();
 
     /** A wall clock the test moves. */
     private static final class MovableClock extends Clock {
@@ -99,12 +95,13 @@ class StatsCollectorTest {
         final StateStore<ContainerRecord> containerStore = StateStore.open(containersDir, ContainerRecord.SHAPE);
         final StateStore<SandboxRecord> sandboxStore = StateStore.open(dir.resolve("sandboxes"), SandboxRecord.SHAPE);
         final KeptUsage layers = new KeptUsage(containersDir, "upper", clock);
+        final FakeContainerMonitor monitor = new FakeContainerMonitor(dir, T0_NANOS, step -> { });
         final StatsCollector stats;
 
         Node(CgroupLayout layout) {
             SandboxService sandboxes = sandboxes(sandboxStore);
             ContainerService containers = new ContainerService(containerStore, sandboxes, null,
-                    OciRuntimes.of(Map.of()), monitor(), null, null, null, Criu.unavailable("no CRIU in unit tests"),
+                    OciRuntimes.of(Map.of()), monitor, null, null, null, Criu.unavailable("no CRIU in unit tests"),
                     new CdiRegistry(List.of()), (id, sandboxId, type, at) -> { }, clock, System::nanoTime);
             stats = new StatsCollector(containers, sandboxes, new CgroupStats(layout), containersDir, layers, clock);
         }
@@ -156,65 +153,6 @@ class StatsCollectorTest {
                     }
                 }, new CgroupManager(new CgroupLayout(false, List.of()), CgroupDriver.CGROUPFS), attacher,
                 () -> "", (id, sandboxId, type, at) -> { }, clock);
-    }
-
-    /** A monitor that knows only which containers exited. */
-    private ContainerMonitor monitor() {
-        return new ContainerMonitor() {
-            @Override
-            public Path exitDir() {
-                return dir.resolve("exits");
-            }
-
-            @Override
-            public Path dirOf(String id) {
-                return dir.resolve("monitor").resolve(id);
-            }
-
-            @Override
-            public int create(CreateRequest req) {
-                throw new AssertionError("stats create nothing");
-            }
-
-            @Override
-            public Set<String> exitedIds() {
-                return Set.copyOf(exits.keySet());
-            }
-
-            @Override
-            public Optional<Integer> exitCode(String id) {
-                return Optional.ofNullable(exits.get(id));
-            }
-
-            @Override
-            public long exitedAtNanos(String id) {
-                return T0_NANOS;
-            }
-
-            @Override
-            public boolean monitorAlive(String id) {
-                return !exits.containsKey(id);
-            }
-
-            @Override
-            public boolean oomKilled(String id, Path bundle) {
-                return false;
-            }
-
-            @Override
-            public void reopenLog(String id, Path bundle) {
-                throw new AssertionError("stats reopen no log");
-            }
-
-            @Override
-            public boolean awaitMonitorExit(String id, Duration timeout) {
-                return true;
-            }
-
-            @Override
-            public void forget(String id) {
-            }
-        };
     }
 
     private CgroupLayout v1() {
@@ -354,7 +292,7 @@ class StatsCollectorTest {
         node.container("gone", ContainerRecord.State.RUNNING, POD_CGROUP + "/gone");
         node.container("exited", ContainerRecord.State.RUNNING, C1_CGROUP);
         v1Cgroup(C1_CGROUP, 1, 1, 0, 1, 1);
-        exits.put("exited", 0);
+        node.monitor.exit("exited", 0);
         writableLayer(node, "gone", 10);
 
         ContainerStats gone = node.stats.containerStats("gone");
