@@ -57,6 +57,7 @@ build() {
 images() {
   local reg=$1 w
   . "$root/scripts/lib/go.sh"
+  . "$root/scripts/lib/sid-apt.sh"   # before the RETURN trap below, which a finished `.` would fire
   [ -x "$dir/agnhost" ] || { echo "$dir/agnhost is not built: run $0 build" >&2; exit 1; }
   w=$(mktemp -d)
   trap 'rm -rf "$w"' RETURN
@@ -120,7 +121,6 @@ images() {
   # whose names are not identifiers, such as the envFrom key data-1), and busybox-static's shell runs applets in
   # its own process, which some specs notice too.
   local r=$w/root/base p lib sid=$w/sid
-  . "$root/scripts/lib/sid-apt.sh"
   sid_unpack "$sid" busybox libc6
   local libs=$sid/usr/lib/x86_64-linux-gnu
   busybox() { "$libs/ld-linux-x86-64.so.2" --library-path "$libs" "$sid/usr/bin/busybox" "$@"; }
