@@ -123,16 +123,17 @@ images() {
   local r=$w/root/base p lib sid=$w/sid
   sid_unpack "$sid" busybox libc6
   local libs=$sid/usr/lib/x86_64-linux-gnu
-  busybox() { "$libs/ld-linux-x86-64.so.2" --library-path "$libs" "$sid/usr/bin/busybox" "$@"; }
+  local ld=$libs/ld-linux-x86-64.so.2
+  busybox() { "$ld" --library-path "$libs" "$sid/usr/bin/busybox" "$@"; }
   mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,home,root,tmp,var/run,lib64,lib/x86_64-linux-gnu}
   chmod 1777 "$r/tmp"; chmod 700 "$r/root"
   install -m 755 "$sid/usr/bin/busybox" "$r/bin/busybox"
-  # its libraries where the loader looks first (and where the agnhost layer's own, this machine's, would go)
-  for lib in $("$libs/ld-linux-x86-64.so.2" --library-path "$libs" --list "$sid/usr/bin/busybox" |
-      grep -o "$libs/[^ ]*"); do
+  # its libraries where the loader looks first (and where the agnhost layer's own, this machine's, would go), the
+  # loader where busybox names it
+  for lib in $("$ld" --library-path "$libs" --list "$sid/usr/bin/busybox" | grep -o "$libs/lib[^ ]*"); do
     cp -L "$lib" "$r/lib/x86_64-linux-gnu/"
   done
-  cp -L "$libs/ld-linux-x86-64.so.2" "$r/lib64/"
+  cp -L "$ld" "$r/lib64/"
   # every applet in /bin as in upstream's busybox image (specs run /bin/sysctl), and where Debian puts it
   for p in $(busybox --list) $(busybox --list-full); do
     [[ $p == */* ]] || p=bin/$p
