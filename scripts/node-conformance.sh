@@ -17,12 +17,25 @@
 #                                                   the suite against ENDPOINT (unix:///...) in JCRI_NODE_E2E_PROCS
 #                                                   (6) ginkgo processes, reports in DIR; kubelet, etcd and
 #                                                   kube-apiserver are started by the suite itself (kubelet's root is
-#                                                   the suite's fixed /var/lib/kubelet). Default focus
-#                                                   [NodeConformance] minus [Serial]/[Slow]/[Flaky]/[Disruptive];
-#                                                   later ginkgo flags (--focus, --timeout, ...) win. Runs pods: hold
+#                                                   the suite's fixed /var/lib/kubelet). The specs: those matching
+#                                                   JCRI_NODE_E2E_FOCUS ([NodeConformance]) minus [Serial]/[Slow]/
+#                                                   [Flaky]/[Disruptive]; later ginkgo flags add skips (--skip: a
+#                                                   --focus would widen the focus, not narrow it) or win (--timeout,
+#                                                   25m by default). Runs pods: hold
 #                                                   the build lock. The RuntimeClass specs want a runtime handler
 #                                                   named test-handler (upstream's CI configures one for runc).
 #                                                   kubelet's state files stay in /var/lib/kubelet afterwards.
+#                                                   JCRI_NODE_E2E_RUNTIME_PROCESS names the runtime's process for
+#                                                   the suite's resource figures (java).
+#   scripts/node-conformance.sh containerd DIR REGISTRY [ginkgo flags...]
+#                                                   the same run against containerd 2.x, the peer (/opt/containerd-2,
+#                                                   unpacked by ../shared/anchors/containerd-from-sid.sh when
+#                                                   missing), started here from a scratch configuration in
+#                                                   DIR/containerd: every registry mapped to REGISTRY, its own CNI
+#                                                   bridge, runc as runc and test-handler, cgroupfs, on the standard
+#                                                   socket /run/containerd/containerd.sock (where the cAdvisor in
+#                                                   kubelet looks for containerd); its pods removed and containerd
+#                                                   stopped afterwards.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 module="$root/e2e/kubelet"
@@ -252,18 +265,87 @@ EOF
   # process starts etcd, kube-apiserver and kubelet, the others share them
   cd "$reports"
   PATH=$path "$dir/ginkgo" --procs="${JCRI_NODE_E2E_PROCS:-6}" --no-color --timeout=25m \
-    --focus='\[NodeConformance\]' --skip='\[Flaky\]|\[Slow\]|\[Serial\]|\[Disruptive\]' \
+    --focus="${JCRI_NODE_E2E_FOCUS:-\[NodeConformance\]}" --skip='\[Flaky\]|\[Slow\]|\[Serial\]|\[Disruptive\]' \
     --junit-report=junit.xml --output-dir="$reports" "$@" "$dir/e2e_node.test" -- \
     --container-runtime-endpoint="$endpoint" --image-service-endpoint="$endpoint" \
     --k8s-bin-dir="$(dirname "$kubelet")" --kubelet-config-file="$reports/kubelet-base.yaml" \
-    --container-runtime-process-name=java --container-runtime-pid-file= \
+    --container-runtime-process-name="${JCRI_NODE_E2E_RUNTIME_PROCESS:-java}" --container-runtime-pid-file= \
     --prepull-images=false --report-dir="$reports" --node-name="$(hostname)" \
     --kubelet-flags=--system-cgroups=
+}
+
+containerd_run() {
+  mkdir -p "$1"
+  local reports registry=$2; reports=$(cd "$1" && pwd); shift 2
+  local binary=/opt/containerd-2/usr/bin/containerd unpack="$root/../shared/anchors/containerd-from-sid.sh"
+  [ -x "$binary" ] || "$unpack" /opt/containerd-2
+  local c="$reports/containerd" sock=/run/containerd/containerd.sock h
+  if [ -S "$sock" ]; then echo "a containerd already answers on $sock" >&2; exit 1; fi
+  local crictl; crictl=$("$root/scripts/crictl.sh" | tail -1)
+  mkdir -p "$c/net.d"
+  # every registry, the suite's deliberately invalid ones too, is REGISTRY: no pull leaves the machine
+  for h in registry.k8s.io _default; do
+    mkdir -p "$c/certs.d/$h"
+    printf 'server = "http://%s"\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
+      "$registry" "$registry" > "$c/certs.d/$h/hosts.toml"
+  done
+  cat > "$c/net.d/10-node-e2e.conflist" <<'EOF'
+{"cniVersion":"1.0.0","name":"node-e2e-containerd","plugins":[
+ {"type":"bridge","bridge":"ne2ectrd0","isGateway":true,"ipMasq":true,"hairpinMode":true,
+  "ipam":{"type":"host-local","ranges":[[{"subnet":"10.133.0.0/24","gateway":"10.133.0.1"}]],
+          "routes":[{"dst":"0.0.0.0/0"}]}},
+ {"type":"portmap","capabilities":{"portMappings":true}}]}
+EOF
+  # root lacks CAP_SYS_RESOURCE here (restrict_oom_score_adj); NRI off, its socket would be the host's
+  cat > "$c/config.toml" <<EOF
+version = 3
+root = "$c/root"
+state = "$c/state"
+[grpc]
+  address = "$sock"
+[plugins."io.containerd.nri.v1.nri"]
+  disable = true
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
+[plugins."io.containerd.cri.v1.images"]
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "registry.k8s.io/pause:3.10.2"
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = "$c/certs.d"
+[plugins."io.containerd.cri.v1.runtime"]
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+      SystemdCgroup = false
+  [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.test-handler]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.test-handler.options]
+      SystemdCgroup = false
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = ["/usr/lib/cni", "/opt/cni/bin"]
+    conf_dir = "$c/net.d"
+EOF
+  PATH="$(dirname "$binary"):$PATH" setsid "$binary" --config "$c/config.toml" < /dev/null > "$c/containerd.log" 2>&1 &
+  # shellcheck disable=SC2064  # the values now, not at exit
+  trap "containerd_stop $! '$c' '$crictl'" EXIT
+  local i; for i in $(seq 300); do [ -S "$sock" ] && break; sleep 0.2; done
+  [ -S "$sock" ] || { echo "containerd did not open $sock: $c/containerd.log" >&2; exit 1; }
+  JCRI_NODE_E2E_RUNTIME_PROCESS=containerd run "unix://$sock" "$reports" "$@"
+}
+
+containerd_stop() {  # PID DIR CRICTL: the pods first (their shims outlive containerd), then containerd, its bridge
+  "$3" -r unix:///run/containerd/containerd.sock rmp -fa > "$2/rmp.log" 2>&1 || true
+  kill "$1" 2>/dev/null && timeout 30 tail --pid="$1" -f /dev/null
+  ip link del ne2ectrd0 2>/dev/null || true
+  rm -rf /var/lib/cni/networks/node-e2e-containerd
 }
 
 case "${1:-}" in
   build) build ;;
   images) images "${2:?registry host:port}" ;;
   run) shift; run "${1:?endpoint}" "${2:?report dir}" "${@:3}" ;;
+  containerd) shift; containerd_run "${1:?report dir}" "${2:?registry host:port}" "${@:3}" ;;
   *) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac
