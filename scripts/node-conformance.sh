@@ -26,7 +26,14 @@
 #                                                   named test-handler (upstream's CI configures one for runc).
 #                                                   kubelet's state files stay in /var/lib/kubelet afterwards.
 #                                                   JCRI_NODE_E2E_RUNTIME_PROCESS names the runtime's process for
-#                                                   the suite's resource figures (java).
+#                                                   the suite's resource figures (java); JCRI_NODE_E2E_FEATURE_GATES
+#                                                   (K=true,...) goes to the suite and its kubelet as --feature-gates.
+#   scripts/node-conformance.sh jcri DIR REGISTRY [ginkgo flags...]
+#                                                   run against jcri of this checkout (built when it is not), started
+#                                                   here from a scratch configuration in DIR/jcri: registry.k8s.io
+#                                                   mapped to REGISTRY (no other registry reachable), its own CNI
+#                                                   bridge, runc as runc and test-handler; its pods removed and jcri
+#                                                   stopped afterwards.
 #   scripts/node-conformance.sh containerd DIR REGISTRY [ginkgo flags...]
 #                                                   the same run against containerd 2.x, the peer (/opt/containerd-2,
 #                                                   unpacked by ../shared/anchors/containerd-from-sid.sh when
@@ -271,7 +278,51 @@ EOF
     --k8s-bin-dir="$(dirname "$kubelet")" --kubelet-config-file="$reports/kubelet-base.yaml" \
     --container-runtime-process-name="${JCRI_NODE_E2E_RUNTIME_PROCESS:-java}" --container-runtime-pid-file= \
     --prepull-images=false --report-dir="$reports" --node-name="$(hostname)" \
-    --kubelet-flags=--system-cgroups=
+    --kubelet-flags=--system-cgroups= ${JCRI_NODE_E2E_FEATURE_GATES:+--feature-gates="$JCRI_NODE_E2E_FEATURE_GATES"}
+}
+
+jcri_run() {
+  mkdir -p "$1"
+  local reports registry=$2; reports=$(cd "$1" && pwd); shift 2
+  local j="$reports/jcri" crictl; crictl=$("$root/scripts/crictl.sh" | tail -1)
+  [ -f "$root/cri-server/target/jcri.jar" ] || "$root/scripts/build.sh"
+  mkdir -p "$j/net.d"
+  printf '[[registry]]\nprefix = "registry.k8s.io"\nlocation = "%s"\ninsecure = true\n' "$registry" \
+    > "$j/registries.conf"
+  cat > "$j/net.d/10-node-e2e.conflist" <<'EOF'
+{"cniVersion":"1.0.0","name":"node-e2e-jcri","plugins":[
+ {"type":"bridge","bridge":"ne2ejcri0","isGateway":true,"ipMasq":true,"hairpinMode":true,
+  "ipam":{"type":"host-local","ranges":[[{"subnet":"10.132.0.0/24","gateway":"10.132.0.1"}]],
+          "routes":[{"dst":"0.0.0.0/0"}]}},
+ {"type":"portmap","capabilities":{"portMappings":true}},
+ {"type":"loopback"}]}
+EOF
+  # the runc and crun handlers again: a handlers table replaces the defaults
+  cat > "$j/jcri.toml" <<EOF
+[server]
+socket = "$j/run/jcri.sock"
+[state]
+root = "$j/lib"
+run_root = "$j/run"
+[cni]
+conf_dir = "$j/net.d"
+bin_dirs = ["/usr/lib/cni", "/opt/cni/bin"]
+[image]
+registries_conf = "$j/registries.conf"
+[inspect]
+enabled = false
+[runtime.handlers.runc]
+binary = "runc"
+[runtime.handlers.crun]
+binary = "crun"
+[runtime.handlers.test-handler]
+binary = "runc"
+EOF
+  setsid "$root/bin/jcri" serve --config "$j/jcri.toml" < /dev/null > "$j/jcri.log" 2>&1 &
+  # shellcheck disable=SC2064  # the values now, not at exit
+  trap "runtime_stop $! '$j/run/jcri.sock' '$j' ne2ejcri0 node-e2e-jcri '$crictl'" EXIT
+  await_socket "$j/run/jcri.sock" "$j/jcri.log"
+  run "unix://$j/run/jcri.sock" "$reports" "$@"
 }
 
 containerd_run() {
@@ -329,23 +380,28 @@ state = "$c/state"
 EOF
   PATH="$(dirname "$binary"):$PATH" setsid "$binary" --config "$c/config.toml" < /dev/null > "$c/containerd.log" 2>&1 &
   # shellcheck disable=SC2064  # the values now, not at exit
-  trap "containerd_stop $! '$c' '$crictl'" EXIT
-  local i; for i in $(seq 300); do [ -S "$sock" ] && break; sleep 0.2; done
-  [ -S "$sock" ] || { echo "containerd did not open $sock: $c/containerd.log" >&2; exit 1; }
+  trap "runtime_stop $! $sock '$c' ne2ectrd0 node-e2e-containerd '$crictl'; rm -f $sock.ttrpc" EXIT
+  await_socket "$sock" "$c/containerd.log"
   JCRI_NODE_E2E_RUNTIME_PROCESS=containerd run "unix://$sock" "$reports" "$@"
 }
 
-containerd_stop() {  # PID DIR CRICTL: the pods first (their shims outlive containerd), then containerd, its bridge
-  "$3" -r unix:///run/containerd/containerd.sock rmp -fa > "$2/rmp.log" 2>&1 || true
+await_socket() {  # SOCKET LOG: a minute for the runtime to listen
+  local i; for i in $(seq 300); do [ -S "$1" ] && return; sleep 0.2; done
+  echo "the runtime did not open $1: $2" >&2; exit 1
+}
+
+runtime_stop() {  # PID SOCKET DIR BRIDGE NETWORK CRICTL: the pods first (they outlive the runtime), the runtime, its bridge
+  "$6" -r "unix://$2" rmp -fa > "$3/rmp.log" 2>&1 || true
   kill "$1" 2>/dev/null && timeout 30 tail --pid="$1" -f /dev/null
-  ip link del ne2ectrd0 2>/dev/null || true
-  rm -rf /var/lib/cni/networks/node-e2e-containerd
+  ip link del "$4" 2>/dev/null || true
+  rm -rf "/var/lib/cni/networks/$5"
 }
 
 case "${1:-}" in
   build) build ;;
   images) images "${2:?registry host:port}" ;;
   run) shift; run "${1:?endpoint}" "${2:?report dir}" "${@:3}" ;;
+  jcri) shift; jcri_run "${1:?report dir}" "${2:?registry host:port}" "${@:3}" ;;
   containerd) shift; containerd_run "${1:?report dir}" "${2:?registry host:port}" "${@:3}" ;;
   *) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

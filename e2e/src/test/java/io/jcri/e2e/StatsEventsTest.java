@@ -33,6 +33,8 @@ import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.StatusResponse;
 import io.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -59,6 +61,9 @@ class StatsEventsTest {
     private static final String IMAGE = "fixtures.jcri.test/e2e/busybox-stats:1";
     private static final List<String> APPLETS = List.of("cat", "head", "sleep", "tr", "true", "ping");
     private static final long MB = 1 << 20;
+    /** Pressure files of a cgroup v2 tree: the root's, or on a v1 host the tree mounted beside the hierarchies. */
+    private static final boolean PSI_TREE = Files.exists(Path.of("/sys/fs/cgroup/cpu.pressure"))
+            || Files.exists(Path.of("/sys/fs/cgroup/unified/cpu.pressure"));
 
     private static FixtureDaemon fixture;
     private static JcriProcess jcri;
@@ -130,6 +135,15 @@ class StatsEventsTest {
         assertThat(podStats.getLinux().getProcess().getProcessCount().getValue()).isGreaterThanOrEqualTo(2);
         assertThat(podStats.getLinux().getNetwork().getDefaultInterface().getName()).isEqualTo("eth0");
         assertThat(podStats.getLinux().getContainersList()).hasSize(2);
+        // kubelet's Summary API reports these (KubeletPSI); a busy loop need not stall, so only their presence. On
+        // a v1 host runc makes each container's cgroup in the v2 tree too, crun 1.8 does not: no PSI of its own.
+        if (PSI_TREE && (handler.equals("runc") || Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")))) {
+            assertThat(burning.getCpu().hasPsi()).as("cpu PSI of %s", burning).isTrue();
+            assertThat(burning.getMemory().getPsi().hasSome()).isTrue();
+            assertThat(burning.getIo().hasPsi()).isTrue();
+            assertThat(podStats.getLinux().getCpu().getPsi().hasFull()).isTrue();
+            assertThat(podStats.getLinux().getIo().hasPsi()).isTrue();
+        }
 
         List<String> described = cri.runtime().listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance())
                 .getDescriptorsList().stream().map(MetricDescriptor::getName).toList();

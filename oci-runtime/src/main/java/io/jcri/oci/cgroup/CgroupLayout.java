@@ -3,6 +3,7 @@ package io.jcri.oci.cgroup;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -22,6 +23,14 @@ public record CgroupLayout(boolean unified, List<Hierarchy> hierarchies) {
 
     public CgroupLayout {
         hierarchies = List.copyOf(hierarchies);
+    }
+
+    /**
+     * The cgroup v2 tree: the root when unified, else the one beside the v1 hierarchies (the hierarchy without
+     * controllers: a named v1 hierarchy such as systemd's carries its {@code name=}); empty when there is none.
+     */
+    public Optional<Hierarchy> v2Tree() {
+        return hierarchies.stream().filter(h -> h.controllers().isEmpty()).findFirst();
     }
 
     /** Parses mountinfo text for the hierarchies mounted under {@code root} (normally /sys/fs/cgroup). */

@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Reads the usage counters of one cgroup: CPU time, memory and process count, from the v1 hierarchies
- * ({@code cpuacct}, {@code memory}, {@code pids}, each possibly mounted on its own) or the v2 tree. Paths are
+ * ({@code cpuacct}, {@code memory}, {@code pids}, each possibly mounted on its own) or the v2 tree, and its
+ * pressure stall information from the v2 tree (on a v1 host, the one mounted beside the hierarchies). Paths are
  * relative to the hierarchy roots, as {@link CgroupManager} names them.
  */
 public final class CgroupStats {
@@ -37,9 +38,11 @@ public final class CgroupStats {
      * @param majorPageFaults faults that needed I/O
      * @param swapUsage       swap used, 0 when not accounted
      * @param processes       tasks in the cgroup
+     * @param pressure        its pressure stall information, where the kernel and a v2 tree give it
      */
     public record Sample(long cpuUsageNanos, long memoryUsage, long workingSet, long rss, long memoryLimit,
-                         long pageFaults, long majorPageFaults, long swapUsage, long processes) {
+                         long pageFaults, long majorPageFaults, long swapUsage, long processes,
+                         Pressure pressure) {
     }
 
     /** The counters of {@code path}; empty when the cgroup does not exist (any more). */
@@ -69,7 +72,8 @@ public final class CgroupStats {
         return Optional.of(new Sample(cpu, usage, Math.max(0, usage - inactiveFile),
                 stat.getOrDefault("total_rss", 0L), limit >= UNLIMITED ? 0 : limit,
                 stat.getOrDefault("total_pgfault", 0L), stat.getOrDefault("total_pgmajfault", 0L),
-                stat.getOrDefault("total_swap", 0L), pids.isPresent() ? processes(pids.get()) : 0));
+                stat.getOrDefault("total_swap", 0L), pids.isPresent() ? processes(pids.get()) : 0,
+                pressure(layout.v2Tree().map(h -> dir(h, path)))));
     }
 
     private static Optional<Sample> readV2(Path dir) throws IOException {
@@ -84,7 +88,17 @@ public final class CgroupStats {
                 Math.max(0, usage - inactiveFile), stat.getOrDefault("anon", 0L),
                 parseOrZero(readOptional(dir.resolve("memory.max"))), stat.getOrDefault("pgfault", 0L),
                 stat.getOrDefault("pgmajfault", 0L), parseOrZero(readOptional(dir.resolve("memory.swap.current"))),
-                processes(dir)));
+                processes(dir), pressure(Optional.of(dir))));
+    }
+
+    /** The pressure files of the cgroup's v2 directory, when there is one. */
+    private static Pressure pressure(Optional<Path> v2) throws IOException {
+        if (v2.isEmpty()) {
+            return Pressure.NONE;
+        }
+        return new Pressure(Pressure.parse(readOptional(v2.get().resolve("cpu.pressure"))),
+                Pressure.parse(readOptional(v2.get().resolve("memory.pressure"))),
+                Pressure.parse(readOptional(v2.get().resolve("io.pressure"))));
     }
 
     private static long processes(Path dir) throws IOException {

@@ -111,7 +111,7 @@ class CgroupDetailReaderTest {
     /** Both trees hold the same CPU, memory and process figures, each in its version's files. */
     private static void assertCpuMemoryAndProcessesAsWritten(CgroupDetail d) {
         assertThat(d.sample()).isEqualTo(new CgroupStats.Sample(5_000_000_000L, 10000, 7000, 4000, 65536, 77, 2, 0,
-                3));
+                3, Pressure.NONE));
         assertThat(List.of(d.cpuUserNanos(), d.cpuSystemNanos(), d.cfsPeriods(), d.cfsThrottled(),
                 d.cfsThrottledNanos())).containsExactly(3_000_000_000L, 2_000_000_000L, 40L, 7L, 1_500_000_000L);
         assertThat(List.of(d.memoryMaxUsage(), d.cache(), d.kernel(), d.mappedFile(), d.activeFile(),

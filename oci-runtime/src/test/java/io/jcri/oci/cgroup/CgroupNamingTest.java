@@ -26,6 +26,7 @@ class CgroupNamingTest {
                 "/sys/fs/cgroup/unified");
         assertThat(l.hierarchies().get(2).controllers()).containsExactly("cpuset");
         assertThat(l.hierarchies().get(3).controllers()).containsExactly("name=systemd");
+        assertThat(l.v2Tree()).map(CgroupLayout.Hierarchy::mountPoint).contains("/sys/fs/cgroup/unified");
     }
 
     @Test
@@ -33,6 +34,7 @@ class CgroupNamingTest {
         CgroupLayout l = CgroupLayout.parse(UNIFIED, "/sys/fs/cgroup");
         assertThat(l.unified()).isTrue();
         assertThat(l.hierarchies()).hasSize(1);
+        assertThat(l.v2Tree()).map(CgroupLayout.Hierarchy::mountPoint).contains("/sys/fs/cgroup");
     }
 
     @Test

@@ -30,7 +30,7 @@ class CgroupStatsTest {
 
         CgroupStats.Sample s = stats.read("/jcri/c1").orElseThrow();
 
-        assertThat(s).isEqualTo(new CgroupStats.Sample(123456789, 10000, 7000, 4000, 0, 77, 2, 0, 3));
+        assertThat(s).isEqualTo(new CgroupStats.Sample(123456789, 10000, 7000, 4000, 0, 77, 2, 0, 3, Pressure.NONE));
     }
 
     @Test
@@ -45,7 +45,28 @@ class CgroupStatsTest {
 
         CgroupStats.Sample s = stats.read("jcri/c1").orElseThrow();
 
-        assertThat(s).isEqualTo(new CgroupStats.Sample(2_500_000, 8192, 7168, 4096, 65536, 9, 1, 0, 2));
+        assertThat(s).isEqualTo(new CgroupStats.Sample(2_500_000, 8192, 7168, 4096, 65536, 9, 1, 0, 2, Pressure.NONE));
+    }
+
+    @Test
+    void readsPressureFromTheV2TreeBesideV1Hierarchies() throws IOException {
+        write("memory/jcri/c1/memory.usage_in_bytes", "10000\n");
+        write("memory/jcri/c1/memory.limit_in_bytes", "9223372036854771712\n");
+        write("memory/jcri/c1/memory.stat", "total_rss 4000\n");
+        write("unified/jcri/c1/cpu.pressure", "some avg10=1.50 avg60=0.25 avg300=0.05 total=12345\n"
+                + "full avg10=0.00 avg60=0.00 avg300=0.00 total=6\n");
+        write("unified/jcri/c1/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        CgroupStats stats = new CgroupStats(new CgroupLayout(false, List.of(
+                new CgroupLayout.Hierarchy(root.resolve("memory").toString(), Set.of("memory")),
+                new CgroupLayout.Hierarchy(root.resolve("unified").toString(), Set.of()))));
+
+        Pressure p = stats.read("/jcri/c1").orElseThrow().pressure();
+
+        assertThat(p.cpu()).contains(new Pressure.Stall(new Pressure.Window(1.5, 0.25, 0.05, 12345),
+                new Pressure.Window(0, 0, 0, 6)));
+        assertThat(p.memory()).isPresent();
+        assertThat(p.io()).as("no io.pressure file").isEmpty();
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.jcri.cri.v1.ContainerStats;
 import io.jcri.cri.v1.CpuUsage;
 import io.jcri.cri.v1.FilesystemIdentifier;
 import io.jcri.cri.v1.FilesystemUsage;
+import io.jcri.cri.v1.IoUsage;
 import io.jcri.cri.v1.LinuxPodSandboxStats;
 import io.jcri.cri.v1.MemoryUsage;
 import io.jcri.cri.v1.NetworkInterfaceUsage;
@@ -13,9 +14,12 @@ import io.jcri.cri.v1.PodSandboxAttributes;
 import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.cri.v1.ProcessUsage;
+import io.jcri.cri.v1.PsiData;
+import io.jcri.cri.v1.PsiStats;
 import io.jcri.cri.v1.SwapUsage;
 import io.jcri.cri.v1.UInt64Value;
 import io.jcri.oci.cgroup.CgroupStats;
+import io.jcri.oci.cgroup.Pressure;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import java.util.OptionalLong;
 
@@ -36,6 +40,7 @@ final class StatsViews {
             b.setCpu(cpu(cg, s.nanoCores(), s.timestamp()));
             b.setMemory(memory(cg, s.timestamp()));
             b.setSwap(SwapUsage.newBuilder().setTimestamp(s.timestamp()).setSwapUsageBytes(u64(cg.swapUsage())));
+            cg.pressure().io().ifPresent(p -> b.setIo(io(p, s.timestamp())));
         });
         b.setWritableLayer(FilesystemUsage.newBuilder().setTimestamp(s.layer().timestampNanos())
                 .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(s.layer().mountpoint().toString()))
@@ -51,6 +56,7 @@ final class StatsViews {
             linux.setMemory(memory(cg, s.timestamp()));
             linux.setProcess(ProcessUsage.newBuilder().setTimestamp(s.timestamp())
                     .setProcessCount(u64(cg.processes())));
+            cg.pressure().io().ifPresent(p -> linux.setIo(io(p, s.timestamp())));
         });
         if (!s.interfaces().isEmpty()) {
             NetworkUsage.Builder net = NetworkUsage.newBuilder().setTimestamp(s.timestamp());
@@ -76,6 +82,7 @@ final class StatsViews {
         CpuUsage.Builder b = CpuUsage.newBuilder().setTimestamp(timestamp)
                 .setUsageCoreNanoSeconds(u64(cg.cpuUsageNanos()));
         nanoCores.ifPresent(n -> b.setUsageNanoCores(u64(n)));
+        cg.pressure().cpu().ifPresent(p -> b.setPsi(psi(p)));
         return b.build();
     }
 
@@ -87,7 +94,22 @@ final class StatsViews {
         if (cg.memoryLimit() > 0) {
             b.setAvailableBytes(u64(Math.max(0, cg.memoryLimit() - cg.workingSet())));
         }
+        cg.pressure().memory().ifPresent(p -> b.setPsi(psi(p)));
         return b.build();
+    }
+
+    private static IoUsage io(Pressure.Stall stall, long timestamp) {
+        return IoUsage.newBuilder().setTimestamp(timestamp).setPsi(psi(stall)).build();
+    }
+
+    private static PsiStats psi(Pressure.Stall stall) {
+        return PsiStats.newBuilder().setSome(psi(stall.some())).setFull(psi(stall.full())).build();
+    }
+
+    /** The kernel counts stalled microseconds; CRI's total is nanoseconds. */
+    private static PsiData psi(Pressure.Window w) {
+        return PsiData.newBuilder().setTotal(w.totalMicros() * 1000).setAvg10(w.avg10()).setAvg60(w.avg60())
+                .setAvg300(w.avg300()).build();
     }
 
     static UInt64Value u64(long v) {

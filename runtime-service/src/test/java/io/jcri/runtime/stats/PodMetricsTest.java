@@ -13,6 +13,7 @@ import io.jcri.cri.v1.PodSandboxMetrics;
 import io.jcri.image.DiskUsage;
 import io.jcri.oci.cgroup.CgroupDetail;
 import io.jcri.oci.cgroup.CgroupStats;
+import io.jcri.oci.cgroup.Pressure;
 import io.jcri.oci.spec.OciSpec;
 import io.jcri.oci.sys.Syscalls;
 import io.jcri.runtime.sandbox.SandboxRecord;
@@ -158,7 +159,7 @@ class PodMetricsTest {
 
     private static PodReading reading() {
         CgroupDetail cg = new CgroupDetail(new CgroupStats.Sample(5_500_000_000L, 10_000, 7_000, 4_000, 65_536, 77,
-                2, 0, 3), 3 * S, 2 * S, 40, 7, 1_500_000_000L, 12_000, 5_000, 800, 600, 2_000, 3_000, 3, 1,
+                2, 0, 3, Pressure.NONE), 3 * S, 2 * S, 40, 7, 1_500_000_000L, 12_000, 5_000, 800, 600, 2_000, 3_000, 3, 1,
                 List.of(10, 11), 2, 3, 0, 100_000, 512, 0, 131_072,
                 List.of(new CgroupDetail.BlockDevice(8, 0, Map.of("read", 4096L, "write", 8192L),
                         Map.of("read", 1L, "write", 2L))));

@@ -9,6 +9,7 @@ import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.image.DiskUsage;
 import io.jcri.oci.cgroup.CgroupStats;
+import io.jcri.oci.cgroup.Pressure;
 import io.jcri.runtime.sandbox.SandboxRecord;
 import io.jcri.runtime.sandbox.SandboxState;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ class StatsViewsTest {
             .setImage(ImageSpec.newBuilder().setImage("busybox")).putLabels("k", "v").putAnnotations("a", "b")
             .build();
     private static final CgroupStats.Sample LIMITED = new CgroupStats.Sample(3_000_000_000L, 10_000, 7_000, 4_000,
-            20_000, 77, 2, 0, 3);
+            20_000, 77, 2, 0, 3, Pressure.NONE);
     private static final DiskUsage LAYER = new DiskUsage(Path.of("/var/lib/jcri/containers/c1/upper"), 4096, 5, T);
 
     @Test
@@ -59,12 +60,34 @@ class StatsViewsTest {
 
     @Test
     void unlimitedMemoryHasNoAvailableBytesAndFirstReadingNoRate() {
-        CgroupStats.Sample unlimited = new CgroupStats.Sample(1, 10, 5, 1, 0, 0, 0, 0, 1);
+        CgroupStats.Sample unlimited = new CgroupStats.Sample(1, 10, 5, 1, 0, 0, 0, 0, 1, Pressure.NONE);
         ContainerStats s = StatsViews.container(new ContainerSample(CONTAINER, Optional.of(unlimited),
                 OptionalLong.empty(), LAYER, T));
 
         assertThat(s.getMemory().hasAvailableBytes()).isFalse();
         assertThat(s.getCpu().hasUsageNanoCores()).isFalse();
+    }
+
+    @Test
+    void pressureBecomesPsiInNanoseconds() {
+        Pressure.Stall cpu = new Pressure.Stall(new Pressure.Window(1.5, 0.5, 0.25, 2_000),
+                new Pressure.Window(0.5, 0, 0, 3));
+        Pressure.Stall io = new Pressure.Stall(new Pressure.Window(0, 0, 0, 9), new Pressure.Window(0, 0, 0, 0));
+        CgroupStats.Sample pressed = new CgroupStats.Sample(1, 10, 5, 1, 0, 0, 0, 0, 1,
+                new Pressure(Optional.of(cpu), Optional.empty(), Optional.of(io)));
+
+        ContainerStats s = StatsViews.container(new ContainerSample(CONTAINER, Optional.of(pressed),
+                OptionalLong.empty(), LAYER, T));
+
+        assertThat(s.getCpu().getPsi().getSome().getTotal()).isEqualTo(2_000_000);
+        assertThat(s.getCpu().getPsi().getSome().getAvg10()).isEqualTo(1.5);
+        assertThat(s.getCpu().getPsi().getSome().getAvg300()).isEqualTo(0.25);
+        assertThat(s.getCpu().getPsi().getFull().getTotal()).isEqualTo(3_000);
+        assertThat(s.getMemory().hasPsi()).as("no memory.pressure").isFalse();
+        assertThat(s.getIo().getTimestamp()).isEqualTo(T);
+        assertThat(s.getIo().getPsi().getSome().getTotal()).isEqualTo(9_000);
+        assertThat(StatsViews.container(new ContainerSample(CONTAINER, Optional.of(LIMITED), OptionalLong.empty(),
+                LAYER, T)).hasIo()).as("no pressure read").isFalse();
     }
 
     @Test
