@@ -29,9 +29,9 @@
 #                                                   the suite's resource figures (java); JCRI_NODE_E2E_FEATURE_GATES
 #                                                   (K=true,...) goes to the suite and its kubelet as --feature-gates.
 #   scripts/node-conformance.sh jcri DIR REGISTRY [ginkgo flags...]
-#                                                   run against jcri of this checkout (built when it is not), started
-#                                                   here from a scratch configuration in DIR/jcri: registry.k8s.io
-#                                                   mapped to REGISTRY (no other registry reachable), its own CNI
+#                                                   the suite against jcri of this checkout (built when it is not),
+#                                                   started here from a scratch configuration in DIR/jcri: the
+#                                                   suite's registries mapped to REGISTRY, its own CNI
 #                                                   bridge, runc as runc and test-handler; its pods removed and jcri
 #                                                   stopped afterwards.
 #   scripts/node-conformance.sh containerd DIR REGISTRY [ginkgo flags...]
@@ -287,8 +287,10 @@ jcri_run() {
   local j="$reports/jcri" crictl; crictl=$("$root/scripts/crictl.sh" | tail -1)
   [ -f "$root/cri-server/target/jcri.jar" ] || "$root/scripts/build.sh"
   mkdir -p "$j/net.d"
-  printf '[[registry]]\nprefix = "registry.k8s.io"\nlocation = "%s"\ninsecure = true\n' "$registry" \
-    > "$j/registries.conf"
+  # the suite's registry and its deliberately invalid one are REGISTRY: no pull leaves the machine
+  for h in registry.k8s.io invalid.registry.k8s.io; do
+    printf '[[registry]]\nprefix = "%s"\nlocation = "%s"\ninsecure = true\n' "$h" "$registry"
+  done > "$j/registries.conf"
   cat > "$j/net.d/10-node-e2e.conflist" <<'EOF'
 {"cniVersion":"1.0.0","name":"node-e2e-jcri","plugins":[
  {"type":"bridge","bridge":"ne2ejcri0","isGateway":true,"ipMasq":true,"hairpinMode":true,
